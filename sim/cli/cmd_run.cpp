@@ -1,0 +1,107 @@
+// kvsim run SCENARIO.json [--out DIR] [--set /pointer=value ...] [--quiet]
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "run/simulation.h"
+
+namespace kvsim {
+
+namespace {
+
+const char* kRunHelp =
+    "usage: kvsim run SCENARIO.json [--out DIR] [--set /json/pointer=value ...] [--quiet]\n\n"
+    "Simulates the scenario and prints a summary. With --out, writes into DIR:\n"
+    "  summary.json    every figure of the run and the scenario as run\n"
+    "  requests.csv    one row per request (arrival, scheduled, first token, finish, tokens, ...)\n"
+    "  timeseries.csv  KV blocks, running/waiting requests, tokens per step, hit rate, per interval\n"
+    "Files are published only when the run completes.\n\n"
+    "  --out DIR              output folder (created if missing)\n"
+    "  --set /ptr=value       override a scenario field, e.g. --set /cluster/replicas=4\n"
+    "                         (value parsed as JSON, else taken as a string; repeatable)\n"
+    "  --quiet                no progress line on stderr\n";
+
+void print_summary(const Scenario& sc, const RunResult& r) {
+  const auto& s = r.summary;
+  const auto dist = [&](const char* key) {
+    const auto& d = s[key];
+    std::printf("  %-6s mean %9.4f  p50 %9.4f  p90 %9.4f  p99 %9.4f\n", key, d["mean"].get<double>(),
+                d["p50"].get<double>(), d["p90"].get<double>(), d["p99"].get<double>());
+  };
+  std::printf("kvsim run: %s\n", sc.name.c_str());
+  std::printf("  %s on %u x %s (TP %u, PP %u), %u replica(s), %s router\n", sc.model.name.c_str(),
+              sc.gpus_per_replica(), sc.gpu.name.c_str(), sc.deployment.tensor_parallel,
+              sc.deployment.pipeline_parallel, sc.num_replicas, sc.router.c_str());
+  std::printf("  workload: %s\n", s["workload"]["source"].get<std::string>().c_str());
+  std::printf("  perf model: %s\n", s["perf_model"].value("kind", std::string("?")).c_str());
+  std::printf("requests: %llu arrived, %llu completed, %llu dropped, %llu preempted\n",
+              s["requests"]["arrived"].get<unsigned long long>(), s["requests"]["completed"].get<unsigned long long>(),
+              s["requests"]["dropped"].get<unsigned long long>(), s["requests"]["preempted"].get<unsigned long long>());
+  std::printf("latency (s):\n");
+  dist("ttft_s");
+  dist("tpot_s");
+  dist("e2e_s");
+  dist("queue_s");
+  std::printf("throughput: %.3f req/s, %.1f input tok/s, %.1f output tok/s\n",
+              s["throughput"]["requests_per_s"].get<double>(), s["throughput"]["input_tokens_per_s"].get<double>(),
+              s["throughput"]["output_tokens_per_s"].get<double>());
+  std::printf("goodput: %.1f%% of requests meet the SLOs (%.3f req/s)\n", 100 * s["goodput"]["fraction"].get<double>(),
+              s["goodput"]["requests_per_s"].get<double>());
+  std::printf("prefix cache: block hit rate %.4f, token hit rate %.4f, %llu evictions\n",
+              s["prefix_cache"]["block_hit_rate"].get<double>(), s["prefix_cache"]["token_hit_rate"].get<double>(),
+              s["prefix_cache"]["evictions"].get<unsigned long long>());
+  std::printf("kv: %llu blocks in total, mean utilization %.3f, peak %.3f\n",
+              s["kv"]["blocks_total"].get<unsigned long long>(), s["kv"]["mean_utilization"].get<double>(),
+              s["kv"]["peak_utilization"].get<double>());
+  std::printf("cost: $%.4f total over %.1f simulated s, $%.4f per million tokens\n",
+              s["cost"]["usd_total"].get<double>(), s["simulated_seconds"].get<double>(),
+              s["cost"]["usd_per_million_tokens"].get<double>());
+  std::printf("(simulated in %.2f s wall, %llu events)\n", r.wall_seconds, static_cast<unsigned long long>(r.events));
+}
+
+}  // namespace
+
+int cmd_run(const Args& args) {
+  if (wants_help(args)) {
+    std::cout << kRunHelp;
+    return 0;
+  }
+  std::string path, out;
+  std::vector<std::string> overrides;
+  bool quiet = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--out") out = flag_value(args, i);
+    else if (args[i] == "--set") overrides.push_back(flag_value(args, i));
+    else if (args[i] == "--quiet") quiet = true;
+    else if (!args[i].empty() && args[i][0] == '-') throw InputError("unknown flag " + args[i] + " (see kvsim run --help)");
+    else if (path.empty()) path = args[i];
+    else throw InputError("unexpected argument " + args[i] + " (one scenario per run)");
+  }
+  if (path.empty()) {
+    std::cerr << kRunHelp;
+    return 2;
+  }
+  const Catalog catalog = Catalog::open_default();
+  const Scenario sc = load_scenario(path, overrides, catalog);
+  RunOptions opt;
+  opt.out_dir = out;
+  bool printed = false;
+  if (!quiet) {
+    opt.on_progress = [&printed](const Progress& p) {
+      if (p.wall_s < 1.0) return;  // short runs print no progress
+      std::fprintf(stderr, "\r[kvsim] simulated %.1f s | %llu/%llu requests done | %.0f req/s   ", p.simulated_s,
+                   static_cast<unsigned long long>(p.requests_done),
+                   static_cast<unsigned long long>(p.requests_arrived), p.requests_done / p.wall_s);
+      printed = true;
+    };
+  }
+  const RunResult r = run_scenario(sc, opt);
+  if (printed) std::fprintf(stderr, "\n");
+  print_summary(sc, r);
+  if (!out.empty()) std::printf("outputs: %s/{summary.json,requests.csv,timeseries.csv}\n", out.c_str());
+  return 0;
+}
+
+}  // namespace kvsim

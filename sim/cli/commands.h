@@ -1,0 +1,20 @@
+// The kvsim subcommands. Each takes its arguments (without the command name), prints to
+// stdout/stderr, and returns the process exit code: 0 success, 1 failure, 2 bad usage.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace kvsim {
+
+using Args = std::vector<std::string>;
+
+int cmd_run(const Args& args);
+int cmd_validate(const Args& args);
+int cmd_info(const Args& args);
+
+// Shared helpers for commands.
+bool wants_help(const Args& args);
+// Returns the value after `flag` at args[i] and advances i; throws InputError if missing.
+std::string flag_value(const Args& args, size_t& i);
+
+}  // namespace kvsim

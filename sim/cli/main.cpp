@@ -1,0 +1,67 @@
+// kvsim: the command-line front end. Dispatches to a subcommand; every error is one clear
+// message on stderr and a non-zero exit, never a crash.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const kvsim::Args&);
+  const char* summary;
+};
+
+const Command kCommands[] = {
+    {"run", kvsim::cmd_run, "simulate a scenario and write summary.json, requests.csv, timeseries.csv"},
+    {"validate", kvsim::cmd_validate, "check a scenario file; errors name the JSON pointer"},
+    {"info", kvsim::cmd_info, "print a catalog model or GPU with derived figures (JSON)"},
+};
+
+void print_help() {
+  std::cout << "kvsim - discrete-event simulator and capacity planner for LLM serving\n\n"
+               "usage: kvsim COMMAND [ARGS...]\n       kvsim COMMAND --help\n\ncommands:\n";
+  for (const auto& c : kCommands) std::printf("  %-14s %s\n", c.name, c.summary);
+  std::cout << "\nCatalogs are read from $KVSIM_HOME/models when KVSIM_HOME is set, else from the\n"
+               "source tree's models/. Documentation: docs/ (scenario fields: docs/scenario.md).\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_help();
+    return 2;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_help();
+    return 0;
+  }
+  if (name == "--version") {
+    std::cout << "kvsim 0.1.0\n";
+    return 0;
+  }
+  kvsim::Args args(argv + 2, argv + argc);
+  for (const auto& c : kCommands) {
+    if (name != c.name) continue;
+    try {
+      return c.run(args);
+    } catch (const kvsim::InputError& e) {
+      std::cerr << "kvsim " << name << ": " << e.what() << "\n";
+      return 1;
+    } catch (const kvsim::Cancelled&) {
+      std::cerr << "kvsim " << name << ": cancelled; no outputs were published\n";
+      return 130;
+    } catch (const std::exception& e) {
+      std::cerr << "kvsim " << name << ": internal error: " << e.what() << "\n";
+      return 3;
+    }
+  }
+  std::cerr << "kvsim: unknown command \"" << name << "\" (try kvsim --help)\n";
+  return 2;
+}

@@ -1,0 +1,41 @@
+#include "cluster/router.h"
+
+#include "core/error.h"
+
+namespace kvsim {
+
+namespace {
+
+class RoundRobinRouter final : public Router {
+ public:
+  uint32_t route(const Request&, const std::vector<std::unique_ptr<Replica>>& replicas) override {
+    const uint32_t chosen = next_;
+    next_ = (next_ + 1) % static_cast<uint32_t>(replicas.size());
+    return chosen;
+  }
+
+ private:
+  uint32_t next_ = 0;
+};
+
+class LeastOutstandingRouter final : public Router {
+ public:
+  uint32_t route(const Request&, const std::vector<std::unique_ptr<Replica>>& replicas) override {
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < replicas.size(); ++i)
+      if (replicas[i]->outstanding() < replicas[best]->outstanding()) best = i;
+    return best;
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> router_names() { return {"round_robin", "least_outstanding"}; }
+
+std::unique_ptr<Router> make_router(const std::string& name) {
+  if (name == "round_robin") return std::make_unique<RoundRobinRouter>();
+  if (name == "least_outstanding") return std::make_unique<LeastOutstandingRouter>();
+  throw InputError("unknown router \"" + name + "\" (known: round_robin, least_outstanding)");
+}
+
+}  // namespace kvsim

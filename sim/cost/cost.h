@@ -1,0 +1,26 @@
+// The dollars of a run: GPU time at $/GPU-hour over the simulated duration, plus (when KV tiers
+// are modelled) storage held at $/GB-month and bytes moved at $/GB; and so $ per million tokens.
+#pragma once
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+namespace kvsim {
+
+struct CostInputs {
+  uint32_t num_gpus = 0;
+  double usd_per_gpu_hour = 0;
+  double simulated_seconds = 0;
+  uint64_t input_tokens = 0;   // prompt tokens of completed requests
+  uint64_t output_tokens = 0;  // generated tokens of completed requests
+  double storage_usd = 0;      // KV tiers: $/GB-month x GB x months held
+  double transfer_usd = 0;     // KV tiers: $/GB moved
+};
+
+constexpr double kSecondsPerMonth = 30.0 * 24 * 3600;  // billing month used for $/GB-month
+
+// {"usd_total", "usd_gpu", "usd_storage", "usd_transfer", "usd_per_million_tokens",
+//  "usd_per_million_input_tokens", "usd_per_million_output_tokens", "gpu_hours", ...}
+nlohmann::json cost_summary(const CostInputs& in);
+
+}  // namespace kvsim

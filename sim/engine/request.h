@@ -1,0 +1,41 @@
+// A request inside a replica: the workload's RequestSpec plus the engine's progress on it.
+// Names follow vLLM v1 (num_computed_tokens, num_tokens, status).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/time.h"
+#include "kv/eviction_policy.h"
+#include "kv/prefix_hash.h"
+#include "workload/request_spec.h"
+
+namespace kvsim {
+
+enum class RequestStatus : uint8_t { kWaiting, kRunning, kPreempted, kFinished, kDropped };
+
+struct Request {
+  RequestSpec spec;
+  RequestStatus status = RequestStatus::kWaiting;
+  uint32_t replica = 0;
+  uint32_t num_computed_tokens = 0;  // tokens whose KV is in the cache
+  uint32_t num_output_tokens = 0;    // tokens generated so far
+  uint32_t num_cached_tokens = 0;    // prefix-cache hit at the first admission
+  uint32_t num_preemptions = 0;
+  SimTime first_scheduled = -1;
+  SimTime first_token = -1;
+  SimTime finished = -1;
+
+  // Paged KV: the block table, and how far its blocks are hashed (for caching full blocks).
+  std::vector<BlockId> blocks;
+  uint32_t num_hashed_blocks = 0;
+  BlockHash last_block_hash = 0;
+  // Contiguous KV: the reserved extent, in blocks.
+  uint32_t extent_start = 0;
+  uint32_t extent_blocks = 0;
+
+  // Prompt plus the output so far: what the KV must hold before the next token is sampled.
+  uint32_t num_tokens() const { return spec.prompt_tokens + num_output_tokens; }
+  bool prefill_done() const { return num_computed_tokens >= num_tokens(); }
+};
+
+}  // namespace kvsim

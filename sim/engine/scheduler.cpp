@@ -1,0 +1,254 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace kvsim {
+
+namespace {
+// Priority order of vLLM: lower priority value first, then earlier arrival.
+bool served_before(const Request* a, const Request* b) {
+  if (a->spec.priority != b->spec.priority) return a->spec.priority < b->spec.priority;
+  if (a->spec.arrival != b->spec.arrival) return a->spec.arrival < b->spec.arrival;
+  return a->spec.id < b->spec.id;
+}
+bool heap_later(const Request* a, const Request* b) { return served_before(b, a); }
+}  // namespace
+
+// ---------------------------------------------------------------- vLLM v1
+
+VllmScheduler::VllmScheduler(const SchedulerConfig& config, KvCacheManager& kv) : config_(config), kv_(kv) {
+  running_.reserve(config.max_num_seqs);
+}
+
+void VllmScheduler::add_request(Request* req) {
+  req->status = RequestStatus::kWaiting;
+  if (config_.policy == SchedulingPolicy::kPriority) {
+    waiting_heap_.push_back(req);
+    std::push_heap(waiting_heap_.begin(), waiting_heap_.end(), heap_later);
+  } else {
+    waiting_.push_back(req);
+  }
+}
+
+Request* VllmScheduler::peek_waiting() const {
+  if (config_.policy == SchedulingPolicy::kPriority) return waiting_heap_.empty() ? nullptr : waiting_heap_.front();
+  return waiting_.empty() ? nullptr : waiting_.front();
+}
+
+void VllmScheduler::pop_waiting() {
+  if (config_.policy == SchedulingPolicy::kPriority) {
+    std::pop_heap(waiting_heap_.begin(), waiting_heap_.end(), heap_later);
+    waiting_heap_.pop_back();
+  } else {
+    waiting_.pop_front();
+  }
+}
+
+void VllmScheduler::push_waiting_front(Request* req) {
+  if (config_.policy == SchedulingPolicy::kPriority) {
+    waiting_heap_.push_back(req);
+    std::push_heap(waiting_heap_.begin(), waiting_heap_.end(), heap_later);
+  } else {
+    waiting_.push_front(req);
+  }
+}
+
+Request* VllmScheduler::choose_victim() {
+  // FCFS: the most recently admitted running request; priority: the lowest-priority one
+  // (largest priority value, then latest arrival).
+  if (config_.policy == SchedulingPolicy::kFcfs) return running_.back();
+  return *std::max_element(running_.begin(), running_.end(), served_before);
+}
+
+void VllmScheduler::preempt(Request* victim, SimTime now) {
+  running_.erase(std::find(running_.begin(), running_.end(), victim));
+  kv_.free(*victim, now);
+  victim->status = RequestStatus::kPreempted;
+  victim->num_computed_tokens = 0;  // recompute: the prompt and the output so far
+  ++victim->num_preemptions;
+  push_waiting_front(victim);
+}
+
+uint32_t VllmScheduler::cap_new_tokens(uint32_t n, uint32_t budget) const {
+  if (config_.long_prefill_token_threshold > 0) n = std::min(n, config_.long_prefill_token_threshold);
+  return std::min(n, budget);
+}
+
+void VllmScheduler::add_to_shape(const Request& req, uint32_t q, BatchShape& shape) const {
+  const uint32_t c = req.num_computed_tokens;
+  const bool samples = c + q == req.num_tokens();
+  if (req.num_output_tokens > 0 && q == 1 && samples) {
+    ++shape.num_decode_seqs;
+    shape.decode_context_tokens += c + 1;
+  } else {
+    ++shape.num_prefill_seqs;
+    shape.prefill_tokens += q;
+    shape.prefill_attn_pairs += static_cast<double>(q) * c + 0.5 * static_cast<double>(q) * (q + 1);
+    shape.prefill_kv_tokens += c + q;
+  }
+  shape.num_sampled += samples;
+}
+
+void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
+  out.clear();
+  uint32_t budget = config_.max_num_batched_tokens;
+
+  // Running requests first, in admission order.
+  for (size_t i = 0; i < running_.size() && budget > 0;) {
+    Request* req = running_[i];
+    const uint32_t q = cap_new_tokens(req->num_tokens() - req->num_computed_tokens, budget);
+    if (q == 0) {
+      ++i;
+      continue;
+    }
+    bool scheduled = false;
+    while (!scheduled) {
+      if (kv_.allocate_slots(*req, q, now)) {
+        scheduled = true;
+        break;
+      }
+      Request* victim = choose_victim();
+      // A victim already scheduled this step gives back its budget.
+      for (size_t k = 0; k < out.scheduled.size(); ++k) {
+        if (out.scheduled[k].request != victim) continue;
+        budget += out.scheduled[k].num_new_tokens;
+        out.scheduled.erase(out.scheduled.begin() + static_cast<long>(k));
+        break;
+      }
+      const size_t victim_index = static_cast<size_t>(std::find(running_.begin(), running_.end(), victim) - running_.begin());
+      preempt(victim, now);
+      ++out.num_preempted;
+      if (victim == req) break;
+      if (victim_index < i) --i;
+    }
+    if (!scheduled) break;
+    out.scheduled.push_back({req, q});
+    budget -= q;
+    ++i;
+  }
+
+  // Then waiting requests, unless this step had to preempt.
+  if (out.num_preempted == 0) {
+    while (budget > 0 && running_.size() < config_.max_num_seqs) {
+      Request* req = peek_waiting();
+      if (req == nullptr) break;
+      const uint32_t cached = kv_.get_computed_tokens(*req, now);
+      uint32_t q = req->num_tokens() - req->num_computed_tokens - cached;
+      if (!config_.enable_chunked_prefill && q > budget) break;
+      q = cap_new_tokens(q, budget);
+      if (!kv_.allocate_slots(*req, q, now)) break;
+      pop_waiting();
+      req->status = RequestStatus::kRunning;
+      if (req->first_scheduled < 0) req->first_scheduled = now;
+      running_.push_back(req);
+      out.scheduled.push_back({req, q});
+      budget -= q;
+    }
+  }
+  for (const auto& s : out.scheduled) add_to_shape(*s.request, s.num_new_tokens, out.shape);
+}
+
+void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, StepOutcome& outcome) {
+  outcome.clear();
+  for (const auto& s : out.scheduled) {
+    Request* req = s.request;
+    req->num_computed_tokens += s.num_new_tokens;
+    kv_.on_computed(*req);
+    if (req->num_computed_tokens < req->num_tokens()) continue;  // a prefill chunk, no token yet
+    ++req->num_output_tokens;
+    ++outcome.tokens_generated;
+    if (req->first_token < 0) {
+      req->first_token = now;
+      outcome.first_tokens.push_back(req);
+    }
+    if (req->num_output_tokens >= req->spec.output_tokens) {
+      req->status = RequestStatus::kFinished;
+      req->finished = now;
+      kv_.free(*req, now);
+      outcome.finished.push_back(req);
+    }
+  }
+  if (!outcome.finished.empty()) {
+    running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                  [](const Request* r) { return r->status == RequestStatus::kFinished; }),
+                   running_.end());
+  }
+}
+
+uint64_t VllmScheduler::running_kv_tokens() const {
+  uint64_t sum = 0;
+  for (const Request* r : running_) sum += r->num_computed_tokens;
+  return sum;
+}
+
+// ---------------------------------------------------------------- static batching
+
+StaticBatchScheduler::StaticBatchScheduler(const SchedulerConfig& config, KvCacheManager& kv)
+    : config_(config), kv_(kv) {}
+
+void StaticBatchScheduler::schedule(SimTime now, SchedulerOutput& out) {
+  out.clear();
+  if (batch_.empty()) {
+    // Form a batch: FCFS, as many as fit by count and by KV for prompt and full answer.
+    while (!waiting_.empty() && batch_.size() < config_.max_num_seqs) {
+      Request* req = waiting_.front();
+      if (!kv_.allocate_slots(*req, req->spec.prompt_tokens + req->spec.output_tokens, now)) break;
+      waiting_.pop_front();
+      req->status = RequestStatus::kRunning;
+      req->first_scheduled = now;
+      batch_.push_back(req);
+    }
+    if (batch_.empty()) return;
+    padded_prompt_ = padded_output_ = 0;
+    for (const Request* r : batch_) {
+      padded_prompt_ = std::max(padded_prompt_, r->spec.prompt_tokens);
+      padded_output_ = std::max(padded_output_, r->spec.output_tokens);
+    }
+    steps_done_ = 0;
+  }
+  const uint64_t b = batch_.size();
+  for (Request* r : batch_) out.scheduled.push_back({r, steps_done_ == 0 ? r->spec.prompt_tokens : 1u});
+  if (steps_done_ == 0) {
+    out.shape.num_prefill_seqs = static_cast<uint32_t>(b);
+    out.shape.prefill_tokens = b * padded_prompt_;
+    out.shape.prefill_attn_pairs = static_cast<double>(b) * 0.5 * padded_prompt_ * (padded_prompt_ + 1.0);
+    out.shape.prefill_kv_tokens = b * padded_prompt_;
+  } else {
+    out.shape.num_decode_seqs = static_cast<uint32_t>(b);
+    out.shape.decode_context_tokens = b * (padded_prompt_ + steps_done_);
+  }
+  out.shape.num_sampled = static_cast<uint32_t>(b);
+}
+
+void StaticBatchScheduler::update_from_output(const SchedulerOutput&, SimTime now, StepOutcome& outcome) {
+  outcome.clear();
+  ++steps_done_;
+  for (Request* r : batch_) {
+    if (r->num_output_tokens >= r->spec.output_tokens) continue;  // padding: runs, produces nothing
+    r->num_computed_tokens = r->num_tokens();
+    ++r->num_output_tokens;
+    ++outcome.tokens_generated;
+    if (r->first_token < 0) {
+      r->first_token = now;
+      outcome.first_tokens.push_back(r);
+    }
+  }
+  if (steps_done_ < padded_output_) return;
+  // The whole batch returns together when its longest answer is done.
+  for (Request* r : batch_) {
+    r->status = RequestStatus::kFinished;
+    r->finished = now;
+    kv_.free(*r, now);
+    outcome.finished.push_back(r);
+  }
+  batch_.clear();
+}
+
+uint64_t StaticBatchScheduler::running_kv_tokens() const {
+  uint64_t sum = 0;
+  for (const Request* r : batch_) sum += r->num_computed_tokens;
+  return sum;
+}
+
+}  // namespace kvsim

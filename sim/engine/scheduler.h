@@ -1,0 +1,118 @@
+// Schedulers decide, before every engine step, which requests run and how many tokens each
+// computes. VllmScheduler mirrors vLLM v1's scheduler.py (continuous batching with a token
+// budget, chunked prefill, recompute preemption); with chunked prefill off and an unlimited
+// budget it is Orca's iteration-level batching. StaticBatchScheduler is request-level batching
+// as in FasterTransformer: a batch runs to its longest answer before the next is formed.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "engine/request.h"
+#include "kv/kv_cache_manager.h"
+#include "perf/step_model.h"
+
+namespace kvsim {
+
+enum class SchedulingPolicy { kFcfs, kPriority };
+
+struct SchedulerConfig {
+  uint32_t max_num_seqs = 256;
+  uint32_t max_num_batched_tokens = 8192;
+  bool enable_chunked_prefill = true;
+  uint32_t long_prefill_token_threshold = 0;  // 0 = no cap per request per step
+  SchedulingPolicy policy = SchedulingPolicy::kFcfs;
+};
+
+struct ScheduledRequest {
+  Request* request;
+  uint32_t num_new_tokens;
+};
+
+// One step's work: who runs, and the batch shape the step model prices.
+struct SchedulerOutput {
+  std::vector<ScheduledRequest> scheduled;
+  BatchShape shape;
+  uint32_t num_preempted = 0;
+  void clear() {
+    scheduled.clear();
+    shape = BatchShape{};
+    num_preempted = 0;
+  }
+};
+
+// What happened to requests at the end of a step.
+struct StepOutcome {
+  std::vector<Request*> finished;
+  std::vector<Request*> first_tokens;  // produced their first token this step
+  uint64_t tokens_generated = 0;
+  void clear() {
+    finished.clear();
+    first_tokens.clear();
+    tokens_generated = 0;
+  }
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  virtual void add_request(Request* req) = 0;
+  // Forms the next step. An empty output means there is nothing to run now.
+  virtual void schedule(SimTime now, SchedulerOutput& out) = 0;
+  // Applies a finished step: advances computed tokens, samples, finishes requests.
+  virtual void update_from_output(const SchedulerOutput& out, SimTime now, StepOutcome& outcome) = 0;
+  virtual size_t num_running() const = 0;
+  virtual size_t num_waiting() const = 0;
+  bool has_work() const { return num_running() + num_waiting() > 0; }
+  // Sum of the KV tokens computed for the requests now running.
+  virtual uint64_t running_kv_tokens() const = 0;
+};
+
+class VllmScheduler final : public Scheduler {
+ public:
+  VllmScheduler(const SchedulerConfig& config, KvCacheManager& kv);
+  void add_request(Request* req) override;
+  void schedule(SimTime now, SchedulerOutput& out) override;
+  void update_from_output(const SchedulerOutput& out, SimTime now, StepOutcome& outcome) override;
+  size_t num_running() const override { return running_.size(); }
+  size_t num_waiting() const override { return waiting_.size(); }
+  uint64_t running_kv_tokens() const override;
+  const std::vector<Request*>& running() const { return running_; }
+
+ private:
+  Request* peek_waiting() const;
+  void pop_waiting();
+  void push_waiting_front(Request* req);  // a preempted request goes back first in line
+  Request* choose_victim();
+  void preempt(Request* victim, SimTime now);
+  void add_to_shape(const Request& req, uint32_t num_new_tokens, BatchShape& shape) const;
+  uint32_t cap_new_tokens(uint32_t n, uint32_t budget) const;
+
+  SchedulerConfig config_;
+  KvCacheManager& kv_;
+  std::vector<Request*> running_;
+  std::deque<Request*> waiting_;  // FCFS order; under kPriority kept as a heap in a vector
+  std::vector<Request*> waiting_heap_;
+};
+
+class StaticBatchScheduler final : public Scheduler {
+ public:
+  StaticBatchScheduler(const SchedulerConfig& config, KvCacheManager& kv);
+  void add_request(Request* req) override { waiting_.push_back(req); }
+  void schedule(SimTime now, SchedulerOutput& out) override;
+  void update_from_output(const SchedulerOutput& out, SimTime now, StepOutcome& outcome) override;
+  size_t num_running() const override { return batch_.size(); }
+  size_t num_waiting() const override { return waiting_.size(); }
+  uint64_t running_kv_tokens() const override;
+
+ private:
+  SchedulerConfig config_;
+  KvCacheManager& kv_;
+  std::deque<Request*> waiting_;
+  std::vector<Request*> batch_;
+  uint32_t padded_prompt_ = 0;   // every prompt is padded to the longest in the batch
+  uint32_t padded_output_ = 0;   // and every answer runs to the longest
+  uint32_t steps_done_ = 0;      // 0 = prefill pending
+};
+
+}  // namespace kvsim

@@ -1,0 +1,182 @@
+#include "metrics/metrics.h"
+
+#include <algorithm>
+
+namespace kvsim {
+
+MetricsCollector::MetricsCollector(const SloConfig& slo, uint32_t num_replicas)
+    : slo_(slo), busy_ns_(num_replicas, 0) {}
+
+void MetricsCollector::open_outputs(const std::string& requests_csv, const std::string& timeseries_csv) {
+  if (!requests_csv.empty())
+    requests_csv_.open(requests_csv,
+                       "id,replica,status,arrival_s,scheduled_s,first_token_s,finish_s,prompt_tokens,"
+                       "output_tokens,cached_tokens,preemptions,queue_s,ttft_s,tpot_s,e2e_s");
+  if (!timeseries_csv.empty())
+    timeseries_csv_.open(timeseries_csv,
+                         "time_s,kv_blocks_used,kv_blocks_cached,kv_blocks_free,kv_tokens,running,waiting,"
+                         "steps,tokens_per_step,prefix_hit_rate,throughput_tok_s,finished");
+}
+
+void MetricsCollector::on_step(uint32_t replica, const SchedulerOutput& out, SimTime start, SimTime end) {
+  ++steps_;
+  ++iv_steps_;
+  const uint64_t tokens = out.shape.total_tokens();
+  step_tokens_ += tokens;
+  prefill_tokens_ += out.shape.prefill_tokens;
+  iv_tokens_ += tokens;
+  busy_ns_[replica] += end - start;
+}
+
+void MetricsCollector::write_request(const Request& r, const char* status) {
+  if (!requests_csv_.is_open()) return;
+  const bool done = r.finished >= 0;
+  requests_csv_.u(r.spec.id).u(r.replica).s(status).seconds(r.spec.arrival).seconds(r.first_scheduled)
+      .seconds(r.first_token).seconds(r.finished).u(r.spec.prompt_tokens).u(r.num_output_tokens)
+      .u(r.num_cached_tokens).u(r.num_preemptions)
+      .seconds(r.first_scheduled >= 0 ? r.first_scheduled - r.spec.arrival : -1)
+      .seconds(r.first_token >= 0 ? r.first_token - r.spec.arrival : -1);
+  if (done && r.num_output_tokens > 1) {
+    requests_csv_.f(to_seconds(r.finished - r.first_token) / (r.num_output_tokens - 1));
+  } else {
+    requests_csv_.s("");
+  }
+  requests_csv_.seconds(done ? r.finished - r.spec.arrival : -1);
+  requests_csv_.end_row();
+}
+
+void MetricsCollector::on_finished(Request& r) {
+  ++completed_;
+  ++iv_finished_;
+  input_tokens_ += r.spec.prompt_tokens;
+  output_tokens_ += r.num_output_tokens;
+  cached_tokens_ += r.num_cached_tokens;
+  preemptions_ += r.num_preemptions;
+  preempted_requests_ += r.num_preemptions > 0;
+  const double ttft = to_seconds(r.first_token - r.spec.arrival);
+  const double e2e = to_seconds(r.finished - r.spec.arrival);
+  samples_.ttft.push_back(ttft);
+  samples_.e2e.push_back(e2e);
+  samples_.queue.push_back(to_seconds(r.first_scheduled - r.spec.arrival));
+  double tpot = 0;
+  if (r.num_output_tokens > 1) {
+    tpot = to_seconds(r.finished - r.first_token) / (r.num_output_tokens - 1);
+    samples_.tpot.push_back(tpot);
+  }
+  const bool good = (slo_.ttft_s <= 0 || ttft <= slo_.ttft_s) && (slo_.tpot_s <= 0 || tpot <= slo_.tpot_s) &&
+                    (slo_.e2e_s <= 0 || e2e <= slo_.e2e_s);
+  good_ += good;
+  write_request(r, "finished");
+}
+
+void MetricsCollector::on_dropped(Request& r, const char* reason) {
+  ++dropped_;
+  ++dropped_by_reason_[reason];
+  r.status = RequestStatus::kDropped;
+  write_request(r, reason);
+}
+
+void MetricsCollector::sample(SimTime now, const std::vector<std::unique_ptr<Replica>>& replicas) {
+  TimeseriesRow row;
+  row.time_s = to_seconds(now);
+  uint64_t hit_tokens = 0, query_tokens = 0;
+  for (const auto& rep : replicas) {
+    const KvUsage u = rep->kv_usage();
+    row.kv_blocks_used += u.blocks_used;
+    row.kv_blocks_cached += u.blocks_cached_free;
+    row.kv_blocks_free += u.blocks_free;
+    row.kv_tokens += rep->running_kv_tokens();
+    row.running += rep->num_running();
+    row.waiting += rep->num_waiting();
+    hit_tokens += rep->prefix_stats().hit_tokens;
+    query_tokens += rep->prefix_stats().query_tokens;
+  }
+  row.steps = iv_steps_;
+  row.tokens_per_step = iv_steps_ ? static_cast<double>(iv_tokens_) / static_cast<double>(iv_steps_) : 0;
+  const uint64_t dq = query_tokens - iv_query_tokens_base_;
+  row.prefix_hit_rate = dq ? static_cast<double>(hit_tokens - iv_hit_tokens_base_) / static_cast<double>(dq) : 0;
+  const double dt = to_seconds(now - last_sample_);
+  row.throughput_tok_s = dt > 0 ? static_cast<double>(iv_tokens_) / dt : 0;
+  row.finished = iv_finished_;
+  iv_steps_ = iv_tokens_ = iv_finished_ = 0;
+  iv_hit_tokens_base_ = hit_tokens;
+  iv_query_tokens_base_ = query_tokens;
+  last_sample_ = now;
+  timeseries_.push_back(row);
+  if (timeseries_csv_.is_open()) {
+    timeseries_csv_.seconds(now).u(row.kv_blocks_used).u(row.kv_blocks_cached).u(row.kv_blocks_free)
+        .u(row.kv_tokens).u(row.running).u(row.waiting).u(row.steps).f(row.tokens_per_step)
+        .f(row.prefix_hit_rate).f(row.throughput_tok_s).u(row.finished);
+    timeseries_csv_.end_row();
+  }
+}
+
+nlohmann::json MetricsCollector::finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas) {
+  requests_csv_.close();
+  timeseries_csv_.close();
+  const double duration = std::max(to_seconds(end), 1e-9);
+  nlohmann::json s;
+  nlohmann::json dropped_reasons = nlohmann::json::object();
+  for (const auto& [reason, n] : dropped_by_reason_) dropped_reasons[reason] = n;
+  s["requests"] = {{"arrived", arrived_},
+                   {"completed", completed_},
+                   {"dropped", dropped_},
+                   {"dropped_by_reason", dropped_reasons},
+                   {"preempted", preempted_requests_},
+                   {"preemptions", preemptions_}};
+  s["ttft_s"] = summarize(samples_.ttft).to_json();
+  s["tpot_s"] = summarize(samples_.tpot).to_json();
+  s["e2e_s"] = summarize(samples_.e2e).to_json();
+  s["queue_s"] = summarize(samples_.queue).to_json();
+  s["throughput"] = {{"requests_per_s", completed_ / duration},
+                     {"input_tokens_per_s", input_tokens_ / duration},
+                     {"output_tokens_per_s", output_tokens_ / duration},
+                     {"tokens_per_s", (input_tokens_ + output_tokens_) / duration}};
+  s["goodput"] = {{"slo", {{"ttft_s", slo_.ttft_s}, {"tpot_s", slo_.tpot_s}, {"e2e_s", slo_.e2e_s}}},
+                  {"requests_meeting_slo", good_},
+                  {"fraction", completed_ + dropped_ ? static_cast<double>(good_) / (completed_ + dropped_) : 0.0},
+                  {"requests_per_s", good_ / duration}};
+  PrefixCacheStats p;
+  KvUsage kv;
+  for (const auto& rep : replicas) {
+    const auto& ps = rep->prefix_stats();
+    p.admissions += ps.admissions;
+    p.query_blocks += ps.query_blocks;
+    p.hit_blocks += ps.hit_blocks;
+    p.query_tokens += ps.query_tokens;
+    p.hit_tokens += ps.hit_tokens;
+    p.evictions += ps.evictions;
+    const KvUsage u = rep->kv_usage();
+    kv.blocks_total += u.blocks_total;
+  }
+  s["prefix_cache"] = {
+      {"admissions", p.admissions},
+      {"query_blocks", p.query_blocks},
+      {"hit_blocks", p.hit_blocks},
+      {"block_hit_rate", p.query_blocks ? static_cast<double>(p.hit_blocks) / p.query_blocks : 0.0},
+      {"query_tokens", p.query_tokens},
+      {"hit_tokens", p.hit_tokens},
+      {"token_hit_rate", p.query_tokens ? static_cast<double>(p.hit_tokens) / p.query_tokens : 0.0},
+      {"evictions", p.evictions},
+      {"cached_tokens_of_completed", cached_tokens_}};
+  double used_sum = 0, peak_used = 0;
+  for (const auto& row : timeseries_) {
+    used_sum += static_cast<double>(row.kv_blocks_used);
+    peak_used = std::max(peak_used, static_cast<double>(row.kv_blocks_used));
+  }
+  const double blocks_total = static_cast<double>(kv.blocks_total);
+  s["kv"] = {{"blocks_total", kv.blocks_total},
+             {"blocks_per_replica", replicas.empty() ? 0 : kv.blocks_total / replicas.size()},
+             {"mean_utilization", timeseries_.empty() || blocks_total == 0 ? 0.0 : used_sum / timeseries_.size() / blocks_total},
+             {"peak_utilization", blocks_total == 0 ? 0.0 : peak_used / blocks_total}};
+  double busy = 0;
+  for (int64_t b : busy_ns_) busy += to_seconds(b);
+  s["engine"] = {{"steps", steps_},
+                 {"mean_tokens_per_step", steps_ ? static_cast<double>(step_tokens_) / steps_ : 0.0},
+                 {"prefill_tokens_computed", prefill_tokens_},
+                 {"busy_fraction", busy_ns_.empty() ? 0.0 : busy / (duration * busy_ns_.size())}};
+  s["simulated_seconds"] = to_seconds(end);
+  return s;
+}
+
+}  // namespace kvsim

@@ -1,0 +1,83 @@
+// Metrics of a run: a record per request (streamed to requests.csv), latency distributions
+// (TTFT, TPOT, E2E, queueing delay), throughput, goodput against SLOs, prefix hit rates, and a
+// time series sampled at a fixed simulated interval (streamed to timeseries.csv).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/replica.h"
+#include "metrics/csv_writer.h"
+#include "metrics/percentiles.h"
+
+namespace kvsim {
+
+struct SloConfig {
+  double ttft_s = 0;  // 0 = no SLO on this metric
+  double tpot_s = 0;
+  double e2e_s = 0;
+};
+
+struct TimeseriesRow {
+  double time_s = 0;
+  uint64_t kv_blocks_used = 0, kv_blocks_cached = 0, kv_blocks_free = 0;
+  uint64_t kv_tokens = 0;  // KV tokens computed for running requests
+  uint64_t running = 0, waiting = 0;
+  double tokens_per_step = 0;     // mean over the steps of the interval
+  uint64_t steps = 0;
+  double prefix_hit_rate = 0;     // token hit rate of the admissions in the interval
+  double throughput_tok_s = 0;    // tokens computed (prompt + generated) per second
+  uint64_t finished = 0;          // requests finished in the interval
+};
+
+// Per-request latencies kept for the distributions (seconds); sorted by finish().
+struct LatencySamples {
+  std::vector<double> ttft, tpot, e2e, queue;
+};
+
+class MetricsCollector final : public ReplicaObserver {
+ public:
+  MetricsCollector(const SloConfig& slo, uint32_t num_replicas);
+  // Streams request and time-series records into these files (empty path = keep nothing).
+  void open_outputs(const std::string& requests_csv, const std::string& timeseries_csv);
+  void on_arrival() { ++arrived_; }
+  void on_step(uint32_t replica, const SchedulerOutput& out, SimTime start, SimTime end) override;
+  void on_finished(Request& req) override;
+  void on_dropped(Request& req, const char* reason) override;
+  // Appends a time-series row describing the cluster at `now`.
+  void sample(SimTime now, const std::vector<std::unique_ptr<Replica>>& replicas);
+  // Closes the files and computes the summary's "requests", latency, throughput, goodput,
+  // prefix-cache and KV sections. `end` is the simulated end time.
+  nlohmann::json finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas);
+
+  uint64_t arrived() const { return arrived_; }
+  uint64_t completed() const { return completed_; }
+  uint64_t dropped() const { return dropped_; }
+  uint64_t input_tokens() const { return input_tokens_; }
+  uint64_t output_tokens() const { return output_tokens_; }
+  const std::vector<TimeseriesRow>& timeseries() const { return timeseries_; }
+  LatencySamples& samples() { return samples_; }
+
+ private:
+  void write_request(const Request& req, const char* status);
+  SloConfig slo_;
+  CsvWriter requests_csv_, timeseries_csv_;
+  LatencySamples samples_;
+  std::vector<TimeseriesRow> timeseries_;
+  std::map<std::string, uint64_t> dropped_by_reason_;
+  uint64_t arrived_ = 0, completed_ = 0, dropped_ = 0, good_ = 0;
+  uint64_t input_tokens_ = 0, output_tokens_ = 0, cached_tokens_ = 0, preemptions_ = 0;
+  uint64_t preempted_requests_ = 0;
+  uint64_t steps_ = 0, step_tokens_ = 0, prefill_tokens_ = 0;
+  std::vector<int64_t> busy_ns_;  // per replica
+  // Interval accumulators for the time series.
+  uint64_t iv_steps_ = 0, iv_tokens_ = 0, iv_finished_ = 0;
+  uint64_t iv_hit_tokens_base_ = 0, iv_query_tokens_base_ = 0;
+  SimTime last_sample_ = 0;
+};
+
+}  // namespace kvsim

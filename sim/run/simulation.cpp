@@ -1,0 +1,217 @@
+#include "run/simulation.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "cluster/router.h"
+#include "core/error.h"
+#include "core/event_queue.h"
+#include "cost/cost.h"
+#include "engine/replica.h"
+
+namespace kvsim {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint32_t kArrivalTarget = UINT32_MAX;
+constexpr uint32_t kSampleTarget = UINT32_MAX - 1;
+
+// Requests are recycled: a finished request's slot (and its block table's capacity) is reused,
+// so a long run allocates nothing per request once warmed up.
+class RequestPool {
+ public:
+  Request* acquire(const RequestSpec& spec) {
+    Request* r;
+    if (free_.empty()) {
+      all_.push_back(std::make_unique<Request>());
+      r = all_.back().get();
+    } else {
+      r = free_.back();
+      free_.pop_back();
+    }
+    std::vector<BlockId> blocks = std::move(r->blocks);
+    blocks.clear();
+    *r = Request{};
+    r->blocks = std::move(blocks);
+    r->spec = spec;
+    return r;
+  }
+  void release(Request* r) {
+    r->spec.content.hash_ids.reset();
+    free_.push_back(r);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Request>> all_;
+  std::vector<Request*> free_;
+};
+
+// Forwards replica events to the metrics and recycles finished requests.
+class Recycler final : public ReplicaObserver {
+ public:
+  Recycler(MetricsCollector& metrics, RequestPool& pool) : metrics_(metrics), pool_(pool) {}
+  void on_step(uint32_t replica, const SchedulerOutput& out, SimTime start, SimTime end) override {
+    metrics_.on_step(replica, out, start, end);
+  }
+  void on_finished(Request& req) override {
+    metrics_.on_finished(req);
+    pool_.release(&req);
+  }
+  void on_dropped(Request& req, const char* reason) override {
+    metrics_.on_dropped(req, reason);
+    pool_.release(&req);
+  }
+
+ private:
+  MetricsCollector& metrics_;
+  RequestPool& pool_;
+};
+
+struct OutputFiles {
+  std::string dir, requests, timeseries, summary;
+  void remove_partials() const {
+    std::error_code ec;
+    fs::remove(requests + ".partial", ec);
+    fs::remove(timeseries + ".partial", ec);
+  }
+};
+
+OutputFiles prepare_outputs(const std::string& dir) {
+  OutputFiles f;
+  if (dir.empty()) return f;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) throw InputError("cannot create output folder " + dir + ": " + ec.message());
+  f.dir = dir;
+  f.requests = (fs::path(dir) / "requests.csv").string();
+  f.timeseries = (fs::path(dir) / "timeseries.csv").string();
+  f.summary = (fs::path(dir) / "summary.json").string();
+  return f;
+}
+
+void publish(const OutputFiles& f, const nlohmann::json& summary) {
+  if (f.dir.empty()) return;
+  const std::string tmp = f.summary + ".partial";
+  {
+    std::ofstream out(tmp);
+    out << summary.dump(2) << "\n";
+    if (!out) throw InputError("error writing " + tmp);
+  }
+  // summary.json last: its presence marks a complete result folder.
+  fs::rename(f.requests + ".partial", f.requests);
+  fs::rename(f.timeseries + ".partial", f.timeseries);
+  fs::rename(tmp, f.summary);
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const OutputFiles files = prepare_outputs(opt.out_dir);
+  if (!files.dir.empty()) {
+    // An old result in the folder stops counting as complete before anything is overwritten.
+    std::error_code ec;
+    fs::remove(files.summary, ec);
+  }
+
+  MetricsCollector metrics(sc.slo, sc.num_replicas);
+  RequestPool pool;
+  Recycler recycler(metrics, pool);
+  try {
+    if (!files.dir.empty()) metrics.open_outputs(files.requests + ".partial", files.timeseries + ".partial");
+    std::unique_ptr<RequestSource> source = open_workload(sc.workload, sc.base_dir);
+    std::vector<std::unique_ptr<Replica>> replicas;
+    for (uint32_t i = 0; i < sc.num_replicas; ++i)
+      replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler));
+    std::unique_ptr<Router> router = make_router(sc.router);
+
+    EventQueue queue;
+    RequestSpec next;
+    bool have_next = source->next(next);
+    if (have_next) queue.schedule(next.arrival, kArrivalTarget, 0);
+    const SimTime sample_interval = std::max<SimTime>(1, from_seconds(sc.timeseries_interval_s));
+    queue.schedule(0, kSampleTarget, 0);
+    SimTime last_activity = 0;
+
+    auto last_report = wall_start;
+    uint64_t since_check = 0;
+    const auto report = [&](SimTime now) {
+      if (!opt.on_progress) return;
+      Progress p;
+      p.simulated_s = to_seconds(now);
+      p.requests_arrived = metrics.arrived();
+      p.requests_done = metrics.completed() + metrics.dropped();
+      p.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+      opt.on_progress(p);
+    };
+
+    while (!queue.empty()) {
+      const Event ev = queue.pop();
+      const SimTime now = ev.time;
+      if (ev.target == kArrivalTarget) {
+        metrics.on_arrival();
+        Request* req = pool.acquire(next);
+        Replica& rep = *replicas[router->route(*req, replicas)];
+        rep.add_request(req);
+        if (!rep.busy()) {
+          const SimTime end = rep.begin_step(now);
+          if (end != kNever) queue.schedule(end, rep.id(), 0);
+        }
+        have_next = source->next(next);
+        if (have_next) queue.schedule(std::max(next.arrival, now), kArrivalTarget, 0);
+        last_activity = now;
+      } else if (ev.target == kSampleTarget) {
+        metrics.sample(now, replicas);
+        if (!queue.empty()) queue.schedule(now + sample_interval, kSampleTarget, 0);
+      } else {
+        Replica& rep = *replicas[ev.target];
+        rep.end_step(now);
+        const SimTime end = rep.begin_step(now);
+        if (end != kNever) queue.schedule(end, rep.id(), 0);
+        last_activity = now;
+      }
+      if (++since_check >= 4096) {
+        since_check = 0;
+        if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw Cancelled();
+        const auto wall_now = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(wall_now - last_report).count() >= opt.progress_interval_s) {
+          last_report = wall_now;
+          report(now);
+        }
+      }
+    }
+    if (metrics.timeseries().empty() || metrics.timeseries().back().time_s < to_seconds(last_activity))
+      metrics.sample(last_activity, replicas);
+    report(last_activity);
+
+    RunResult result;
+    nlohmann::json summary = metrics.finish(last_activity, replicas);
+    CostInputs ci;
+    ci.num_gpus = sc.num_replicas * sc.gpus_per_replica();
+    ci.usd_per_gpu_hour = sc.usd_per_gpu_hour;
+    ci.simulated_seconds = to_seconds(last_activity);
+    ci.input_tokens = metrics.input_tokens();
+    ci.output_tokens = metrics.output_tokens();
+    summary["cost"] = cost_summary(ci);
+    summary["kv"]["memory_plan"] = sc.memory_plan;
+    summary["perf_model"] = sc.step_model->describe();
+    summary["workload"] = {{"source", source->describe()}};
+    summary["scenario"] = sc.json;
+    summary["kvsim_version"] = "0.1.0";
+    result.summary = summary;
+    result.timeseries = metrics.timeseries();
+    if (opt.keep_samples) result.latencies = std::move(metrics.samples());
+    result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    result.events = queue.events_processed();
+    publish(files, summary);
+    return result;
+  } catch (...) {
+    files.remove_partials();
+    throw;
+  }
+}
+
+}  // namespace kvsim

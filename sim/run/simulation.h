@@ -1,0 +1,45 @@
+// run_scenario: the one library call both front ends (CLI and GUI) use. It replays the
+// scenario's workload through a cluster of replicas on one event queue, streams requests.csv and
+// timeseries.csv into the output folder, and returns the summary. Outputs are written under
+// temporary names and renamed only when the run completes, so a failed or cancelled run never
+// leaves files that look complete.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "metrics/metrics.h"
+#include "scenario/scenario.h"
+
+namespace kvsim {
+
+struct Progress {
+  double simulated_s = 0;
+  uint64_t requests_arrived = 0;
+  uint64_t requests_done = 0;   // completed or dropped
+  double wall_s = 0;
+};
+
+struct RunOptions {
+  std::string out_dir;  // empty: write no files
+  // Called about every `progress_interval_s` of wall time (from the running thread).
+  std::function<void(const Progress&)> on_progress;
+  double progress_interval_s = 0.25;
+  const std::atomic<bool>* cancel = nullptr;  // set to true to stop; run_scenario throws Cancelled
+  bool keep_samples = true;  // keep per-request latencies in the result (for CDFs)
+};
+
+struct RunResult {
+  nlohmann::json summary;
+  std::vector<TimeseriesRow> timeseries;
+  LatencySamples latencies;  // sorted ascending when keep_samples
+  double wall_seconds = 0;
+  uint64_t events = 0;
+};
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+}  // namespace kvsim

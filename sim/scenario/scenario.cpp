@@ -1,0 +1,188 @@
+#include "scenario/scenario.h"
+
+#include <filesystem>
+
+#include "cluster/router.h"
+#include "core/error.h"
+#include "core/json_reader.h"
+#include "kv/eviction_registry.h"
+#include "perf/memory_plan.h"
+#include "perf/step_model_factory.h"
+
+namespace kvsim {
+
+namespace {
+
+DType read_dtype(JsonReader& r, const std::string& key, const std::string& def, const std::vector<std::string>& allowed) {
+  return parse_dtype(r.choice(key, def, allowed));
+}
+
+void read_engine(JsonReader e, Scenario& s, uint32_t model_max_len) {
+  ReplicaConfig& c = s.replica;
+  const std::string batching = e.choice("batching", "continuous", {"continuous", "orca", "static"});
+  c.batching = batching == "static" ? Batching::kStatic : batching == "orca" ? Batching::kOrca : Batching::kContinuous;
+  c.block_size = static_cast<uint32_t>(e.integer("block_size", 16, 1, 1024));
+  c.max_model_len = static_cast<uint32_t>(e.integer("max_model_len", model_max_len, 1, 1 << 24));
+  c.scheduler.max_num_seqs = static_cast<uint32_t>(e.integer("max_num_seqs", 256, 1, 1 << 20));
+  c.scheduler.max_num_batched_tokens = static_cast<uint32_t>(e.integer("max_num_batched_tokens", 8192, 1, 1 << 26));
+  c.scheduler.enable_chunked_prefill = e.boolean("enable_chunked_prefill", c.batching == Batching::kContinuous);
+  c.scheduler.long_prefill_token_threshold = static_cast<uint32_t>(e.integer("long_prefill_token_threshold", 0, 0, 1 << 26));
+  c.scheduler.policy = e.choice("scheduling_policy", "fcfs", {"fcfs", "priority"}) == "priority" ? SchedulingPolicy::kPriority
+                                                                                              : SchedulingPolicy::kFcfs;
+  const std::string layout = e.choice("kv_layout", c.batching == Batching::kContinuous ? "paged" : "contiguous",
+                                      {"paged", "contiguous"});
+  c.kv_layout = layout == "contiguous" ? KvLayout::kContiguous : KvLayout::kPaged;
+  e.choice("preemption_mode", "recompute", {"recompute"});
+  if (c.batching == Batching::kOrca) {
+    // Orca schedules whole prompts each iteration with no token budget.
+    c.scheduler.enable_chunked_prefill = false;
+    c.scheduler.max_num_batched_tokens = static_cast<uint32_t>(
+        std::min<uint64_t>(uint64_t{c.max_model_len} * c.scheduler.max_num_seqs, 1u << 30));
+  }
+  if (c.batching == Batching::kContinuous && !c.scheduler.enable_chunked_prefill &&
+      c.scheduler.max_num_batched_tokens < c.max_model_len) {
+    e.errors().add(e.child("max_num_batched_tokens"),
+                   "expected >= max_model_len (" + std::to_string(c.max_model_len) +
+                       ") when enable_chunked_prefill is false, as vLLM requires, found " +
+                       std::to_string(c.scheduler.max_num_batched_tokens));
+  }
+  if (c.max_model_len > model_max_len) {
+    e.errors().add(e.child("max_model_len"), "expected at most the model's max_position_embeddings (" +
+                                                 std::to_string(model_max_len) + "), found " +
+                                                 std::to_string(c.max_model_len));
+  }
+}
+
+}  // namespace
+
+Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, const Catalog& catalog,
+                        const std::string& where) {
+  ErrorList errors;
+  JsonReader r(j, "", errors);
+  Scenario s;
+  s.json = j;
+  s.base_dir = base_dir;
+  s.name = r.string("name", "unnamed");
+  r.string("description", "");
+  s.seed = static_cast<uint64_t>(r.integer("seed", 1, 0));
+
+  const std::string model_name = r.required_string("model");
+  const std::string gpu_name = r.required_string("gpu");
+  bool have_specs = true;
+  try {
+    if (!model_name.empty()) s.model = catalog.llm(model_name);
+  } catch (const InputError& e) {
+    errors.add("/model", e.what());
+    have_specs = false;
+  }
+  try {
+    if (!gpu_name.empty()) s.gpu = catalog.gpu(gpu_name);
+  } catch (const InputError& e) {
+    errors.add("/gpu", e.what());
+    have_specs = false;
+  }
+  have_specs = have_specs && !model_name.empty() && !gpu_name.empty();
+
+  JsonReader d = r.object("deployment");
+  s.deployment.tensor_parallel = static_cast<uint32_t>(d.integer("tensor_parallel", 1, 1, 64));
+  s.deployment.pipeline_parallel = static_cast<uint32_t>(d.integer("pipeline_parallel", 1, 1, 64));
+  s.deployment.weight_dtype = read_dtype(d, "weight_dtype", "bf16", {"bf16", "fp16", "fp8", "int8", "int4"});
+  s.deployment.kv_dtype = read_dtype(d, "kv_dtype", "fp16", {"fp16", "bf16", "fp8", "int4"});
+  s.deployment.sparsity_2_4 = d.boolean("sparsity_2_4", false);
+  d.reject_unknown_keys();
+
+  JsonReader c = r.object("cluster");
+  s.num_replicas = static_cast<uint32_t>(c.integer("replicas", 1, 1, 100000));
+  s.router = c.choice("router", "round_robin", router_names());
+  c.reject_unknown_keys();
+
+  JsonReader e = r.object("engine");
+  read_engine(e, s, have_specs ? s.model.max_position_embeddings : (1u << 24));
+  const double mem_util = e.number("gpu_memory_utilization", 0.9, 0.05, 1.0);
+  const int64_t blocks_override = e.integer("num_gpu_blocks_override", 0, 0, 1 << 30);
+  const double activation_override = e.number("activation_reserve_gib", -1, -1, 1e6);
+  e.reject_unknown_keys();
+
+  JsonReader kv = r.object("kv_cache");
+  s.replica.enable_prefix_caching = kv.boolean("enable_prefix_caching", s.replica.kv_layout == KvLayout::kPaged);
+  s.replica.eviction_policy = kv.choice("eviction_policy", "lru", eviction_policy_names());
+  s.replica.eviction_params = kv.raw("eviction_params");
+  kv.reject_unknown_keys();
+  if (s.replica.kv_layout == KvLayout::kContiguous && s.replica.enable_prefix_caching)
+    errors.add("/kv_cache/enable_prefix_caching", "expected false with engine.kv_layout \"contiguous\" "
+                                                  "(prefix caching needs paged blocks), found true");
+
+  JsonReader slo = r.object("slo");
+  s.slo.ttft_s = slo.number("ttft_s", 0, 0);
+  s.slo.tpot_s = slo.number("tpot_s", 0, 0);
+  s.slo.e2e_s = slo.number("e2e_s", 0, 0);
+  slo.reject_unknown_keys();
+
+  JsonReader m = r.object("metrics");
+  s.timeseries_interval_s = m.number("timeseries_interval_s", 1.0, 1e-3, 1e6);
+  m.reject_unknown_keys();
+
+  JsonReader cost = r.object("cost");
+  const double price = cost.number("usd_per_gpu_hour", -1, 0);
+  cost.reject_unknown_keys();
+  s.usd_per_gpu_hour = price >= 0 ? price : s.gpu.usd_per_gpu_hour;
+
+  JsonReader w = r.object("workload");
+  s.workload = parse_workload(w);
+
+  const nlohmann::json& perf = r.raw("perf_model");
+  r.reject_unknown_keys();
+
+  if (have_specs) {
+    MemoryOptions mo;
+    mo.gpu_memory_utilization = mem_util;
+    mo.block_size = s.replica.block_size;
+    mo.max_num_batched_tokens = s.replica.scheduler.max_num_batched_tokens;
+    mo.max_num_seqs = s.replica.scheduler.max_num_seqs;
+    if (activation_override >= 0) mo.activation_reserve_bytes = activation_override * 1024.0 * 1024 * 1024;
+    try {
+      const MemoryPlan plan = plan_memory(s.model, s.gpu, s.deployment, mo);
+      s.memory_plan = plan.to_json();
+      s.replica.num_gpu_blocks = static_cast<uint32_t>(plan.num_gpu_blocks);
+    } catch (const InputError& err) {
+      if (blocks_override == 0) errors.add("/engine", err.what());
+    }
+    if (blocks_override > 0) {
+      s.replica.num_gpu_blocks = static_cast<uint32_t>(blocks_override);
+      s.memory_plan["num_gpu_blocks_override"] = blocks_override;
+    }
+    auto model = make_step_model(perf, s.model, s.gpu, s.deployment, errors, "/perf_model");
+    s.step_model = std::shared_ptr<const StepModel>(std::move(model));
+  }
+  errors.throw_if_any(where);
+  return s;
+}
+
+void apply_override(nlohmann::json& j, const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0 || assignment[0] != '/')
+    throw InputError("--set " + assignment + ": expected /json/pointer=value, e.g. /engine/max_num_seqs=128");
+  const std::string pointer = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  nlohmann::json value;
+  try {
+    value = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    value = text;  // a bare word is a string
+  }
+  try {
+    j[nlohmann::json::json_pointer(pointer)] = value;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError("--set " + assignment + ": cannot set " + pointer + " (" + e.what() + ")");
+  }
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, const Catalog& catalog) {
+  nlohmann::json j = read_json_file(path);
+  for (const auto& o : overrides) apply_override(j, o);
+  const std::string base = std::filesystem::absolute(path).parent_path().string();
+  Scenario s = parse_scenario(j, base, catalog, path);
+  s.path = path;
+  return s;
+}
+
+}  // namespace kvsim

@@ -1,0 +1,51 @@
+// A scenario is the single source of truth of a run: model, GPU, deployment, cluster, engine,
+// KV cache, performance model, workload, SLOs, prices and seed. It is read from JSON (fields and
+// defaults in docs/scenario.md), validated in full (every error names its JSON pointer), and
+// recorded back into summary.json exactly as run.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catalog/catalog.h"
+#include "engine/replica.h"
+#include "metrics/metrics.h"
+#include "perf/step_model.h"
+#include "workload/workload_config.h"
+
+namespace kvsim {
+
+struct Scenario {
+  nlohmann::json json;    // the scenario as run (overrides applied)
+  std::string path;       // the file it came from, if any
+  std::string base_dir;   // relative trace paths resolve against this
+  std::string name;
+  uint64_t seed = 1;
+
+  LlmSpec model;
+  GpuSpec gpu;
+  Deployment deployment;
+  uint32_t num_replicas = 1;
+  std::string router = "round_robin";
+  ReplicaConfig replica;         // num_gpu_blocks comes from the memory plan
+  nlohmann::json memory_plan;    // how num_gpu_blocks was derived
+  std::shared_ptr<const StepModel> step_model;
+  WorkloadConfig workload;
+  SloConfig slo;
+  double timeseries_interval_s = 1.0;
+  double usd_per_gpu_hour = 0;
+
+  uint32_t gpus_per_replica() const { return deployment.tensor_parallel * deployment.pipeline_parallel; }
+};
+
+// Validates and resolves a scenario; throws InputError listing every problem with its pointer.
+Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, const Catalog& catalog,
+                        const std::string& where = "scenario");
+// Reads a scenario file, applies `--set` overrides ("/json/pointer=value"), then parse_scenario.
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, const Catalog& catalog);
+// Applies one "/json/pointer=value" assignment; value is parsed as JSON, else taken as a string.
+void apply_override(nlohmann::json& j, const std::string& assignment);
+
+}  // namespace kvsim

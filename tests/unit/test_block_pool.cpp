@@ -1,0 +1,209 @@
+#include <catch2/catch.hpp>
+
+#include "kv/block_pool.h"
+#include "kv/eviction_registry.h"
+#include "kv/flat_hash_map.h"
+#include "kv/kv_cache_manager.h"
+#include "core/rng.h"
+
+#include <map>
+
+using namespace kvsim;
+
+namespace {
+
+std::unique_ptr<EvictionPolicy> lru() { return std::make_unique<LruFreeQueue>(); }
+
+// A request whose prompt is `tokens` tokens of stream `stream`, with `shared` leading tokens
+// from stream 1000 (a system prompt).
+Request make_request(uint64_t id, uint32_t prompt, uint32_t output, uint64_t stream, uint32_t shared = 0) {
+  Request r;
+  r.spec.id = id;
+  r.spec.prompt_tokens = prompt;
+  r.spec.output_tokens = output;
+  r.spec.content.own_stream = stream;
+  r.spec.content.shared_stream = 1000;
+  r.spec.content.shared_end = shared;
+  return r;
+}
+
+// Admits `r` as the scheduler does: look up the cached prefix, then allocate the rest.
+bool admit(PagedKvCacheManager& kv, Request& r) {
+  const uint32_t cached = kv.get_computed_tokens(r, 0);
+  return kv.allocate_slots(r, r.num_tokens() - cached, 0);
+}
+
+void compute_prompt(PagedKvCacheManager& kv, Request& r) {
+  r.num_computed_tokens = r.num_tokens();
+  kv.on_computed(r);
+}
+
+}  // namespace
+
+TEST_CASE("the flat hash map agrees with std::map under random inserts and erases") {
+  FlatHashMap m(4);
+  std::map<uint64_t, uint32_t> ref;
+  Rng rng(3);
+  for (int i = 0; i < 200000; ++i) {
+    const uint64_t key = 1 + rng.uniform_int(0, 5000);
+    if (rng.uniform() < 0.5) {
+      m.insert(key, static_cast<uint32_t>(i));
+      ref[key] = static_cast<uint32_t>(i);
+    } else {
+      REQUIRE(m.erase(key) == (ref.erase(key) == 1));
+    }
+    if (i % 997 == 0) {
+      for (uint64_t k = 1; k <= 5001; k += 37) {
+        auto it = ref.find(k);
+        REQUIRE(m.find(k) == (it == ref.end() ? FlatHashMap::kMissing : it->second));
+      }
+    }
+  }
+  REQUIRE(m.size() == ref.size());
+}
+
+TEST_CASE("a fresh pool hands out blocks in id order and counts them free") {
+  BlockPool pool(8, lru());
+  REQUIRE(pool.num_free_blocks() == 8);
+  std::vector<BlockId> got;
+  pool.allocate(3, got, 0);
+  REQUIRE(got == std::vector<BlockId>{0, 1, 2});
+  REQUIRE(pool.num_free_blocks() == 5);
+  for (BlockId b : got) REQUIRE(pool.ref_count(b) == 1);
+}
+
+TEST_CASE("freed blocks join the tail of the free queue, which is the LRU eviction order") {
+  BlockPool pool(4, lru());
+  std::vector<BlockId> a, b;
+  pool.allocate(2, a, 0);  // 0,1
+  pool.allocate(2, b, 0);  // 2,3
+  pool.cache(a[0], 11);
+  pool.cache(b[0], 22);
+  pool.release(b[0], 0, 1);  // freed first: evicted first
+  pool.release(a[0], 0, 2);
+  std::vector<BlockId> again;
+  pool.allocate(1, again, 3);
+  REQUIRE(again[0] == b[0]);
+  REQUIRE(pool.lookup(22) == kNoBlock);  // its KV was evicted
+  REQUIRE(pool.lookup(11) == a[0]);      // still cached
+  REQUIRE(pool.stats().evictions == 1);
+}
+
+TEST_CASE("a prefix hit takes a free cached block back out of the free queue") {
+  BlockPool pool(3, lru());
+  std::vector<BlockId> a;
+  pool.allocate(1, a, 0);
+  pool.cache(a[0], 5);
+  pool.release(a[0], 0, 0);
+  REQUIRE(pool.num_cached_free_blocks() == 1);
+  pool.touch(pool.lookup(5), 1);
+  REQUIRE(pool.ref_count(a[0]) == 1);
+  REQUIRE(pool.num_free_blocks() == 2);
+  REQUIRE(pool.num_cached_free_blocks() == 0);
+  std::vector<BlockId> rest;
+  pool.allocate(2, rest, 2);
+  REQUIRE(std::find(rest.begin(), rest.end(), a[0]) == rest.end());
+}
+
+TEST_CASE("reference counts: a block shared by two requests is free only after both release it") {
+  PagedKvCacheManager kv(64, 16, true, lru());
+  Request a = make_request(1, 64, 4, 77, 64), b = make_request(2, 80, 4, 78, 64);
+  REQUIRE(admit(kv, a));
+  compute_prompt(kv, a);
+  REQUIRE(admit(kv, b));
+  REQUIRE(b.num_computed_tokens == 64);  // the 4 blocks of the shared 64 tokens
+  for (int i = 0; i < 4; ++i) REQUIRE(kv.pool().ref_count(b.blocks[i]) == 2);
+  kv.free(a, 0);
+  for (int i = 0; i < 4; ++i) REQUIRE(kv.pool().ref_count(b.blocks[i]) == 1);
+  kv.free(b, 0);
+  REQUIRE(kv.pool().num_free_blocks() == 64);
+}
+
+TEST_CASE("prefix caching hits whole blocks of a shared system prompt and nothing after it") {
+  PagedKvCacheManager kv(256, 16, true, lru());
+  Request a = make_request(1, 600, 10, 101, 512), b = make_request(2, 700, 10, 102, 512);
+  REQUIRE(admit(kv, a));
+  compute_prompt(kv, a);
+  REQUIRE(kv.get_computed_tokens(b, 0) == 512);
+  REQUIRE(kv.allocate_slots(b, b.num_tokens() - 512, 0));
+  REQUIRE(b.num_cached_tokens == 512);
+  REQUIRE(kv.prefix_stats().hit_blocks == 32);
+  REQUIRE(kv.prefix_stats().query_blocks == (599 / 16) + (699 / 16));
+  kv.free(a, 0);
+  kv.free(b, 0);
+  REQUIRE(kv.pool().num_free_blocks() == 256);
+}
+
+TEST_CASE("without prefix caching nothing is shared") {
+  PagedKvCacheManager kv(256, 16, false, lru());
+  Request a = make_request(1, 600, 10, 101, 512), b = make_request(2, 700, 10, 102, 512);
+  REQUIRE(admit(kv, a));
+  compute_prompt(kv, a);
+  REQUIRE(kv.get_computed_tokens(b, 0) == 0);
+  kv.free(a, 0);
+  REQUIRE(kv.pool().num_free_blocks() == 256);
+}
+
+TEST_CASE("a request's tail blocks are evicted before its head blocks") {
+  PagedKvCacheManager kv(8, 16, true, lru());
+  Request a = make_request(1, 64, 1, 5);
+  REQUIRE(admit(kv, a));
+  compute_prompt(kv, a);
+  const std::vector<BlockId> a_blocks = a.blocks;
+  kv.free(a, 0);
+  // 4 never-used blocks are first in the queue, then a's blocks from tail to head.
+  Request big = make_request(2, 16 * 6, 1, 6);
+  REQUIRE(admit(kv, big));
+  // 6 blocks taken: 4 fresh + a's last two blocks (tail first).
+  REQUIRE(kv.pool().lookup(kv.pool().hash_of(a_blocks[0])) == a_blocks[0]);
+  REQUIRE(kv.pool().hash_of(a_blocks[3]) == 0);
+  REQUIRE(kv.pool().hash_of(a_blocks[2]) == 0);
+  REQUIRE(kv.pool().hash_of(a_blocks[1]) != 0);
+  kv.free(big, 0);
+  REQUIRE(kv.pool().num_free_blocks() == 8);
+}
+
+TEST_CASE("allocation fails without side effects when blocks run out") {
+  PagedKvCacheManager kv(4, 16, true, lru());
+  Request a = make_request(1, 48, 1, 5), b = make_request(2, 48, 1, 6);
+  REQUIRE(admit(kv, a));
+  REQUIRE_FALSE(admit(kv, b));
+  REQUIRE(b.blocks.empty());
+  REQUIRE(kv.pool().num_free_blocks() == 1);
+  kv.free(a, 0);
+  REQUIRE(kv.pool().num_free_blocks() == 4);
+}
+
+TEST_CASE("Mooncake trace blocks of 512 tokens map onto 16-token engine blocks") {
+  auto ids = std::make_shared<std::vector<uint64_t>>(std::vector<uint64_t>{7, 8, 9});
+  auto other = std::make_shared<std::vector<uint64_t>>(std::vector<uint64_t>{7, 8, 10});
+  Request a = make_request(1, 1500, 2, 31), b = make_request(2, 1500, 2, 32);
+  a.spec.content.hash_ids = ids;
+  a.spec.content.hashed_tokens = 1500;
+  b.spec.content.hash_ids = other;
+  b.spec.content.hashed_tokens = 1500;
+  PagedKvCacheManager kv(512, 16, true, lru());
+  REQUIRE(admit(kv, a));
+  compute_prompt(kv, a);
+  REQUIRE(kv.get_computed_tokens(b, 0) == 1024);  // two equal trace blocks = 64 engine blocks
+  kv.free(a, 0);
+}
+
+TEST_CASE("contiguous reservation holds max_model_len per request and coalesces on free") {
+  ContiguousKvCacheManager kv(10, 16, 64);  // 4 blocks per request
+  Request a = make_request(1, 10, 1, 1), b = make_request(2, 10, 1, 2), c = make_request(3, 10, 1, 3);
+  REQUIRE(kv.allocate_slots(a, 10, 0));
+  REQUIRE(kv.allocate_slots(b, 10, 0));
+  REQUIRE_FALSE(kv.allocate_slots(c, 10, 0));  // 2 blocks left, reservation needs 4
+  REQUIRE(kv.usage().blocks_used == 8);
+  kv.free(a, 0);
+  REQUIRE(kv.largest_free_extent() == 4);
+  kv.free(b, 0);
+  REQUIRE(kv.largest_free_extent() == 10);
+  REQUIRE_FALSE(kv.can_ever_fit(65));
+}
+
+TEST_CASE("the eviction registry knows lru and rejects unknown names") {
+  REQUIRE(make_eviction_policy("lru", nullptr)->name() == "lru");
+  REQUIRE_THROWS_WITH(make_eviction_policy("nope", nullptr), Catch::Contains("unknown eviction policy"));
+}
