@@ -11,6 +11,9 @@ using Args = std::vector<std::string>;
 int cmd_run(const Args& args);
 int cmd_validate(const Args& args);
 int cmd_info(const Args& args);
+int cmd_predict(const Args& args);
+int cmd_calibrate(const Args& args);
+int cmd_cache_replay(const Args& args);
 
 // Shared helpers for commands.
 bool wants_help(const Args& args);

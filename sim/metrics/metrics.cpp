@@ -21,6 +21,7 @@ void MetricsCollector::open_outputs(const std::string& requests_csv, const std::
 void MetricsCollector::on_step(uint32_t replica, const SchedulerOutput& out, SimTime start, SimTime end) {
   ++steps_;
   ++iv_steps_;
+  request_steps_ += out.scheduled.size();
   const uint64_t tokens = out.shape.total_tokens();
   step_tokens_ += tokens;
   prefill_tokens_ += out.shape.prefill_tokens;
@@ -172,6 +173,7 @@ nlohmann::json MetricsCollector::finish(SimTime end, const std::vector<std::uniq
   double busy = 0;
   for (int64_t b : busy_ns_) busy += to_seconds(b);
   s["engine"] = {{"steps", steps_},
+                 {"request_steps", request_steps_},
                  {"mean_tokens_per_step", steps_ ? static_cast<double>(step_tokens_) / steps_ : 0.0},
                  {"prefill_tokens_computed", prefill_tokens_},
                  {"busy_fraction", busy_ns_.empty() ? 0.0 : busy / (duration * busy_ns_.size())}};

@@ -72,7 +72,7 @@ class MetricsCollector final : public ReplicaObserver {
   uint64_t arrived_ = 0, completed_ = 0, dropped_ = 0, good_ = 0;
   uint64_t input_tokens_ = 0, output_tokens_ = 0, cached_tokens_ = 0, preemptions_ = 0;
   uint64_t preempted_requests_ = 0;
-  uint64_t steps_ = 0, step_tokens_ = 0, prefill_tokens_ = 0;
+  uint64_t steps_ = 0, step_tokens_ = 0, prefill_tokens_ = 0, request_steps_ = 0;
   std::vector<int64_t> busy_ns_;  // per replica
   // Interval accumulators for the time series.
   uint64_t iv_steps_ = 0, iv_tokens_ = 0, iv_finished_ = 0;

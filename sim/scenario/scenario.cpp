@@ -17,7 +17,7 @@ DType read_dtype(JsonReader& r, const std::string& key, const std::string& def, 
   return parse_dtype(r.choice(key, def, allowed));
 }
 
-void read_engine(JsonReader e, Scenario& s, uint32_t model_max_len) {
+void read_engine(JsonReader& e, Scenario& s, uint32_t model_max_len) {
   ReplicaConfig& c = s.replica;
   const std::string batching = e.choice("batching", "continuous", {"continuous", "orca", "static"});
   c.batching = batching == "static" ? Batching::kStatic : batching == "orca" ? Batching::kOrca : Batching::kContinuous;
@@ -139,6 +139,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
     mo.block_size = s.replica.block_size;
     mo.max_num_batched_tokens = s.replica.scheduler.max_num_batched_tokens;
     mo.max_num_seqs = s.replica.scheduler.max_num_seqs;
+    mo.max_model_len = s.replica.max_model_len;
     if (activation_override >= 0) mo.activation_reserve_bytes = activation_override * 1024.0 * 1024 * 1024;
     try {
       const MemoryPlan plan = plan_memory(s.model, s.gpu, s.deployment, mo);
