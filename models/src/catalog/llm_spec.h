@@ -35,17 +35,17 @@ struct LlmSpec {
   uint32_t intermediate_size = 0;  // dense MLP width (MoE: the leading dense layers' width)
   uint32_t vocab_size = 0;
   uint32_t max_position_embeddings = 0;
-  bool gated_mlp = true;          // SwiGLU: gate and up projections
-  bool tied_embeddings = false;   // LM head shares the embedding matrix
+  bool gated_mlp = true;         // SwiGLU: gate and up projections
+  bool tied_embeddings = false;  // LM head shares the embedding matrix
   bool qkv_bias = false;
-  bool linear_bias = false;       // every linear layer (and the LM head) has a bias (phi-2)
-  bool layer_norm = false;        // LayerNorm with a bias instead of RMSNorm
-  bool parallel_attn_mlp = false; // attention and MLP read one normed input (phi-2: 1 norm/layer)
+  bool linear_bias = false;        // every linear layer (and the LM head) has a bias (phi-2)
+  bool layer_norm = false;         // LayerNorm with a bias instead of RMSNorm
+  bool parallel_attn_mlp = false;  // attention and MLP read one normed input (phi-2: 1 norm/layer)
   // Multi-head latent attention (DeepSeek): when kv_lora_rank > 0 the cache holds one latent of
   // kv_lora_rank + qk_rope_head_dim elements per token per layer instead of K and V per kv head.
   uint32_t kv_lora_rank = 0;
   uint32_t qk_rope_head_dim = 0;
-  uint32_t q_lora_rank = 0;       // 0: queries projected directly from the hidden state
+  uint32_t q_lora_rank = 0;  // 0: queries projected directly from the hidden state
   uint32_t qk_nope_head_dim = 0;
   uint32_t v_head_dim = 0;
   // Mixture of experts: when num_experts > 0, layers from first_dense_layers on replace the dense
@@ -87,18 +87,18 @@ struct LlmSpec {
 };
 
 struct GpuSpec {
-  std::string name;                    // the catalog file's stem, e.g. "H100-SXM"
+  std::string name;  // the catalog file's stem, e.g. "H100-SXM"
   std::vector<std::string> aliases;
-  double memory_bytes = 0;             // HBM capacity as the CUDA driver reports it (the total
-                                       // vLLM multiplies by gpu_memory_utilization)
-  double peak_bf16_flops = 0;          // dense tensor-core FLOP/s (fp16 where there is no bf16)
-  double peak_fp8_flops = 0;           // dense; 0 when the GPU has no fp8 tensor cores
-  double peak_int8_ops = 0;            // dense; 0 when the GPU has no int8 tensor cores
+  double memory_bytes = 0;     // HBM capacity as the CUDA driver reports it (the total
+                               // vLLM multiplies by gpu_memory_utilization)
+  double peak_bf16_flops = 0;  // dense tensor-core FLOP/s (fp16 where there is no bf16)
+  double peak_fp8_flops = 0;   // dense; 0 when the GPU has no fp8 tensor cores
+  double peak_int8_ops = 0;    // dense; 0 when the GPU has no int8 tensor cores
   double hbm_bytes_per_s = 0;
-  double nvlink_bytes_per_s = 0;       // per GPU, one direction; 0 = no NVLink (PCIe only)
-  double pcie_bytes_per_s = 0;         // host link, one direction
-  double usd_per_gpu_hour = 0;         // on-demand price
-  bool sparsity_2_4 = false;           // tensor cores run 2:4 structured sparsity at 2x
+  double nvlink_bytes_per_s = 0;  // per GPU, one direction; 0 = no NVLink (PCIe only)
+  double pcie_bytes_per_s = 0;    // host link, one direction
+  double usd_per_gpu_hour = 0;    // on-demand price
+  bool sparsity_2_4 = false;      // tensor cores run 2:4 structured sparsity at 2x
   nlohmann::json source;
 
   // FLOP/byte above which a kernel is compute bound at bf16.

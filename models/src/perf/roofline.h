@@ -1,0 +1,126 @@
+// RooflineStepModel: the time of one engine step from the GPU's datasheet and the model's shapes,
+// with no measurement. Each operator of each layer takes
+//     max(FLOPs / (peak x compute_efficiency), bytes / (HBM bandwidth x memory_efficiency),
+//         kernels x min_kernel_s)
+// for the per-GPU share of the work under tensor parallelism:
+//   qkv_proj, o_proj, gate_up_proj, down_proj  GEMMs over the step's tokens (2 x M x N x K FLOPs;
+//       bytes = weights in the deployed dtype + activations in and out); MoE layers read the
+//       experts the step's tokens are expected to touch;
+//   attention_prefill  causal pairs (BatchShape::prefill_attn_pairs) x 4 x head_dim FLOPs per
+//       head, reading prefill_kv_tokens of KV; attention_decode reads decode_context_tokens of KV;
+//   norms_elementwise  RMSNorm/LayerNorm, rotary, activation, residual, embedding: memory bound;
+//   lm_head  num_sampled rows x vocab;
+//   all_reduce  two per layer when tp > 1: ring, 2(tp-1)/tp x bytes / link + collective_latency_s;
+//   pipeline_send_recv  (pp - 1) hops of the hidden state and residual;
+//   overhead  step_overhead_s of CPU work per step.
+// The step is the sum (pipeline stages run one after another for one batch). fp8 weights use the
+// GPU's fp8 peak and int8 weights its int8 peak where the GPU has them (else weight-only
+// quantisation at the bf16 peak); int4 weights run at the bf16 peak and read a quarter of the
+// bytes plus group scales. 2:4 sparsity halves the GEMM FLOPs (the dense-equivalent work runs at
+// twice the dense peak, NVIDIA's "with sparsity" datasheet figures; A100 architecture whitepaper)
+// and stores half the weights plus 2-bit indices. step_seconds is O(1) and allocates nothing.
+#pragma once
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+#include "catalog/llm_spec.h"
+#include "core/json_reader.h"
+#include "perf/step_model.h"
+
+namespace kvsim {
+
+struct RooflineOptions {
+  // Fraction of the datasheet tensor peak GEMMs and attention reach. 0.75: Vidur's H100 timings of
+  // Llama-2-7B's GEMMs at 4096 tokens reach 0.71-0.85 of 989.5 TFLOP/s (docs/models.md).
+  double compute_efficiency = 0.75;
+  // Fraction of the datasheet HBM bandwidth memory-bound kernels reach. 0.8: the same timings at
+  // one token read the weights at 0.63-0.84 of 3.35 TB/s.
+  double memory_efficiency = 0.8;
+  // CPU work per step (scheduling, input preparation, sampling bookkeeping). An assumption of the
+  // right order for vLLM's V1 engine; a calibration profile replaces it.
+  double step_overhead_s = 1e-3;
+  // Fixed cost of one collective (all-reduce, send/recv). Vidur's H100 NVLink all-reduce timings
+  // for messages under 128 KiB lie between 7 and 40 us.
+  double collective_latency_s = 10e-6;
+  // The shortest a kernel takes, however little it does (Vidur's H100 RMSNorm and rotary kernels
+  // at one token: 4 us).
+  double min_kernel_s = 4e-6;
+};
+
+// Reads the options from `r` (keys as the field names); the caller rejects unknown keys.
+RooflineOptions read_roofline_options(JsonReader& r);
+nlohmann::json to_json(const RooflineOptions& o);
+
+// Seconds per operator for one step; the names are shared with the calibrated model and
+// `kvsim predict`.
+struct OpSeconds {
+  double qkv_proj = 0, o_proj = 0, gate_up_proj = 0, down_proj = 0;
+  double attention_prefill = 0, attention_decode = 0;
+  double norms_elementwise = 0, lm_head = 0, all_reduce = 0, pipeline_send_recv = 0, overhead = 0;
+  // Of the GEMMs and attention: the compute-roofline and memory-roofline terms, summed.
+  double compute_bound_s = 0, memory_bound_s = 0;
+  double total() const {
+    return qkv_proj + o_proj + gate_up_proj + down_proj + attention_prefill + attention_decode +
+           norms_elementwise + lm_head + all_reduce + pipeline_send_recv + overhead;
+  }
+};
+
+class RooflineStepModel : public StepModel {
+ public:
+  // Throws InputError for a deployment vLLM would refuse (perf/deployment_layout.h).
+  RooflineStepModel(LlmSpec model, GpuSpec gpu, Deployment deployment, RooflineOptions options = {});
+
+  double step_seconds(const BatchShape& batch) const override;
+  nlohmann::json describe() const override;
+
+  OpSeconds op_seconds(const BatchShape& batch) const;
+  // {"seconds": {operator: s, ...}, "total_seconds": s, "bound": "compute" | "memory"}, where
+  // bound compares the summed compute and memory roofline terms of the GEMMs and attention.
+  nlohmann::json breakdown(const BatchShape& batch) const;
+
+  const LlmSpec& model() const { return model_; }
+  const GpuSpec& gpu() const { return gpu_; }
+  const Deployment& deployment() const { return deployment_; }
+  const RooflineOptions& options() const { return options_; }
+
+ private:
+  // One GEMM of one layer on one GPU.
+  struct Gemm {
+    double flops_per_token = 0;
+    double weight_bytes = 0;
+    double act_bytes_per_token = 0;
+  };
+  void precompute();
+  // Seconds of `layers` copies of `g` over `tokens` tokens, accumulating the roofline terms.
+  double gemm_seconds(const Gemm& g, double tokens, double layers, OpSeconds& out) const;
+  double moe_seconds(double tokens, double touched, double weight_bytes_per_expert,
+                     double flops_per_token_expert, double act_bytes_per_token, OpSeconds& out) const;
+
+  LlmSpec model_;
+  GpuSpec gpu_;
+  Deployment deployment_;
+  RooflineOptions options_;
+
+  // Rates (effective).
+  double gemm_flops_per_s_ = 0, attn_flops_per_s_ = 0, bytes_per_s_ = 0, link_bytes_per_s_ = 0;
+  // Per layer, per GPU.
+  Gemm qkv_, o_, gate_up_, down_, lm_head_;
+  double mla_kv_b_flops_per_token_ = 0;  // MLA: kv_b over decode tokens and prefill KV tokens
+  double dense_mlp_layers_ = 0, moe_layers_ = 0, layers_ = 0;
+  double moe_intermediate_per_gpu_ = 0;
+  double expert_gate_up_bytes_ = 0, expert_down_bytes_ = 0;  // one expert, one GPU
+  double expert_gate_up_flops_ = 0, expert_down_flops_ = 0;  // per token per expert
+  double experts_per_token_ = 0, shared_experts_ = 0, num_experts_ = 0;
+  double log_expert_miss_ = 0;  // log(1 - k/E): a token's chance to miss one expert
+  double router_flops_per_token_ = 0, router_bytes_ = 0;
+  double attn_prefill_flops_per_pair_ = 0, attn_decode_flops_per_token_ = 0;
+  double kv_bytes_per_token_layer_ = 0, kv_write_bytes_per_token_layer_ = 0;
+  double q_o_bytes_per_token_ = 0;
+  double elementwise_bytes_per_token_dense_ = 0, elementwise_bytes_per_token_moe_ = 0;
+  double elementwise_bytes_per_token_step_ = 0;
+  double elementwise_kernels_per_layer_ = 0;
+  double hidden_bytes_per_token_ = 0;
+};
+
+}  // namespace kvsim
