@@ -1,0 +1,43 @@
+// When requests arrive, for a synthetic workload or a trace without timestamps: a renewal process
+// whose gaps are exponential (Poisson arrivals) or Gamma-distributed with a chosen coefficient of
+// variation (cv > 1 is burstier than Poisson, cv < 1 more regular). The first request arrives at 0.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "core/rng.h"
+#include "core/time.h"
+
+namespace kvsim {
+
+struct ArrivalConfig {
+  enum class Process { kPoisson, kGamma };
+  Process process = Process::kPoisson;
+  double rate = 1.0;  // mean requests per second, > 0
+  double cv = 1.0;    // Gamma only: standard deviation / mean of the gaps, > 0
+};
+
+const char* process_name(ArrivalConfig::Process p);
+
+class ArrivalProcess {
+ public:
+  // Throws InputError if the rate or cv is not a positive finite number.
+  ArrivalProcess(const ArrivalConfig& config, uint64_t seed);
+
+  // The arrival time of the next request: 0 for the first, then each previous time plus a gap.
+  SimTime next();
+  // "poisson 10 req/s" or "gamma 10 req/s cv 2".
+  std::string describe() const;
+
+ private:
+  double gap_seconds();
+
+  ArrivalConfig config_;
+  Rng rng_;
+  double gamma_shape_ = 1.0;
+  double gamma_scale_ = 1.0;
+  SimTime time_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace kvsim
