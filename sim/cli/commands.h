@@ -13,6 +13,7 @@ int cmd_validate(const Args& args);
 int cmd_info(const Args& args);
 int cmd_predict(const Args& args);
 int cmd_calibrate(const Args& args);
+int cmd_validate_profile(const Args& args);
 int cmd_cache_replay(const Args& args);
 
 // Shared helpers for commands.

@@ -22,6 +22,8 @@ const Command kCommands[] = {
     {"info", kvsim::cmd_info, "print a catalog model or GPU with derived figures (JSON)"},
     {"predict", kvsim::cmd_predict, "per-operator latency of one layer and one step (JSON)"},
     {"calibrate", kvsim::cmd_calibrate, "turn microbenchmark or Vidur measurements into a GPU profile"},
+    {"validate-profile", kvsim::cmd_validate_profile,
+     "leave-one-model-out validation of the calibrated model (docs/validation.md)"},
     {"cache-replay", kvsim::cmd_cache_replay, "replay a trace through the KV cache only: hit rates per policy and tier"},
 };
 

@@ -1,0 +1,199 @@
+// kvsim predict: the step-latency model's answer for one batch, operator by operator, as JSON.
+#include <iostream>
+#include <memory>
+
+#include "catalog/catalog.h"
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/json_reader.h"
+#include "perf/calibrated_step_model.h"
+#include "perf/deployment_layout.h"
+#include "perf/roofline.h"
+#include "perf/step_model_factory.h"
+
+namespace kvsim {
+
+namespace {
+
+const char* kPredictUsage =
+    "usage: kvsim predict --model M --gpu G [--tp N] [--pp N] [--tokens T [--prefix C]]\n"
+    "                     [--batch B --context C] [--weight-dtype bf16|fp8|int8|int4]\n"
+    "                     [--kv-dtype fp16|fp8|int4] [--sparsity-2-4] [--perf-model calibrated|roofline]\n"
+    "                     [--profile PATH]\n\n"
+    "Prints JSON: the milliseconds of each operator of one layer on one GPU (input_norm, qkv_proj,\n"
+    "rotary, attention, o_proj, post_attention_norm, gate_up_proj, activation, down_proj,\n"
+    "residual_add, all_reduce), layer_ms, the once-per-step operators (embedding, lm_head, sampling,\n"
+    "pipeline_send_recv, overhead) and step_ms, with where each number came from.\n\n"
+    "  --tokens T     a prefill of T new prompt tokens (one sequence)\n"
+    "  --prefix C     ... whose first C tokens are already cached (attention reads them)\n"
+    "  --batch B      B decoding sequences ...\n"
+    "  --context C    ... each attending over C cached tokens\n"
+    "  Both together make a mixed batch (chunked prefill plus decodes).\n"
+    "  --profile      a calibration profile (default: models/profiles/<gpu>.json)\n";
+
+uint64_t count_arg(const std::string& flag, const std::string& text, uint64_t min) {
+  size_t used = 0;
+  long long v = -1;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || v < static_cast<long long>(min))
+    throw InputError(flag + ": expected an integer >= " + std::to_string(min) + ", found \"" + text + "\"");
+  return static_cast<uint64_t>(v);
+}
+
+double ms(double seconds) { return seconds * 1e3; }
+
+nlohmann::json calibrated_json(const CalibratedStepModel& m, const BatchShape& b) {
+  const CalibratedBreakdown x = m.breakdown(b);
+  nlohmann::json j;
+  nlohmann::json sources;
+  auto layer = [&](LayerOp op) { return x.layer_s[static_cast<size_t>(op)]; };
+  for (size_t i = 0; i < kNumLayerOps; ++i) {
+    const auto op = static_cast<LayerOp>(i);
+    if (op == LayerOp::kAttentionPrefill || op == LayerOp::kAttentionDecode) continue;
+    j[layer_op_name(op)] = ms(x.layer_s[i]);
+    sources[layer_op_name(op)] = provenance_name(x.layer_provenance[i]);
+  }
+  j["attention"] = ms(layer(LayerOp::kAttentionPrefill) + layer(LayerOp::kAttentionDecode));
+  j["attention_split"] = {{"prefill", ms(layer(LayerOp::kAttentionPrefill))},
+                          {"decode", ms(layer(LayerOp::kAttentionDecode))}};
+  sources["attention_prefill"] = provenance_name(x.layer_provenance[static_cast<size_t>(LayerOp::kAttentionPrefill)]);
+  sources["attention_decode"] = provenance_name(x.layer_provenance[static_cast<size_t>(LayerOp::kAttentionDecode)]);
+  sources["overhead"] = "roofline option step_overhead_s (not measured)";
+  j["layer_ms"] = ms(x.layer_total_s);
+  j["num_layers"] = x.num_layers;
+  j["step"] = {{"embedding", ms(x.embedding_s)},
+               {"lm_head", ms(x.lm_head_s)},
+               {"sampling", ms(x.sampling_s)},
+               {"pipeline_send_recv", ms(x.pipeline_send_recv_s)},
+               {"overhead", ms(x.overhead_s)}};
+  j["step_ms"] = ms(x.step_s);
+  j["step_ms_tabulated"] = ms(m.step_seconds(b));
+  j["sources"] = sources;
+  return j;
+}
+
+nlohmann::json roofline_json(const RooflineStepModel& m, const BatchShape& b, uint32_t layers) {
+  const OpSeconds s = m.op_seconds(b);
+  const double per_layer = 1.0 / layers;
+  nlohmann::json j;
+  j["qkv_proj"] = ms(s.qkv_proj * per_layer);
+  j["o_proj"] = ms(s.o_proj * per_layer);
+  j["gate_up_proj"] = ms(s.gate_up_proj * per_layer);
+  j["down_proj"] = ms(s.down_proj * per_layer);
+  j["attention"] = ms((s.attention_prefill + s.attention_decode) * per_layer);
+  j["attention_split"] = {{"prefill", ms(s.attention_prefill * per_layer)},
+                          {"decode", ms(s.attention_decode * per_layer)}};
+  j["norms_elementwise"] = ms(s.norms_elementwise * per_layer);
+  j["all_reduce"] = ms(s.all_reduce * per_layer);
+  j["layer_ms"] = ms((s.qkv_proj + s.o_proj + s.gate_up_proj + s.down_proj + s.attention_prefill +
+                      s.attention_decode + s.norms_elementwise + s.all_reduce) *
+                     per_layer);
+  j["num_layers"] = layers;
+  j["step"] = {{"lm_head", ms(s.lm_head)}, {"pipeline_send_recv", ms(s.pipeline_send_recv)}, {"overhead", ms(s.overhead)}};
+  j["step_ms"] = ms(s.total());
+  j["note"] = "roofline: norms_elementwise includes the embedding, summed over the step";
+  return j;
+}
+
+int predict(const Args& args) {
+  std::string model_name, gpu_name, perf_model = "calibrated", profile;
+  Deployment d;
+  uint64_t tokens = 0, prefix = 0, batch = 0, context = 0;
+  bool have_context = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--model") model_name = flag_value(args, i);
+    else if (a == "--gpu") gpu_name = flag_value(args, i);
+    else if (a == "--tp") d.tensor_parallel = static_cast<uint32_t>(count_arg(a, flag_value(args, i), 1));
+    else if (a == "--pp") d.pipeline_parallel = static_cast<uint32_t>(count_arg(a, flag_value(args, i), 1));
+    else if (a == "--tokens") tokens = count_arg(a, flag_value(args, i), 1);
+    else if (a == "--prefix") prefix = count_arg(a, flag_value(args, i), 0);
+    else if (a == "--batch") batch = count_arg(a, flag_value(args, i), 1);
+    else if (a == "--context") context = count_arg(a, flag_value(args, i), 0), have_context = true;
+    else if (a == "--weight-dtype") d.weight_dtype = parse_dtype(flag_value(args, i));
+    else if (a == "--kv-dtype") d.kv_dtype = parse_dtype(flag_value(args, i));
+    else if (a == "--sparsity-2-4") d.sparsity_2_4 = true;
+    else if (a == "--perf-model") perf_model = flag_value(args, i);
+    else if (a == "--profile") profile = flag_value(args, i);
+    else throw InputError("unknown argument \"" + a + "\" (see kvsim predict --help)");
+  }
+  if (model_name.empty() || gpu_name.empty()) throw InputError("--model and --gpu are required (see kvsim predict --help)");
+  if (tokens == 0 && batch == 0) throw InputError("give --tokens T (a prefill), --batch B --context C (decodes), or both");
+  if (batch > 0 && !have_context) throw InputError("--batch needs --context C (the KV tokens each sequence attends over)");
+  if (prefix > 0 && tokens == 0) throw InputError("--prefix needs --tokens (the new tokens computed after the prefix)");
+  if (perf_model != "calibrated" && perf_model != "roofline")
+    throw InputError("--perf-model: expected calibrated or roofline, found \"" + perf_model + "\"");
+
+  const Catalog catalog = Catalog::open_default();
+  const LlmSpec llm = catalog.llm(model_name);
+  const GpuSpec gpu = catalog.gpu(gpu_name);
+
+  BatchShape b;
+  if (tokens > 0) {
+    const double q = static_cast<double>(tokens), c = static_cast<double>(prefix);
+    b.num_prefill_seqs = 1;
+    b.prefill_tokens = tokens;
+    b.prefill_attn_pairs = q * c + q * (q + 1) / 2;
+    b.prefill_kv_tokens = prefix + tokens;
+    b.num_sampled += 1;
+  }
+  if (batch > 0) {
+    b.num_decode_seqs = static_cast<uint32_t>(batch);
+    b.decode_context_tokens = batch * context;
+    b.num_sampled += static_cast<uint32_t>(batch);
+  }
+
+  validate_deployment(llm, gpu, d);  // a clear message before any model is built
+  nlohmann::json section = {{"kind", perf_model}};
+  if (!profile.empty()) section["profile"] = profile;
+  ErrorList errors;
+  std::unique_ptr<StepModel> model = make_step_model(section, llm, gpu, d, errors, "--perf-model");
+  errors.throw_if_any("the performance model");
+
+  nlohmann::json out;
+  if (const auto* c = dynamic_cast<const CalibratedStepModel*>(model.get())) out = calibrated_json(*c, b);
+  else out = roofline_json(RooflineStepModel(llm, gpu, d), b, llm.num_layers);
+  out["input"] = {{"model", llm.name},
+                  {"gpu", gpu.name},
+                  {"tensor_parallel", d.tensor_parallel},
+                  {"pipeline_parallel", d.pipeline_parallel},
+                  {"weight_dtype", dtype_name(d.weight_dtype)},
+                  {"kv_dtype", dtype_name(d.kv_dtype)},
+                  {"sparsity_2_4", d.sparsity_2_4},
+                  {"batch",
+                   {{"num_prefill_seqs", b.num_prefill_seqs},
+                    {"prefill_tokens", b.prefill_tokens},
+                    {"prefill_attn_pairs", b.prefill_attn_pairs},
+                    {"prefill_kv_tokens", b.prefill_kv_tokens},
+                    {"num_decode_seqs", b.num_decode_seqs},
+                    {"decode_context_tokens", b.decode_context_tokens},
+                    {"num_sampled", b.num_sampled}}}};
+  out["perf_model"] = model->describe();
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int cmd_predict(const Args& args) {
+  if (wants_help(args)) {
+    std::cout << kPredictUsage;
+    return 0;
+  }
+  if (args.empty()) {
+    std::cerr << kPredictUsage;
+    return 2;
+  }
+  try {
+    return predict(args);
+  } catch (const InputError& e) {
+    std::cerr << "kvsim predict: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace kvsim
