@@ -1,18 +1,82 @@
 #include "engine/replica.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "kv/eviction_registry.h"
 
 namespace kvsim {
 
-Replica::Replica(uint32_t id, const ReplicaConfig& config, const StepModel& step_model, ReplicaObserver& observer)
+namespace {
+
+// Seconds to prefill `n` tokens after `context` cached ones, alone, in chunks of the step's token
+// budget: what recomputing them costs this replica.
+double prefill_seconds(const StepModel& model, uint32_t chunk, uint32_t n, uint32_t context) {
+  double s = 0;
+  while (n > 0) {
+    const uint32_t q = std::min(n, std::max<uint32_t>(chunk, 1));
+    BatchShape b;
+    b.num_prefill_seqs = 1;
+    b.prefill_tokens = q;
+    b.prefill_attn_pairs = static_cast<double>(q) * context + 0.5 * static_cast<double>(q) * (q + 1);
+    b.prefill_kv_tokens = context + q;
+    b.num_sampled = q == n ? 1 : 0;
+    s += model.step_seconds(b);
+    n -= q;
+    context += q;
+  }
+  return s;
+}
+
+// GDSF's recompute costs from the step model, unless the scenario set them: the marginal time
+// of a block's tokens, and of each block of context they attend over.
+nlohmann::json cost_aware_params(const ReplicaConfig& c, const StepModel& model) {
+  nlohmann::json p = c.eviction_params.is_object() ? c.eviction_params : nlohmann::json::object();
+  if (c.eviction_policy != "gdsf") return c.eviction_params;
+  const uint32_t bs = c.block_size;
+  const double per_token = (prefill_seconds(model, 1u << 30, 1024, 0) - prefill_seconds(model, 1u << 30, 512, 0)) / 512;
+  const double per_pair =
+      (prefill_seconds(model, 1u << 30, 256, 8192) - prefill_seconds(model, 1u << 30, 256, 0)) / (256.0 * 8192);
+  if (!p.contains("block_cost_s")) p["block_cost_s"] = std::max(per_token, 0.0) * bs;
+  if (!p.contains("position_cost_s")) p["position_cost_s"] = std::max(per_pair, 0.0) * bs * bs;
+  return p;
+}
+
+}  // namespace
+
+Replica::Replica(uint32_t id, const ReplicaConfig& config, const StepModel& step_model, ReplicaObserver& observer,
+                 const std::vector<std::shared_ptr<TierStore>>& shared_tiers)
     : id_(id), config_(config), step_model_(step_model), observer_(observer) {
   if (config.kv_layout == KvLayout::kContiguous) {
     kv_ = std::make_unique<ContiguousKvCacheManager>(config.num_gpu_blocks, config.block_size, config.max_model_len);
   } else {
-    kv_ = std::make_unique<PagedKvCacheManager>(config.num_gpu_blocks, config.block_size, config.enable_prefix_caching,
-                                                make_eviction_policy(config.eviction_policy, config.eviction_params));
+    auto paged = std::make_unique<PagedKvCacheManager>(
+        config.num_gpu_blocks, config.block_size, config.enable_prefix_caching,
+        make_eviction_policy(config.eviction_policy, cost_aware_params(config, step_model), config.radix_tree));
+    if (config.radix_tree) paged->pool().enable_radix_tree();
+    if (config.kv_ttl_s > 0) paged->pool().set_ttl(static_cast<uint64_t>(from_seconds(config.kv_ttl_s)));
+    paged->set_token_budget(config.scheduler.token_budget);
+    const uint32_t chunk = config.scheduler.max_num_batched_tokens;
+    PrefillTime prefill_time = [&step_model, chunk](uint32_t n, uint32_t context) {
+      return prefill_seconds(step_model, chunk, n, context);
+    };
+    paged->set_prefill_time(prefill_time);
+    const KvTiersConfig& tc = config.kv_tiers;
+    if (!tc.empty() || config.scheduler.preemption_mode == PreemptionMode::kSwap) {
+      std::vector<std::shared_ptr<TierStore>> tiers;
+      for (size_t t = 0; t < tc.tiers.size(); ++t) {
+        if (t < shared_tiers.size() && shared_tiers[t]) {
+          tiers.push_back(shared_tiers[t]);
+        } else {
+          const double blocks = std::floor(tc.tiers[t].capacity_bytes / tc.block_bytes);
+          tiers.push_back(std::make_shared<TierStore>(tc.tiers[t], std::isinf(blocks) ? 0 : static_cast<uint64_t>(blocks),
+                                                      tc.block_bytes));
+        }
+      }
+      paged->attach_offloader(std::make_unique<KvOffloader>(tc, std::move(tiers), config.block_size, prefill_time));
+    }
+    kv_ = std::move(paged);
   }
   if (config.batching == Batching::kStatic) {
     scheduler_ = std::make_unique<StaticBatchScheduler>(config.scheduler, *kv_);
@@ -39,19 +103,36 @@ void Replica::add_request(Request* req) {
 SimTime Replica::begin_step(SimTime now) {
   if (busy_) throw std::logic_error("Replica::begin_step while a step is running");
   scheduler_->schedule(now, current_);
+  kv_->flush_transfers(now, false);  // offload what the allocations evicted
   if (current_.scheduled.empty()) {
-    if (scheduler_->num_running() == 0 && scheduler_->num_waiting() > 0)
+    // Requests waiting for a KV load hold blocks: the replica wakes when a load completes.
+    if (scheduler_->num_running() == 0 && scheduler_->num_waiting() > 0 && kv_->num_loading() == 0)
       throw std::logic_error("replica stalled: waiting requests but nothing can be scheduled");
     return kNever;
   }
   busy_ = true;
   step_start_ = now;
-  return now + std::max<SimTime>(1, from_seconds(step_model_.step_seconds(current_.shape)));
+  return now + std::max<SimTime>(1, from_seconds(step_model_.step_seconds(current_.shape) + current_.kv_transfer_seconds));
+}
+
+void Replica::on_transfer_done(uint64_t token, SimTime now) {
+  if (Request* loaded = kv_->on_transfer_done(token, now)) scheduler_->add_loaded(loaded);
+}
+
+void Replica::finish_kv(SimTime end) {
+  if (auto* paged = dynamic_cast<PagedKvCacheManager*>(kv_.get()))
+    if (paged->offloader()) paged->offloader()->finish(end);
+}
+
+const KvOffloader* Replica::offloader() const {
+  const auto* paged = dynamic_cast<const PagedKvCacheManager*>(kv_.get());
+  return paged ? paged->offloader() : nullptr;
 }
 
 void Replica::end_step(SimTime now) {
   busy_ = false;
   scheduler_->update_from_output(current_, now, outcome_);
+  kv_->flush_transfers(now, true);  // offload what the step computed (write-through)
   observer_.on_step(id_, current_, step_start_, now);
   for (Request* r : outcome_.finished) observer_.on_finished(*r);
 }

@@ -6,6 +6,8 @@
 
 #include "engine/scheduler.h"
 #include "kv/kv_cache_manager.h"
+#include "kv/tiers/tier_spec.h"
+#include "kv/tiers/tier_store.h"
 #include "perf/step_model.h"
 
 namespace kvsim {
@@ -23,6 +25,9 @@ struct ReplicaConfig {
   bool enable_prefix_caching = true;
   std::string eviction_policy = "lru";
   nlohmann::json eviction_params;
+  bool radix_tree = false;      // prefix index: SGLang's radix tree instead of chained hashes
+  double kv_ttl_s = 0;          // drop GPU KV left unused this long (0 = never)
+  KvTiersConfig kv_tiers;       // tiers below HBM and swap space (kv/tiers/tier_spec.h)
 };
 
 // Receives what happens to requests and steps; the metrics implement it.
@@ -36,7 +41,10 @@ class ReplicaObserver {
 
 class Replica {
  public:
-  Replica(uint32_t id, const ReplicaConfig& config, const StepModel& step_model, ReplicaObserver& observer);
+  // `shared_tiers[t]` is the cluster's store for tier t when that tier is shared (see
+  // make_shared_tier_stores); private tiers are created here.
+  Replica(uint32_t id, const ReplicaConfig& config, const StepModel& step_model, ReplicaObserver& observer,
+          const std::vector<std::shared_ptr<TierStore>>& shared_tiers = {});
   uint32_t id() const { return id_; }
   // Queues a request (or drops it, telling the observer, if it can never be served).
   void add_request(Request* req);
@@ -45,7 +53,17 @@ class Replica {
   // Ends the step begun last, at `now`.
   void end_step(SimTime now);
   bool busy() const { return busy_; }
-  size_t outstanding() const { return scheduler_->num_running() + scheduler_->num_waiting(); }
+  // A KV transfer this replica asked to be woken for completed (a load or an offload).
+  void on_transfer_done(uint64_t token, SimTime now);
+  // Completion times of the KV transfers started since the last call, for the event loop to
+  // wake the replica at (null without KV tiers or swapping); the caller clears it.
+  std::vector<Wakeup>* wakeups() { return kv_->wakeups(); }
+  // Integrates the storage of the replica's private KV tiers up to the end of the run.
+  void finish_kv(SimTime end);
+  // The replica's way to its KV tiers, or null.
+  const KvOffloader* offloader() const;
+  size_t num_loading() const { return kv_->num_loading(); }
+  size_t outstanding() const { return scheduler_->num_running() + scheduler_->num_waiting() + kv_->num_loading(); }
   size_t num_running() const { return scheduler_->num_running(); }
   size_t num_waiting() const { return scheduler_->num_waiting(); }
   uint64_t running_kv_tokens() const { return scheduler_->running_kv_tokens(); }

@@ -11,23 +11,30 @@
 
 namespace kvsim {
 
-enum class RequestStatus : uint8_t { kWaiting, kRunning, kPreempted, kFinished, kDropped };
+// kWaitingForKv: admitted, waiting for its KV to load from a lower tier (vLLM's
+// WAITING_FOR_REMOTE_KVS); it holds GPU blocks but is neither waiting nor running.
+enum class RequestStatus : uint8_t { kWaiting, kRunning, kPreempted, kFinished, kDropped, kWaitingForKv };
 
-struct Request {
-  RequestSpec spec;
-  RequestStatus status = RequestStatus::kWaiting;
-  uint32_t replica = 0;
+// Field order matters for speed: the fields every step touches (progress, status, and the
+// spec's token counts right behind them) share the first cache line.
+struct alignas(64) Request {
   uint32_t num_computed_tokens = 0;  // tokens whose KV is in the cache
   uint32_t num_output_tokens = 0;    // tokens generated so far
+  uint32_t num_hashed_blocks = 0;    // blocks of `blocks` already hashed and cached
+  // Swap preemption: blocks of KV the request has in host swap space (0 = none); its
+  // num_computed_tokens are kept while swapped out.
+  uint32_t swapped_blocks = 0;
+  RequestStatus status = RequestStatus::kWaiting;
+  RequestSpec spec;
+  uint32_t replica = 0;
   uint32_t num_cached_tokens = 0;    // prefix-cache hit at the first admission
   uint32_t num_preemptions = 0;
   SimTime first_scheduled = -1;
   SimTime first_token = -1;
   SimTime finished = -1;
 
-  // Paged KV: the block table, and how far its blocks are hashed (for caching full blocks).
+  // Paged KV: the block table, and the hash of its last hashed block (chained to the next).
   std::vector<BlockId> blocks;
-  uint32_t num_hashed_blocks = 0;
   BlockHash last_block_hash = 0;
   // Contiguous KV: the reserved extent, in blocks.
   uint32_t extent_start = 0;

@@ -61,11 +61,17 @@ Request* VllmScheduler::choose_victim() {
   return *std::max_element(running_.begin(), running_.end(), served_before);
 }
 
+void VllmScheduler::add_loaded(Request* req) {
+  req->status = RequestStatus::kWaiting;
+  push_waiting_front(req);
+}
+
 void VllmScheduler::preempt(Request* victim, SimTime now) {
   running_.erase(std::find(running_.begin(), running_.end(), victim));
+  victim->status = RequestStatus::kPreempted;  // before free: the KV manager keeps its blocks findable
+  const bool swapped = config_.preemption_mode == PreemptionMode::kSwap && kv_.swap_out(*victim, now);
   kv_.free(*victim, now);
-  victim->status = RequestStatus::kPreempted;
-  victim->num_computed_tokens = 0;  // recompute: the prompt and the output so far
+  if (!swapped) victim->num_computed_tokens = 0;  // recompute: the prompt and the output so far
   ++victim->num_preemptions;
   push_waiting_front(victim);
 }
@@ -80,7 +86,7 @@ void VllmScheduler::add_to_shape(const Request& req, uint32_t q, BatchShape& sha
   const bool samples = c + q == req.num_tokens();
   if (req.num_output_tokens > 0 && q == 1 && samples) {
     ++shape.num_decode_seqs;
-    shape.decode_context_tokens += c + 1;
+    shape.decode_context_tokens += config_.token_budget.held(req.spec.prompt_tokens, c + 1);
   } else {
     ++shape.num_prefill_seqs;
     shape.prefill_tokens += q;
@@ -134,6 +140,13 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
       Request* req = peek_waiting();
       if (req == nullptr) break;
       const uint32_t cached = kv_.get_computed_tokens(*req, now);
+      if (kv_.pending_load_tokens() > 0) {  // more of its prefix is in a lower KV tier: load it
+        if (!kv_.start_load(*req, now)) break;
+        pop_waiting();
+        req->status = RequestStatus::kWaitingForKv;
+        if (req->first_scheduled < 0) req->first_scheduled = now;
+        continue;
+      }
       uint32_t q = req->num_tokens() - req->num_computed_tokens - cached;
       if (!config_.enable_chunked_prefill && q > budget) break;
       q = cap_new_tokens(q, budget);
@@ -147,6 +160,7 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
     }
   }
   for (const auto& s : out.scheduled) add_to_shape(*s.request, s.num_new_tokens, out.shape);
+  out.kv_transfer_seconds = kv_.take_step_transfer_seconds(now);
 }
 
 void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, StepOutcome& outcome) {
@@ -154,11 +168,11 @@ void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, 
   for (const auto& s : out.scheduled) {
     Request* req = s.request;
     req->num_computed_tokens += s.num_new_tokens;
-    kv_.on_computed(*req);
+    if (kv_.needs_on_computed()) kv_.on_computed(*req);
     if (req->num_computed_tokens < req->num_tokens()) continue;  // a prefill chunk, no token yet
     ++req->num_output_tokens;
     ++outcome.tokens_generated;
-    if (req->first_token < 0) {
+    if (req->num_output_tokens == 1) {  // its first token (kept across preemptions)
       req->first_token = now;
       outcome.first_tokens.push_back(req);
     }

@@ -15,6 +15,9 @@
 namespace kvsim {
 
 enum class SchedulingPolicy { kFcfs, kPriority };
+// What preemption does with the victim's KV: drop it and recompute (vLLM v1), or copy it to
+// host swap space and back (vLLM v0's swap; falls back to recompute when swap space is full).
+enum class PreemptionMode { kRecompute, kSwap };
 
 struct SchedulerConfig {
   uint32_t max_num_seqs = 256;
@@ -22,6 +25,8 @@ struct SchedulerConfig {
   bool enable_chunked_prefill = true;
   uint32_t long_prefill_token_threshold = 0;  // 0 = no cap per request per step
   SchedulingPolicy policy = SchedulingPolicy::kFcfs;
+  PreemptionMode preemption_mode = PreemptionMode::kRecompute;
+  TokenBudget token_budget;  // token-level KV eviction: shortens the context decodes attend over
 };
 
 struct ScheduledRequest {
@@ -34,10 +39,12 @@ struct SchedulerOutput {
   std::vector<ScheduledRequest> scheduled;
   BatchShape shape;
   uint32_t num_preempted = 0;
+  double kv_transfer_seconds = 0;  // swap copies the step waits for before its forward pass
   void clear() {
     scheduled.clear();
     shape = BatchShape{};
     num_preempted = 0;
+    kv_transfer_seconds = 0;
   }
 };
 
@@ -57,6 +64,9 @@ class Scheduler {
  public:
   virtual ~Scheduler() = default;
   virtual void add_request(Request* req) = 0;
+  // A request whose KV finished loading from a lower tier (it was admitted before the requests
+  // now waiting, so it goes first).
+  virtual void add_loaded(Request* req) { add_request(req); }
   // Forms the next step. An empty output means there is nothing to run now.
   virtual void schedule(SimTime now, SchedulerOutput& out) = 0;
   // Applies a finished step: advances computed tokens, samples, finishes requests.
@@ -72,10 +82,11 @@ class VllmScheduler final : public Scheduler {
  public:
   VllmScheduler(const SchedulerConfig& config, KvCacheManager& kv);
   void add_request(Request* req) override;
+  void add_loaded(Request* req) override;
   void schedule(SimTime now, SchedulerOutput& out) override;
   void update_from_output(const SchedulerOutput& out, SimTime now, StepOutcome& outcome) override;
   size_t num_running() const override { return running_.size(); }
-  size_t num_waiting() const override { return waiting_.size(); }
+  size_t num_waiting() const override { return waiting_.size() + waiting_heap_.size(); }
   uint64_t running_kv_tokens() const override;
   const std::vector<Request*>& running() const { return running_; }
 

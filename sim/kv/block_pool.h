@@ -2,20 +2,39 @@
 // reference count and, once full, a chained hash under which the prefix cache finds it. Blocks
 // with reference count 0 are free; the eviction policy orders them (LRU = vLLM's free-block
 // queue). Taking a free block that still holds cached KV evicts that KV.
+// Options (off by default, costing nothing when off):
+//   - a TTL: cached KV left free for ttl since its last release is dropped (expire()), and its
+//     block is handed out before any block the policy orders;
+//   - the radix-tree prefix index (radix_tree.h): only leaves are evictable;
+//   - an eviction listener, told of every evicted hash (KV tiers offload it).
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "kv/eviction_policy.h"
 #include "kv/flat_hash_map.h"
 #include "kv/prefix_hash.h"
+#include "kv/radix_tree.h"
 
 namespace kvsim {
 
 struct BlockPoolStats {
   uint64_t evictions = 0;        // cached blocks whose KV was dropped for reuse
   uint64_t cached_inserts = 0;
+  uint64_t expirations = 0;      // cached blocks dropped by the TTL
+};
+
+// Told when the pool drops cached KV that others could look up, to reuse its block or because
+// its TTL passed (not for private blocks, see cache_private).
+class EvictionListener {
+ public:
+  virtual ~EvictionListener() = default;
+  virtual void on_block_evicted(BlockHash hash, uint32_t position, uint64_t now_ns) = 0;
+  // The TTL dropped `hash`; `expired_at_ns` is its deadline (release + ttl), not when noticed.
+  virtual void on_block_expired(BlockHash /*hash*/, uint64_t /*expired_at_ns*/) {}
 };
 
 class BlockPool {
@@ -23,7 +42,9 @@ class BlockPool {
   BlockPool(uint32_t num_blocks, std::unique_ptr<EvictionPolicy> policy);
 
   uint32_t num_blocks() const { return static_cast<uint32_t>(ref_cnt_.size()); }
-  uint32_t num_free_blocks() const { return policy_->num_free(); }
+  uint32_t num_free_blocks() const {
+    return policy_->num_free() + static_cast<uint32_t>(expired_.size()) + (radix_ ? radix_->num_pinned() : 0);
+  }
   // Free blocks that still hold cached KV (reusable by a hit, evictable on demand).
   uint32_t num_cached_free_blocks() const { return cached_free_; }
   uint32_t num_cached_blocks() const { return static_cast<uint32_t>(cached_.size()); }
@@ -31,6 +52,11 @@ class BlockPool {
 
   // The block holding `hash`, or kNoBlock.
   BlockId lookup(BlockHash hash) const { return cached_.find(hash); }
+  // Starts loading the index entry of `hash` into cache ahead of a lookup or cache() (a hint).
+  void prefetch_lookup(BlockHash hash) const { cached_.prefetch(hash); }
+  // Also prefetches the index entries that upcoming evictions erase: pays off when most
+  // allocations evict indexed KV (cache replay), costs a little when few do.
+  void set_prefetch_evictions(bool on) { prefetch_evictions_ = on; }
   // Takes `n` free blocks (ref count 1), evicting cached content as needed. Caller checks
   // num_free_blocks() first.
   void allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns);
@@ -40,21 +66,64 @@ class BlockPool {
   void release(BlockId b, uint32_t position, uint64_t now_ns);
   // Records that the full block `b` holds the KV of `hash`. If another block already holds the
   // same hash (two requests computed the same prefix at once), the first one stays the cached
-  // copy and `b` stays uncached, so it is reused first.
-  void cache(BlockId b, BlockHash hash);
+  // copy and `b` stays uncached, so it is reused first. `parent_hash` is the previous block's
+  // hash in the sequence (0 for the first), which places the node in the radix tree.
+  void cache(BlockId b, BlockHash hash, BlockHash parent_hash = 0);
+  // Records `hash` for a block that no other request can ever look up (the private tokens of
+  // one request, see stream_ids.h) without entering it in the index: the block is accounted
+  // as cached, is evicted and reported like any other, but costs no index work. If its request
+  // is preempted, index_private() enters it so that the recompute can hit it, as in vLLM.
+  void cache_private(BlockId b, BlockHash hash);
+  void index_private(BlockId b);
 
+  // Drops cached KV left free for ttl_ns (0 = never). Call set_ttl before any release.
+  void set_ttl(uint64_t ttl_ns) {
+    ttl_ns_ = ttl_ns;
+    if (ttl_ns != 0 && released_at_.empty()) released_at_.assign(num_blocks(), 0);
+  }
+  // Applies the TTL at `now_ns`; a no-op without one.
+  void expire(uint64_t now_ns) {
+    if (ttl_ns_ != 0 && !expiry_.empty() && expiry_.front().second + ttl_ns_ <= now_ns) expire_slow(now_ns);
+  }
+  // Switches to the radix-tree prefix index; call before any block is cached.
+  void enable_radix_tree();
+  bool radix_tree() const { return radix_ != nullptr; }
+  void set_eviction_listener(EvictionListener* listener) {
+    listener_ = listener;
+    if (listener && position_.empty()) position_.assign(num_blocks(), 0);
+  }
+
+  // Starts loading a block's metadata into cache ahead of use (block ids are scattered).
+  void prefetch(BlockId b) const {
+    __builtin_prefetch(&ref_cnt_[b], 1);
+    __builtin_prefetch(&hash_[b], 1);
+    policy_->prefetch(b);
+  }
   uint32_t ref_count(BlockId b) const { return ref_cnt_[b]; }
-  BlockHash hash_of(BlockId b) const { return hash_[b]; }
+  BlockHash hash_of(BlockId b) const { return hash_[b] & ~kUnindexed; }
   const BlockPoolStats& stats() const { return stats_; }
   EvictionPolicy& policy() { return *policy_; }
 
  private:
+  static constexpr BlockHash kUnindexed = uint64_t{1} << 63;  // flag bit in hash_
   std::vector<uint32_t> ref_cnt_;
   std::vector<BlockHash> hash_;
   FlatHashMap cached_;
   std::unique_ptr<EvictionPolicy> policy_;
   uint32_t cached_free_ = 0;
   BlockPoolStats stats_;
+
+  void drop_hash(BlockId b, uint64_t now_ns);
+  void expire_slow(uint64_t now_ns);
+  void take_free(BlockId b);
+  uint64_t ttl_ns_ = 0;
+  std::deque<std::pair<BlockId, uint64_t>> expiry_;  // (block, release time), release order
+  std::vector<uint64_t> released_at_;                // last release time (TTL, radix tree)
+  std::vector<BlockId> expired_;                     // free blocks whose KV the TTL dropped
+  std::unique_ptr<RadixTree> radix_;
+  EvictionListener* listener_ = nullptr;
+  bool prefetch_evictions_ = false;
+  std::vector<uint32_t> position_;  // last release position, for the radix tree and listener
 };
 
 }  // namespace kvsim

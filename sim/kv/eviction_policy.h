@@ -19,6 +19,7 @@ struct BlockInfo {
   bool cached = false;          // has a hash, i.e. holds reusable KV
   uint32_t position = 0;        // block index within its sequence (depth in the prefix tree)
   uint64_t now_ns = 0;          // simulated time of the event
+  uint64_t hash = 0;            // the block's hash when cached (ghost lists remember it)
 };
 
 class EvictionPolicy {
@@ -38,11 +39,19 @@ class EvictionPolicy {
   virtual void on_evicted(BlockId /*block*/, uint64_t /*hash*/) {}
   virtual uint32_t num_free() const = 0;
   virtual std::string name() const = 0;
+  // Performance hints, no effect on behaviour: a block that pop_victim will probably return
+  // a few calls from now (or kNoBlock), and a request to bring a block's bookkeeping into cache.
+  virtual BlockId victim_ahead(uint32_t /*calls*/) const { return kNoBlock; }
+  virtual void prefetch(BlockId /*block*/) const {}
 };
 
-// vLLM's free-block queue: a doubly linked list in eviction order. Freed blocks are appended at
-// the tail, hits take blocks out of the middle in O(1), victims come from the head. This is LRU
-// over free blocks, exactly vLLM v1's FreeKVCacheBlockQueue.
+// vLLM's free-block queue: free blocks in eviction order. Freed blocks are appended at the
+// tail, hits take blocks out of the middle in O(1), victims come from the head. This is LRU over
+// free blocks, exactly vLLM v1's FreeKVCacheBlockQueue. vLLM links the blocks in a doubly linked
+// list; here the queue is a ring of block ids in push order where a removed block leaves a
+// stale entry behind (skipped when it reaches the head, compacted away when the ring fills), so
+// that popping walks memory sequentially and upcoming victims can be prefetched. Same order,
+// same O(1) operations (amortised).
 class LruFreeQueue final : public EvictionPolicy {
  public:
   void reset(uint32_t num_blocks) override;
@@ -51,13 +60,19 @@ class LruFreeQueue final : public EvictionPolicy {
   BlockId pop_victim(uint64_t now_ns) override;
   uint32_t num_free() const override { return size_; }
   std::string name() const override { return "lru"; }
-  // Head to tail, for tests.
-  BlockId front() const { return head_; }
-  BlockId next_of(BlockId b) const { return next_[b]; }
+  BlockId victim_ahead(uint32_t calls) const override {
+    return tail_ - head_ > calls ? ring_[(head_ + calls) & mask_] : kNoBlock;
+  }
+  void prefetch(BlockId b) const override { __builtin_prefetch(&where_[b], 1); }
+  // Head to tail (the eviction order), for tests.
+  std::vector<BlockId> order() const;
 
  private:
-  std::vector<BlockId> prev_, next_;
-  BlockId head_ = kNoBlock, tail_ = kNoBlock;
+  static constexpr uint64_t kNotFree = UINT64_MAX;
+  void rebuild(size_t capacity);
+  std::vector<BlockId> ring_;     // entries [head_, tail_) modulo the capacity
+  std::vector<uint64_t> where_;   // per block: its live entry's index, or kNotFree
+  uint64_t head_ = 0, tail_ = 0, mask_ = 0;
   uint32_t size_ = 0;
 };
 

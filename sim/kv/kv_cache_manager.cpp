@@ -1,10 +1,21 @@
 #include "kv/kv_cache_manager.h"
 
+#include <algorithm>
+
+#include "workload/stream_ids.h"
+
 #include <stdexcept>
 
 namespace kvsim {
 
 // ---------------------------------------------------------------- paged
+
+namespace {
+// The first token position no other request can share (UINT32_MAX if all may be shared).
+uint32_t first_private_token(const PromptContent& c) {
+  return stream_kind(c.own_stream) == StreamKind::kUnique ? std::max(c.hashed_tokens, c.shared_end) : UINT32_MAX;
+}
+}  // namespace
 
 PagedKvCacheManager::PagedKvCacheManager(uint32_t num_blocks, uint32_t block_size,
                                          bool enable_prefix_caching,
@@ -14,13 +25,17 @@ PagedKvCacheManager::PagedKvCacheManager(uint32_t num_blocks, uint32_t block_siz
   scratch_.reserve(1024);
 }
 
-uint32_t PagedKvCacheManager::get_computed_tokens(Request& req, SimTime) {
+uint32_t PagedKvCacheManager::get_computed_tokens(Request& req, SimTime now) {
   pending_hits_.clear();
   pending_last_hash_ = 0;
   pending_for_ = &req;
+  pending_load_tokens_ = 0;
   if (!prefix_caching_ || req.num_computed_tokens != 0) return 0;
+  pool_.expire(static_cast<uint64_t>(now));
   // At least one token must be computed to sample the next one, as in vLLM.
-  const uint32_t max_blocks = (req.num_tokens() - 1) / block_size_;
+  uint32_t max_blocks = (req.num_tokens() - 1) / block_size_;
+  // Private blocks are findable only by their own request, and only after it was preempted.
+  if (req.num_preemptions == 0) max_blocks = std::min(max_blocks, first_private_token(req.spec.content) / block_size_);
   BlockHash h = 0;
   for (uint32_t k = 0; k < max_blocks; ++k) {
     h = chain_block_hash(h, req.spec.content, k * block_size_, block_size_);
@@ -29,58 +44,168 @@ uint32_t PagedKvCacheManager::get_computed_tokens(Request& req, SimTime) {
     pending_hits_.push_back(b);
     pending_last_hash_ = h;
   }
+  if (offloader_) {  // the walk goes on below the GPU
+    offloader_->plan_load(req.spec, req.num_tokens(), static_cast<uint32_t>(pending_hits_.size()), pending_last_hash_,
+                          now, plan_);
+    pending_load_tokens_ = plan_.load_blocks * block_size_;
+  }
   return static_cast<uint32_t>(pending_hits_.size()) * block_size_;
 }
 
+void PagedKvCacheManager::admit_hits(Request& req, uint32_t hits, uint32_t extra_cached_blocks, SimTime now) {
+  for (uint32_t i = 0; i < hits; ++i) {
+    pool_.touch(pending_hits_[i], static_cast<uint64_t>(now));
+    req.blocks.push_back(pending_hits_[i]);
+  }
+  req.num_hashed_blocks = hits;
+  req.last_block_hash = pending_last_hash_;
+  req.num_computed_tokens = hits * block_size_;
+  if (req.num_preemptions == 0) req.num_cached_tokens = (hits + extra_cached_blocks) * block_size_;
+  ++stats_.admissions;
+  stats_.query_blocks += prefix_caching_ ? (req.num_tokens() - 1) / block_size_ : 0;
+  stats_.hit_blocks += hits;
+  stats_.query_tokens += req.num_tokens();
+  stats_.hit_tokens += hits * block_size_;
+  if (pending_for_ != &req) return;
+  if (offloader_) offloader_->count_admission(plan_);
+  const uint32_t reused = (hits + extra_cached_blocks) * block_size_;
+  if (prefill_time_ && reused > 0) {
+    const uint32_t total = req.num_tokens();
+    stats_.reuse_seconds_saved += prefill_time_(total, 0) - prefill_time_(total - reused, reused);
+  }
+}
+
 bool PagedKvCacheManager::allocate_slots(Request& req, uint32_t num_new_tokens, SimTime now) {
+  // The common case, a decode whose token still fits in its last block, costs two compares.
+  if (!budget_.active() && !req.blocks.empty() && req.swapped_blocks == 0 &&
+      req.num_computed_tokens + num_new_tokens <= req.blocks.size() * block_size_) {
+    cache_blocks(req, req.num_computed_tokens + num_new_tokens);
+    return true;
+  }
   const bool admitting = req.num_computed_tokens == 0 && req.blocks.empty();
   const bool with_hits = admitting && pending_for_ == &req;
   const uint32_t hits = with_hits ? static_cast<uint32_t>(pending_hits_.size()) : 0;
   const uint32_t total_tokens = req.num_computed_tokens + hits * block_size_ + num_new_tokens;
   const uint32_t have = static_cast<uint32_t>(req.blocks.size()) + hits;
-  const uint32_t needed = blocks_for(total_tokens) > have ? blocks_for(total_tokens) - have : 0;
+  const uint32_t want = budget_.active() ? budget_blocks(req, total_tokens) : blocks_for(total_tokens);
+  const uint32_t needed = want > have ? want - have : 0;
   // Hit blocks that are free now leave the free set when touched.
   uint32_t free_hits = 0;
   for (uint32_t i = 0; i < hits; ++i) free_hits += pool_.ref_count(pending_hits_[i]) == 0;
   if (needed + free_hits > pool_.num_free_blocks()) return false;
 
-  if (admitting) {
-    for (uint32_t i = 0; i < hits; ++i) {
-      pool_.touch(pending_hits_[i], static_cast<uint64_t>(now));
-      req.blocks.push_back(pending_hits_[i]);
-    }
-    req.num_hashed_blocks = hits;
-    req.last_block_hash = pending_last_hash_;
-    req.num_computed_tokens = hits * block_size_;
-    if (req.num_preemptions == 0) req.num_cached_tokens = req.num_computed_tokens;
-    ++stats_.admissions;
-    stats_.query_blocks += prefix_caching_ ? (req.num_tokens() - 1) / block_size_ : 0;
-    stats_.hit_blocks += hits;
-    stats_.query_tokens += req.num_tokens();
-    stats_.hit_tokens += hits * block_size_;
-  }
+  if (admitting) admit_hits(req, hits, 0, now);
   pending_for_ = nullptr;
+  // Under a token budget, a sequence past its prompt gives back the blocks of evicted tokens.
+  if (budget_.active())
+    while (req.blocks.size() > want) {
+      pool_.release(req.blocks.back(), static_cast<uint32_t>(req.blocks.size() - 1), static_cast<uint64_t>(now));
+      req.blocks.pop_back();
+    }
   pool_.allocate(needed, req.blocks, static_cast<uint64_t>(now));
+  if (req.swapped_blocks > 0) {  // its KV comes back from host swap space into the new blocks
+    offloader_->swap_in(req.swapped_blocks, now);
+    req.swapped_blocks = 0;
+  }
   stats_.evictions = pool_.stats().evictions;
+  if (!budget_.active()) cache_blocks(req, req.num_computed_tokens + num_new_tokens);
   return true;
 }
 
+bool PagedKvCacheManager::start_load(Request& req, SimTime now) {
+  if (!offloader_ || pending_for_ != &req || plan_.load_blocks == 0) return false;
+  const uint32_t hits = static_cast<uint32_t>(pending_hits_.size());
+  const uint32_t load = plan_.load_blocks;
+  uint32_t free_hits = 0;
+  for (uint32_t i = 0; i < hits; ++i) free_hits += pool_.ref_count(pending_hits_[i]) == 0;
+  if (load + free_hits > pool_.num_free_blocks()) return false;
+  admit_hits(req, hits, load, now);
+  pending_for_ = nullptr;
+  pending_load_tokens_ = 0;
+  pool_.allocate(load, req.blocks, static_cast<uint64_t>(now));
+  stats_.evictions = pool_.stats().evictions;
+  const uint64_t token = offloader_->submit_load(plan_, now);
+  loading_[token] = Loading{&req, std::vector<BlockHash>(plan_.hashes.begin(), plan_.hashes.begin() + load)};
+  return true;
+}
+
+Request* PagedKvCacheManager::on_transfer_done(uint64_t token, SimTime now) {
+  if (!offloader_ || !offloader_->on_transfer_done(token, now)) return nullptr;
+  auto it = loading_.find(token);
+  if (it == loading_.end()) throw std::logic_error("KV load completed for no waiting request");
+  Request& req = *it->second.req;
+  // The loaded blocks now hold their KV: cache them as if computed.
+  for (BlockHash h : it->second.hashes) {
+    pool_.cache(req.blocks[req.num_hashed_blocks], h, req.last_block_hash);
+    req.last_block_hash = h;
+    ++req.num_hashed_blocks;
+  }
+  req.num_computed_tokens += static_cast<uint32_t>(it->second.hashes.size()) * block_size_;
+  loading_.erase(it);
+  return &req;
+}
+
+void PagedKvCacheManager::flush_transfers(SimTime now, bool step_done) {
+  if (!offloader_) return;
+  if (step_done) offloader_->on_step_computed();
+  offloader_->flush(now);
+}
+
+bool PagedKvCacheManager::swap_out(Request& req, SimTime now) {
+  if (!offloader_ || req.blocks.empty()) return false;
+  const uint32_t blocks = static_cast<uint32_t>(req.blocks.size());
+  if (!offloader_->swap_out(blocks, now)) return false;
+  req.swapped_blocks = blocks;
+  return true;
+}
+
+double PagedKvCacheManager::take_step_transfer_seconds(SimTime now) {
+  return offloader_ ? offloader_->take_swap_seconds(now) : 0.0;
+}
+
+void PagedKvCacheManager::attach_offloader(std::unique_ptr<KvOffloader> offloader) {
+  offloader_ = std::move(offloader);
+  if (offloader_ && offloader_->write_back()) pool_.set_eviction_listener(offloader_.get());
+}
+
 void PagedKvCacheManager::on_computed(Request& req) {
-  if (!prefix_caching_) return;
-  const uint32_t full = req.num_computed_tokens / block_size_;
+  // Under a token budget blocks are cached once computed; otherwise allocate_slots did it.
+  if (budget_.active()) cache_blocks(req, req.num_computed_tokens);
+}
+
+// Hashes and caches the blocks of `req` that are full once its first `tokens` tokens are in KV.
+// As in vLLM, allocate_slots caches the blocks a step will fill when it schedules the step, so a
+// request scheduled later in the same step can already share them.
+void PagedKvCacheManager::cache_full_blocks(Request& req, uint32_t tokens) {
+  const uint32_t full = tokens / block_size_;
+  // Blocks holding any of the request's private tokens (a unique stream) can only be looked up
+  // by this request itself after a preemption, so they skip the index until then.
+  const PromptContent& c = req.spec.content;
+  const uint32_t private_from = first_private_token(c);
   while (req.num_hashed_blocks < full) {
     const uint32_t k = req.num_hashed_blocks;
-    req.last_block_hash = chain_block_hash(req.last_block_hash, req.spec.content, k * block_size_, block_size_);
-    pool_.cache(req.blocks[k], req.last_block_hash);
+    if (k + 4 < full) pool_.prefetch(req.blocks[k + 4]);
+    const BlockHash parent = req.last_block_hash;
+    req.last_block_hash = chain_block_hash(parent, c, k * block_size_, block_size_);
+    if ((k + 1) * block_size_ > private_from) pool_.cache_private(req.blocks[k], req.last_block_hash);
+    else {
+      pool_.cache(req.blocks[k], req.last_block_hash, parent);
+      if (offloader_) offloader_->on_gpu_cached(req.last_block_hash);
+    }
     ++req.num_hashed_blocks;
   }
 }
 
 void PagedKvCacheManager::free(Request& req, SimTime now) {
+  // A preempted request will look its own blocks up again when it is readmitted.
+  if (req.status == RequestStatus::kPreempted)
+    for (BlockId b : req.blocks) pool_.index_private(b);
   // The tail of a sequence is the least likely to be shared, so it is freed (queued for
   // eviction) first, as in vLLM.
-  for (size_t i = req.blocks.size(); i-- > 0;)
+  for (size_t i = req.blocks.size(); i-- > 0;) {
+    if (i >= 4) pool_.prefetch(req.blocks[i - 4]);  // block metadata is scattered: fetch ahead
     pool_.release(req.blocks[i], static_cast<uint32_t>(i), static_cast<uint64_t>(now));
+  }
   req.blocks.clear();
   req.num_hashed_blocks = 0;
   req.last_block_hash = 0;

@@ -10,8 +10,12 @@
 #include <memory>
 #include <vector>
 
+#include <unordered_map>
+
 #include "engine/request.h"
 #include "kv/block_pool.h"
+#include "kv/tiers/kv_offloader.h"
+#include "kv/token_budget.h"
 
 namespace kvsim {
 
@@ -29,6 +33,9 @@ struct PrefixCacheStats {
   uint64_t query_tokens = 0;   // tokens of the looked-up requests
   uint64_t hit_tokens = 0;
   uint64_t evictions = 0;      // cached blocks whose KV was dropped
+  // Estimated prefill seconds the GPU hits and tier loads of admitted requests saved (when the
+  // replica gave the manager a PrefillTime).
+  double reuse_seconds_saved = 0;
 };
 
 class KvCacheManager {
@@ -49,9 +56,35 @@ class KvCacheManager {
   virtual bool can_ever_fit(uint32_t tokens) const = 0;
   virtual KvUsage usage() const = 0;
   const PrefixCacheStats& prefix_stats() const { return stats_; }
+  // Whether on_computed does anything (the scheduler skips the call otherwise).
+  bool needs_on_computed() const { return needs_on_computed_; }
+
+  // KV tiers and swapping (kv/tiers/kv_offloader.h); the defaults are a manager without them.
+  // Tokens of the request just looked up that get_computed_tokens decided to load from a lower
+  // tier: when non-zero the scheduler calls start_load instead of allocate_slots.
+  uint32_t pending_load_tokens() const { return pending_load_tokens_; }
+  // Takes the request's GPU prefix and blocks for the tokens to load, and starts the loads; the
+  // request then waits for on_transfer_done. False, changing nothing, when blocks are short.
+  virtual bool start_load(Request&, SimTime) { return false; }
+  // A transfer the replica was woken for completed; returns the request whose load finished
+  // (now holding the loaded KV, ready to schedule), or null.
+  virtual Request* on_transfer_done(uint64_t, SimTime) { return nullptr; }
+  // Starts the offloads queued since the last call; `step_done` at the end of a step, when the
+  // blocks it computed can be written through.
+  virtual void flush_transfers(SimTime, bool /*step_done*/) {}
+  // Completion times of started transfers, for the event loop to wake the replica (null: none).
+  virtual std::vector<Wakeup>* wakeups() { return nullptr; }
+  virtual size_t num_loading() const { return 0; }
+  // Swap preemption: copies the request's KV to host swap space (the caller then frees its
+  // blocks and keeps its computed tokens). False when swapping is impossible: recompute.
+  virtual bool swap_out(Request&, SimTime) { return false; }
+  // Seconds of swap copies the step starting at `now` must include.
+  virtual double take_step_transfer_seconds(SimTime) { return 0; }
 
  protected:
   PrefixCacheStats stats_;
+  bool needs_on_computed_ = false;
+  uint32_t pending_load_tokens_ = 0;
 };
 
 class PagedKvCacheManager final : public KvCacheManager {
@@ -65,9 +98,42 @@ class PagedKvCacheManager final : public KvCacheManager {
   bool can_ever_fit(uint32_t tokens) const override;
   KvUsage usage() const override;
   const BlockPool& pool() const { return pool_; }
+  BlockPool& pool() { return pool_; }
+
+  // Options, all off by default (set before the first request):
+  // token-level KV eviction (token_budget.h; needs prefix caching off);
+  void set_token_budget(const TokenBudget& budget) {
+    budget_ = budget;
+    needs_on_computed_ = budget_.active();
+  }
+  // the prefill-time estimate that prices reuse (PrefixCacheStats::reuse_seconds_saved);
+  void set_prefill_time(PrefillTime prefill_time) { prefill_time_ = std::move(prefill_time); }
+  // the tiers below the GPU and the swap space.
+  void attach_offloader(std::unique_ptr<KvOffloader> offloader);
+  KvOffloader* offloader() { return offloader_.get(); }
+  const KvOffloader* offloader() const { return offloader_.get(); }
+
+  bool start_load(Request& req, SimTime now) override;
+  Request* on_transfer_done(uint64_t token, SimTime now) override;
+  void flush_transfers(SimTime now, bool step_done) override;
+  std::vector<Wakeup>* wakeups() override { return offloader_ ? &offloader_->wakeups() : nullptr; }
+  size_t num_loading() const override { return loading_.size(); }
+  bool swap_out(Request& req, SimTime now) override;
+  double take_step_transfer_seconds(SimTime now) override;
 
  private:
+  // Caches the blocks that are full once `tokens` tokens are in KV (most calls fill none).
+  void cache_blocks(Request& req, uint32_t tokens) {
+    if (prefix_caching_ && tokens >= (req.num_hashed_blocks + 1) * block_size_) cache_full_blocks(req, tokens);
+  }
+  void cache_full_blocks(Request& req, uint32_t tokens);
   uint32_t blocks_for(uint32_t tokens) const { return (tokens + block_size_ - 1) / block_size_; }
+  // Admission bookkeeping shared by allocate_slots and start_load: takes the pending GPU hits.
+  void admit_hits(Request& req, uint32_t hits, uint32_t extra_cached_blocks, SimTime now);
+  // Blocks a request keeps under the token budget once `total_tokens` are computed.
+  uint32_t budget_blocks(const Request& req, uint32_t total_tokens) const {
+    return blocks_for(budget_.held(req.spec.prompt_tokens, total_tokens));
+  }
   BlockPool pool_;
   uint32_t block_size_;
   bool prefix_caching_;
@@ -76,6 +142,16 @@ class PagedKvCacheManager final : public KvCacheManager {
   BlockHash pending_last_hash_ = 0;
   const Request* pending_for_ = nullptr;
   std::vector<BlockId> scratch_;
+
+  TokenBudget budget_;
+  PrefillTime prefill_time_;
+  std::unique_ptr<KvOffloader> offloader_;
+  LoadPlan plan_;  // the lower-tier part of the pending prefix
+  struct Loading {
+    Request* req;
+    std::vector<BlockHash> hashes;  // the loaded blocks, in order after the GPU hits
+  };
+  std::unordered_map<uint64_t, Loading> loading_;  // by wake-up token
 };
 
 class ContiguousKvCacheManager final : public KvCacheManager {

@@ -10,7 +10,7 @@
 
 namespace kvsim {
 
-using BlockHash = uint64_t;  // never 0 (0 marks "no hash")
+using BlockHash = uint64_t;  // never 0 (0 marks "no hash"), top bit always clear
 
 // Identity of the token at `position` of a request: equal for two requests exactly when the
 // workload says the token is shared.
@@ -28,7 +28,8 @@ inline uint64_t token_source(const PromptContent& c, uint32_t position) {
 inline BlockHash chain_block_hash(BlockHash parent, const PromptContent& c, uint32_t first,
                                   uint32_t block_size) {
   const uint64_t content = hash_mix(token_source(c, first), token_source(c, first + block_size - 1));
-  const BlockHash h = hash_mix(parent, content);
+  // The top bit is left clear: BlockPool uses it to mark blocks kept out of its index.
+  const BlockHash h = hash_mix(parent, content) & ~(uint64_t{1} << 63);
   return h == 0 ? 1 : h;
 }
 

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/event_queue.h"
 #include "cost/cost.h"
+#include "engine/kv_tier_report.h"
 #include "engine/replica.h"
 
 namespace kvsim {
@@ -18,6 +19,9 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kArrivalTarget = UINT32_MAX;
 constexpr uint32_t kSampleTarget = UINT32_MAX - 1;
+// Kinds of the events targeted at a replica.
+constexpr uint32_t kStepEnd = 0;
+constexpr uint32_t kTransferDone = 1;  // a KV transfer completed; payload = its token
 
 // Requests are recycled: a finished request's slot (and its block table's capacity) is reused,
 // so a long run allocates nothing per request once warmed up.
@@ -124,8 +128,9 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     if (!files.dir.empty()) metrics.open_outputs(files.requests + ".partial", files.timeseries + ".partial");
     std::unique_ptr<RequestSource> source = open_workload(sc.workload, sc.base_dir);
     std::vector<std::unique_ptr<Replica>> replicas;
+    const std::vector<std::shared_ptr<TierStore>> shared_tiers = make_shared_tier_stores(sc.replica.kv_tiers);
     for (uint32_t i = 0; i < sc.num_replicas; ++i)
-      replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler));
+      replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler, shared_tiers));
     std::unique_ptr<Router> router = make_router(sc.router);
 
     EventQueue queue;
@@ -135,6 +140,13 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     const SimTime sample_interval = std::max<SimTime>(1, from_seconds(sc.timeseries_interval_s));
     queue.schedule(0, kSampleTarget, 0);
     SimTime last_activity = 0;
+    // KV transfers the replica started complete at known times: wake it then.
+    const auto schedule_wakeups = [&queue](Replica& rep) {
+      std::vector<Wakeup>* w = rep.wakeups();
+      if (w == nullptr || w->empty()) return;
+      for (const Wakeup& x : *w) queue.schedule(x.time, rep.id(), kTransferDone, x.token);
+      w->clear();
+    };
 
     auto last_report = wall_start;
     uint64_t since_check = 0;
@@ -158,7 +170,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
         rep.add_request(req);
         if (!rep.busy()) {
           const SimTime end = rep.begin_step(now);
-          if (end != kNever) queue.schedule(end, rep.id(), 0);
+          if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
+          schedule_wakeups(rep);
         }
         have_next = source->next(next);
         if (have_next) queue.schedule(std::max(next.arrival, now), kArrivalTarget, 0);
@@ -166,11 +179,20 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
       } else if (ev.target == kSampleTarget) {
         metrics.sample(now, replicas);
         if (!queue.empty()) queue.schedule(now + sample_interval, kSampleTarget, 0);
+      } else if (ev.kind == kTransferDone) {
+        Replica& rep = *replicas[ev.target];
+        rep.on_transfer_done(ev.payload, now);
+        if (!rep.busy()) {
+          const SimTime end = rep.begin_step(now);
+          if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
+        }
+        schedule_wakeups(rep);
       } else {
         Replica& rep = *replicas[ev.target];
         rep.end_step(now);
         const SimTime end = rep.begin_step(now);
-        if (end != kNever) queue.schedule(end, rep.id(), 0);
+        if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
+        schedule_wakeups(rep);
         last_activity = now;
       }
       if (++since_check >= 4096) {
@@ -189,13 +211,24 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
 
     RunResult result;
     nlohmann::json summary = metrics.finish(last_activity, replicas);
+    finish_kv_tiers(replicas, shared_tiers, last_activity);
+    KvTierTotals tier_totals;
+    const nlohmann::json kv_tiers = kv_tiers_summary(sc.replica, replicas, tier_totals);
+    if (!kv_tiers.is_null()) summary["kv_tiers"] = kv_tiers;
     CostInputs ci;
     ci.num_gpus = sc.num_replicas * sc.gpus_per_replica();
     ci.usd_per_gpu_hour = sc.usd_per_gpu_hour;
     ci.simulated_seconds = to_seconds(last_activity);
     ci.input_tokens = metrics.input_tokens();
     ci.output_tokens = metrics.output_tokens();
+    ci.storage_usd = tier_totals.storage_usd;
+    ci.transfer_usd = tier_totals.transfer_usd;
     summary["cost"] = cost_summary(ci);
+    summary["cost"]["reuse"] = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
+    // GPU time actually computing (pay-per-use view; usd_gpu bills the whole provisioned run).
+    const double busy_gpu_hours = summary["engine"].value("busy_fraction", 0.0) * ci.simulated_seconds * ci.num_gpus / 3600.0;
+    summary["cost"]["reuse"]["gpu_busy_hours"] = busy_gpu_hours;
+    summary["cost"]["reuse"]["usd_gpu_busy"] = busy_gpu_hours * sc.usd_per_gpu_hour;
     summary["kv"]["memory_plan"] = sc.memory_plan;
     summary["perf_model"] = sc.step_model->describe();
     summary["workload"] = {{"source", source->describe()}};

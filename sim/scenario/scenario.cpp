@@ -6,6 +6,9 @@
 #include "core/error.h"
 #include "core/json_reader.h"
 #include "kv/eviction_registry.h"
+#include "kv/tiers/tier_spec.h"
+#include "kv/token_budget.h"
+#include "perf/deployment_layout.h"
 #include "perf/memory_plan.h"
 #include "perf/step_model_factory.h"
 
@@ -32,7 +35,9 @@ void read_engine(JsonReader& e, Scenario& s, uint32_t model_max_len) {
   const std::string layout = e.choice("kv_layout", c.batching == Batching::kContinuous ? "paged" : "contiguous",
                                       {"paged", "contiguous"});
   c.kv_layout = layout == "contiguous" ? KvLayout::kContiguous : KvLayout::kPaged;
-  e.choice("preemption_mode", "recompute", {"recompute"});
+  c.scheduler.preemption_mode = e.choice("preemption_mode", "recompute", {"recompute", "swap"}) == "swap"
+                                    ? PreemptionMode::kSwap
+                                    : PreemptionMode::kRecompute;
   if (c.batching == Batching::kOrca) {
     // Orca schedules whole prompts each iteration with no token budget.
     c.scheduler.enable_chunked_prefill = false;
@@ -51,6 +56,37 @@ void read_engine(JsonReader& e, Scenario& s, uint32_t model_max_len) {
                                                  std::to_string(model_max_len) + "), found " +
                                                  std::to_string(c.max_model_len));
   }
+}
+
+// The KV features that need paged blocks, prefix caching, or its absence.
+void validate_kv_features(const Scenario& s, ErrorList& errors) {
+  const ReplicaConfig& c = s.replica;
+  const bool paged = c.kv_layout == KvLayout::kPaged;
+  if (!c.kv_tiers.empty()) {
+    if (!paged || !c.enable_prefix_caching)
+      errors.add("/kv_cache/tiers", "KV tiers hold prefix-cached blocks: they need engine.kv_layout \"paged\" and "
+                                    "kv_cache.enable_prefix_caching true");
+    if (c.batching == Batching::kStatic)
+      errors.add("/kv_cache/tiers", "KV tiers need continuous or orca batching (static batching looks up no prefix)");
+    bool shared_above = false;
+    for (size_t t = 0; t < c.kv_tiers.tiers.size(); ++t) {
+      if (shared_above && !c.kv_tiers.tiers[t].shared)
+        errors.add("/kv_cache/tiers/" + std::to_string(t) + "/shared",
+                   "expected true: a tier below a shared tier must be shared too (a shared store spills into it)");
+      shared_above = shared_above || c.kv_tiers.tiers[t].shared;
+    }
+  }
+  if ((c.radix_tree || c.kv_ttl_s > 0) && !paged)
+    errors.add(c.radix_tree ? "/kv_cache/prefix_index" : "/kv_cache/ttl_s", "needs engine.kv_layout \"paged\"");
+  if (c.scheduler.token_budget.active()) {
+    if (!paged) errors.add("/kv_cache/token_budget", "token eviction needs engine.kv_layout \"paged\"");
+    if (c.enable_prefix_caching)
+      errors.add("/kv_cache/token_budget", "token eviction needs kv_cache.enable_prefix_caching false: a compressed "
+                                           "sequence's KV depends on its attention scores, not only its tokens, so it "
+                                           "cannot be shared by prefix hash");
+  }
+  if (c.scheduler.preemption_mode == PreemptionMode::kSwap && (!paged || c.batching == Batching::kStatic))
+    errors.add("/engine/preemption_mode", "swap preemption needs paged KV and continuous or orca batching");
 }
 
 }  // namespace
@@ -107,10 +143,16 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   s.replica.enable_prefix_caching = kv.boolean("enable_prefix_caching", s.replica.kv_layout == KvLayout::kPaged);
   s.replica.eviction_policy = kv.choice("eviction_policy", "lru", eviction_policy_names());
   s.replica.eviction_params = kv.raw("eviction_params");
+  make_eviction_policy(s.replica.eviction_policy, s.replica.eviction_params, errors, "/kv_cache/eviction_params");
+  s.replica.radix_tree = kv.choice("prefix_index", "hash", {"hash", "radix"}) == "radix";
+  s.replica.kv_ttl_s = kv.number("ttl_s", 0, 0);
+  s.replica.kv_tiers = parse_kv_tiers(kv, s.gpu);
+  s.replica.scheduler.token_budget = parse_token_budget(kv);
   kv.reject_unknown_keys();
   if (s.replica.kv_layout == KvLayout::kContiguous && s.replica.enable_prefix_caching)
     errors.add("/kv_cache/enable_prefix_caching", "expected false with engine.kv_layout \"contiguous\" "
                                                   "(prefix caching needs paged blocks), found true");
+  validate_kv_features(s, errors);
 
   JsonReader slo = r.object("slo");
   s.slo.ttft_s = slo.number("ttft_s", 0, 0);
@@ -152,6 +194,12 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
       s.replica.num_gpu_blocks = static_cast<uint32_t>(blocks_override);
       s.memory_plan["num_gpu_blocks_override"] = blocks_override;
     }
+    // What a block of KV weighs when it moves to or sits in a lower tier (kv dtype included).
+    KvTiersConfig& tiers = s.replica.kv_tiers;
+    tiers.block_bytes_per_gpu = static_cast<double>(kv_bytes_per_token_per_gpu(s.model, s.deployment)) * s.replica.block_size;
+    tiers.block_bytes = static_cast<double>(s.model.kv_bytes_per_token(s.deployment.kv_dtype)) * s.replica.block_size;
+    tiers.num_gpus = s.gpus_per_replica();
+    tiers.usd_per_gpu_hour = s.usd_per_gpu_hour;
     auto model = make_step_model(perf, s.model, s.gpu, s.deployment, errors, "/perf_model");
     s.step_model = std::shared_ptr<const StepModel>(std::move(model));
   }

@@ -5,7 +5,9 @@
 #include "kv/flat_hash_map.h"
 #include "kv/kv_cache_manager.h"
 #include "core/rng.h"
+#include "workload/stream_ids.h"
 
+#include <list>
 #include <map>
 
 using namespace kvsim;
@@ -150,15 +152,17 @@ TEST_CASE("a request's tail blocks are evicted before its head blocks") {
   REQUIRE(admit(kv, a));
   compute_prompt(kv, a);
   const std::vector<BlockId> a_blocks = a.blocks;
+  std::vector<BlockHash> a_hashes;
+  for (BlockId b : a_blocks) a_hashes.push_back(kv.pool().hash_of(b));
   kv.free(a, 0);
   // 4 never-used blocks are first in the queue, then a's blocks from tail to head.
   Request big = make_request(2, 16 * 6, 1, 6);
   REQUIRE(admit(kv, big));
   // 6 blocks taken: 4 fresh + a's last two blocks (tail first).
-  REQUIRE(kv.pool().lookup(kv.pool().hash_of(a_blocks[0])) == a_blocks[0]);
-  REQUIRE(kv.pool().hash_of(a_blocks[3]) == 0);
-  REQUIRE(kv.pool().hash_of(a_blocks[2]) == 0);
-  REQUIRE(kv.pool().hash_of(a_blocks[1]) != 0);
+  REQUIRE(kv.pool().lookup(a_hashes[0]) == a_blocks[0]);
+  REQUIRE(kv.pool().lookup(a_hashes[1]) == a_blocks[1]);
+  REQUIRE(kv.pool().lookup(a_hashes[2]) == kNoBlock);  // evicted, now holding big's KV
+  REQUIRE(kv.pool().lookup(a_hashes[3]) == kNoBlock);
   kv.free(big, 0);
   REQUIRE(kv.pool().num_free_blocks() == 8);
 }
@@ -206,4 +210,69 @@ TEST_CASE("contiguous reservation holds max_model_len per request and coalesces 
 TEST_CASE("the eviction registry knows lru and rejects unknown names") {
   REQUIRE(make_eviction_policy("lru", nullptr)->name() == "lru");
   REQUIRE_THROWS_WITH(make_eviction_policy("nope", nullptr), Catch::Contains("unknown eviction policy"));
+}
+
+TEST_CASE("private blocks of a finished request are never found, a preempted request finds its own again") {
+  PagedKvCacheManager kv(64, 16, true, lru());
+  Request a = make_request(1, 64, 4, make_stream_id(StreamKind::kUnique, 9, 1));
+  REQUIRE(admit(kv, a));
+  compute_prompt(kv, a);
+  Request again = a;
+  again.blocks.clear();
+  again.num_computed_tokens = 0;
+  again.num_preemptions = 1;  // as the scheduler counts it
+  a.status = RequestStatus::kPreempted;
+  kv.free(a, 0);
+  REQUIRE(kv.get_computed_tokens(again, 0) == 48);  // its own prefix, up to the last token
+
+  Request b = make_request(2, 64, 4, make_stream_id(StreamKind::kUnique, 9, 2));
+  REQUIRE(admit(kv, b));
+  compute_prompt(kv, b);
+  Request copy = b;
+  copy.blocks.clear();
+  copy.num_computed_tokens = 0;
+  b.status = RequestStatus::kFinished;
+  kv.free(b, 0);
+  REQUIRE(kv.get_computed_tokens(copy, 0) == 0);  // nobody else can share private tokens
+  REQUIRE(kv.pool().num_cached_free_blocks() == 8);  // still accounted as cached KV
+  REQUIRE(kv.pool().num_free_blocks() == 64);
+}
+
+TEST_CASE("the LRU free queue keeps exactly the order of a linked list under hits and reuse") {
+  // Reference: vLLM's doubly linked free list, modelled with std::list.
+  LruFreeQueue q;
+  const uint32_t n = 64;
+  q.reset(n);
+  std::list<BlockId> ref;
+  std::vector<bool> is_free(n, false);
+  Rng rng(5);
+  for (BlockId b = 0; b < n; ++b) {
+    q.push_free(b, BlockInfo{});
+    ref.push_back(b);
+    is_free[b] = true;
+  }
+  for (int step = 0; step < 200000; ++step) {
+    const double u = rng.uniform();
+    if (u < 0.4 && !ref.empty()) {
+      REQUIRE(q.pop_victim(0) == ref.front());
+      is_free[ref.front()] = false;
+      ref.pop_front();
+    } else if (u < 0.6) {
+      const BlockId b = static_cast<BlockId>(rng.uniform_int(0, n - 1));
+      if (is_free[b]) {  // a prefix hit takes it out of the middle
+        q.remove_free(b);
+        ref.remove(b);
+        is_free[b] = false;
+      }
+    } else {
+      const BlockId b = static_cast<BlockId>(rng.uniform_int(0, n - 1));
+      if (!is_free[b]) {
+        q.push_free(b, BlockInfo{});
+        ref.push_back(b);
+        is_free[b] = true;
+      }
+    }
+    REQUIRE(q.num_free() == ref.size());
+  }
+  REQUIRE(q.order() == std::vector<BlockId>(ref.begin(), ref.end()));
 }

@@ -192,11 +192,32 @@ TEST_CASE("scenario errors name the JSON pointer, what was expected and what was
   }
 }
 
-TEST_CASE("--set overrides take a JSON pointer and a JSON or bare value") {
+TEST_CASE("scenario overrides take a JSON pointer and a JSON or bare value") {
   nlohmann::json j = hand_scenario();
   apply_override(j, "/cluster/replicas=4");
   apply_override(j, "/cluster/router=least_outstanding");
   REQUIRE(j["cluster"]["replicas"] == 4);
   REQUIRE(j["cluster"]["router"] == "least_outstanding");
   REQUIRE_THROWS_AS(apply_override(j, "cluster/replicas=4"), InputError);
+}
+
+TEST_CASE("every scenario shipped under scenarios/ is valid") {
+  const Catalog catalog = Catalog::open_default();
+  int checked = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(fs::path(KVSIM_SOURCE_DIR) / "scenarios")) {
+    if (entry.path().extension() != ".json") continue;
+    INFO(entry.path().string());
+    const Scenario sc = load_scenario(entry.path().string(), {}, catalog);
+    REQUIRE(sc.replica.num_gpu_blocks > 0);
+    REQUIRE(sc.step_model != nullptr);
+    ++checked;
+  }
+  REQUIRE(checked >= 4);
+}
+
+TEST_CASE("a scenario whose trace is missing says which path it tried") {
+  nlohmann::json j = hand_scenario();
+  j["workload"]["trace"]["path"] = "no/such/trace.csv";
+  const Scenario sc = parse(j);
+  REQUIRE_THROWS_WITH(run_scenario(sc, RunOptions{}), Catch::Contains("no/such/trace.csv"));
 }

@@ -1,0 +1,57 @@
+// The right half of the window: every chart of the shown runs (overlaid, one colour per run) in
+// a grid, and the summary table with one column per run.
+#pragma once
+#include <vector>
+
+#include <QWidget>
+
+#include "chart_panel.h"
+#include "run_record.h"
+
+class QTabWidget;
+class QTableWidget;
+class QTimer;
+
+namespace kvsim::gui {
+
+class UserPrompts;
+
+class ResultsView : public QWidget {
+  Q_OBJECT
+
+ public:
+  ResultsView(UserPrompts* prompts, QWidget* parent = nullptr);
+
+ signals:
+  void redrawn();
+
+ public:
+
+  // Fills the table now and redraws the charts one per event-loop turn (see redrawing()).
+  void show_runs(const std::vector<const RunRecord*>& runs);
+  bool redrawing() const;
+  // Draws the charts still waiting, now.
+  void finish_redraw();
+  const std::vector<ChartPanel*>& panels() const { return panels_; }
+  ChartPanel* panel(const QString& id) const;
+  QTableWidget* summary_table() const { return table_; }
+  QTabWidget* tabs() const { return tabs_; }
+  // The summary table as CSV: "section,figure,<run>,<run>,...".
+  QString summary_csv() const;
+  // Writes <id>.png and <id>.csv for every chart, and summary_table.csv into `dir`. Returns the paths
+  // written; on failure sets `error` and stops.
+  QStringList export_all(const QString& dir, QString* error);
+
+ private:
+  void fill_table(const std::vector<const RunRecord*>& runs);
+  void redraw_next();
+  UserPrompts* prompts_;
+  QTabWidget* tabs_;
+  QTableWidget* table_;
+  std::vector<ChartPanel*> panels_;
+  QTimer* redraw_timer_;
+  std::vector<ChartData> pending_;  // what the panels from next_ on will show
+  size_t next_ = 0;
+};
+
+}  // namespace kvsim::gui

@@ -1,0 +1,126 @@
+#include "run_list.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QPainter>
+#include <QPixmap>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace kvsim::gui {
+
+namespace {
+
+// Matplotlib's "tab10" palette: ten colours that stay distinct side by side.
+const QColor kPalette[] = {QColor(0x1f77b4), QColor(0xd62728), QColor(0x2ca02c), QColor(0xff7f0e),
+                           QColor(0x9467bd), QColor(0x8c564b), QColor(0xe377c2), QColor(0x7f7f7f),
+                           QColor(0xbcbd22), QColor(0x17becf)};
+
+QIcon swatch(const QColor& color) {
+  QPixmap pixmap(14, 14);
+  pixmap.fill(Qt::transparent);
+  QPainter p(&pixmap);
+  p.setBrush(color);
+  p.setPen(Qt::black);
+  p.drawRect(1, 1, 12, 12);
+  return QIcon(pixmap);
+}
+
+}  // namespace
+
+RunList::RunList(const QList<QAction*>& actions, QWidget* parent) : QWidget(parent), list_(new QListWidget) {
+  list_->setObjectName("runs");
+  list_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+  auto* title = new QLabel("<b>Runs</b> (tick to compare; double-click to rename)");
+  auto* buttons = new QHBoxLayout;
+  buttons->setContentsMargins(0, 0, 0, 0);
+  for (QAction* a : actions) {
+    auto* b = new QToolButton;
+    b->setDefaultAction(a);
+    b->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    buttons->addWidget(b);
+  }
+  buttons->addStretch();
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addWidget(title);
+  layout->addWidget(list_, 1);
+  layout->addLayout(buttons);
+
+  connect(list_, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+    if (updating_) return;
+    const int index = list_->row(item);
+    if (index < 0 || index >= count()) return;
+    const QString name = item->text().trimmed();
+    if (!name.isEmpty() && name != runs_[static_cast<size_t>(index)]->name) runs_[static_cast<size_t>(index)]->name = name;
+    refresh_labels();
+    emit shown_changed();
+  });
+  connect(list_, &QListWidget::currentRowChanged, this, &RunList::current_changed);
+}
+
+void RunList::add(std::shared_ptr<RunRecord> run) {
+  run->color = kPalette[next_color_++ % std::size(kPalette)];
+  runs_.push_back(std::move(run));
+  updating_ = true;
+  auto* item = new QListWidgetItem;
+  item->setFlags(item->flags() | Qt::ItemIsUserCheckable | Qt::ItemIsEditable);
+  item->setCheckState(Qt::Checked);
+  list_->addItem(item);
+  updating_ = false;
+  refresh_labels();
+  list_->setCurrentRow(count() - 1);
+  emit shown_changed();
+}
+
+void RunList::remove(int index) {
+  if (index < 0 || index >= count()) return;
+  runs_.erase(runs_.begin() + index);
+  updating_ = true;
+  delete list_->takeItem(index);
+  updating_ = false;
+  emit shown_changed();
+}
+
+std::vector<const RunRecord*> RunList::shown() const {
+  std::vector<const RunRecord*> shown;
+  for (int i = 0; i < count(); ++i)
+    if (list_->item(i)->checkState() == Qt::Checked) shown.push_back(runs_[static_cast<size_t>(i)].get());
+  return shown;
+}
+
+void RunList::set_shown(int index, bool shown) {
+  list_->item(index)->setCheckState(shown ? Qt::Checked : Qt::Unchecked);
+}
+
+int RunList::current() const {
+  const int row = list_->currentRow();
+  return row >= 0 ? row : count() - 1;
+}
+
+void RunList::set_current(int index) { list_->setCurrentRow(index); }
+
+void RunList::rename(int index, const QString& name) {
+  runs_.at(static_cast<size_t>(index))->name = name;
+  refresh_labels();
+  emit shown_changed();
+}
+
+void RunList::refresh_labels() {
+  updating_ = true;
+  for (int i = 0; i < count(); ++i) {
+    const RunRecord& r = *runs_[static_cast<size_t>(i)];
+    QListWidgetItem* item = list_->item(i);
+    item->setText(r.name);
+    item->setIcon(swatch(r.color));
+    QString tip = r.saved_to.isEmpty() ? QString("not saved: File > Save results folder keeps it")
+                                       : "results folder: " + r.saved_to;
+    if (r.wall_seconds > 0) tip += QString("\nsimulated in %1 s wall, %2 events").arg(r.wall_seconds, 0, 'f', 2).arg(r.events);
+    item->setToolTip(tip);
+  }
+  updating_ = false;
+}
+
+}  // namespace kvsim::gui

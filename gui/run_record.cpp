@@ -1,0 +1,67 @@
+#include "run_record.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QTemporaryDir>
+
+#include "core/error.h"
+#include "results_folder.h"
+
+namespace kvsim::gui {
+
+CdfCurve make_cdf(const std::vector<double>& sorted, double p50, double p99) {
+  CdfCurve c;
+  c.samples = sorted.size();
+  c.p50 = p50;
+  c.p99 = p99;
+  const size_t n = sorted.size();
+  if (n == 0) return c;
+  const size_t m = std::min(n, kMaxCdfPoints);
+  c.points.reserve(m);
+  for (size_t i = 0; i < m; ++i) {
+    const size_t k = m == n ? i : (m == 1 ? n - 1 : (i * (n - 1) + (m - 1) / 2) / (m - 1));
+    c.points.emplace_back(sorted[k], static_cast<double>(k + 1) / static_cast<double>(n));
+  }
+  return c;
+}
+
+std::pair<double, double> RunRecord::p50_p99(const nlohmann::json& summary, const char* key) {
+  if (!summary.contains(key) || !summary[key].is_object()) return {0, 0};
+  const auto& d = summary[key];
+  return {d.value("p50", 0.0), d.value("p99", 0.0)};
+}
+
+RunRecord make_run_record(const QString& name, nlohmann::json summary, std::vector<TimeseriesRow> timeseries,
+                          const LatencySamples& latencies) {
+  RunRecord r;
+  r.name = name;
+  const auto curve = [&](const std::vector<double>& samples, const char* key) {
+    const auto [p50, p99] = RunRecord::p50_p99(summary, key);
+    return make_cdf(samples, p50, p99);
+  };
+  r.ttft = curve(latencies.ttft, "ttft_s");
+  r.tpot = curve(latencies.tpot, "tpot_s");
+  r.e2e = curve(latencies.e2e, "e2e_s");
+  r.summary = std::move(summary);
+  r.timeseries = std::move(timeseries);
+  return r;
+}
+
+RunRecord load_run_record(const QString& folder) {
+  const std::string dir = QDir(folder).absolutePath().toStdString();
+  if (!is_results_folder(dir))
+    throw InputError(dir + ": not a kvsim results folder (no summary.json; `kvsim run --out DIR` writes one)");
+  nlohmann::json summary = read_summary_json(dir + "/" + kSummaryFile);
+  std::vector<TimeseriesRow> timeseries = read_timeseries_csv(dir + "/" + kTimeseriesFile);
+  const LatencySamples latencies = read_request_latencies(dir + "/" + kRequestsFile);
+  QString name = QFileInfo(folder).fileName();
+  if (summary.contains("scenario") && summary["scenario"].is_object() && summary["scenario"].contains("name") &&
+      summary["scenario"]["name"].is_string())
+    name = QString::fromStdString(summary["scenario"]["name"].get<std::string>()) + " (" + name + ")";
+  RunRecord r = make_run_record(name, std::move(summary), std::move(timeseries), latencies);
+  r.folder = QString::fromStdString(dir);
+  r.saved_to = r.folder;
+  return r;
+}
+
+}  // namespace kvsim::gui

@@ -1,0 +1,358 @@
+#include "scenario_form.h"
+
+#include <map>
+
+#include <QFileInfo>
+#include <QDir>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+#include "cluster/router.h"
+#include "kv/eviction_registry.h"
+#include "kv/tiers/tier_spec.h"
+#include "user_prompts.h"
+#include "workload/trace_formats.h"
+
+namespace kvsim::gui {
+
+namespace {
+
+QStringList to_qt(const std::vector<std::string>& names) {
+  QStringList list;
+  for (const auto& n : names) list << QString::fromStdString(n);
+  return list;
+}
+
+std::vector<std::string> names_or_empty(std::vector<std::string> (Catalog::*list)() const, const Catalog& c) {
+  try {
+    return (c.*list)();
+  } catch (const std::exception&) {
+    return {};  // an unreadable catalog folder: the validator names the problem on /model or /gpu
+  }
+}
+
+// A titled group whose first line shows the section's own messages.
+QFormLayout* group(QVBoxLayout* parent, const QString& title, FieldBinding* section) {
+  auto* box = new QGroupBox(title);
+  auto* layout = new QVBoxLayout(box);
+  if (section != nullptr) layout->addWidget(section->widget());
+  auto* form = new QFormLayout;
+  form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+  form->setLabelAlignment(Qt::AlignRight);
+  layout->addLayout(form);
+  parent->addWidget(box);
+  return form;
+}
+
+}  // namespace
+
+template <typename T, typename... Args>
+T* ScenarioForm::add(Args&&... args) {
+  auto binding = std::make_unique<T>(std::forward<Args>(args)...);
+  T* raw = binding.get();
+  raw->widget()->setObjectName(QString::fromStdString(raw->pointer()));
+  bindings_.push_back(std::move(binding));
+  return raw;
+}
+
+ScenarioForm::ScenarioForm(ScenarioDocument* document, const Catalog& catalog, UserPrompts* prompts, QWidget* parent)
+    : QWidget(parent), document_(document), catalog_(catalog), prompts_(prompts) {
+  writer_ = [this](const std::string& pointer, const std::optional<Json>& value) {
+    document_->set_value(pointer, value);
+  };
+  auto* content = new QWidget;
+  auto* column = new QVBoxLayout(content);
+  column->addWidget(build_general());
+  column->addWidget(build_hardware());
+  column->addWidget(build_engine());
+  column->addWidget(build_kv_cache());
+  column->addWidget(build_perf_model());
+  column->addWidget(build_workload());
+  column->addWidget(build_slo_and_cost());
+  column->addStretch();
+
+  scroll_ = new QScrollArea;
+  scroll_->setWidget(content);
+  scroll_->setWidgetResizable(true);
+  scroll_->setFrameShape(QFrame::NoFrame);
+  scroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(scroll_);
+  refresh();
+}
+
+QWidget* ScenarioForm::build_general() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  QFormLayout* f = group(col, "Scenario", nullptr);
+  f->addRow("name", add<TextField>("/name", writer_, TextKind::kString, "unnamed")->widget());
+  f->addRow("description", add<TextField>("/description", writer_, TextKind::kString, "")->widget());
+  f->addRow("seed", add<TextField>("/seed", writer_, TextKind::kNumber, "1")->widget());
+  return w;
+}
+
+QWidget* ScenarioForm::build_hardware() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  QFormLayout* f = group(col, "Model and GPUs", add<SectionField>("/deployment", writer_));
+  const auto models = ChoiceField::strings(names_or_empty(&Catalog::llm_names, catalog_));
+  const auto gpus = ChoiceField::strings(names_or_empty(&Catalog::gpu_names, catalog_));
+  f->addRow("model", add<ChoiceField>("/model", writer_, models, "", true)->widget());
+  f->addRow("GPU", add<ChoiceField>("/gpu", writer_, gpus, "", true)->widget());
+  f->addRow("tensor parallel (TP)", add<TextField>("/deployment/tensor_parallel", writer_, TextKind::kNumber, "1")->widget());
+  f->addRow("pipeline parallel", add<TextField>("/deployment/pipeline_parallel", writer_, TextKind::kNumber, "1")->widget());
+  f->addRow("weight dtype", add<ChoiceField>("/deployment/weight_dtype", writer_,
+                                             ChoiceField::strings({"bf16", "fp16", "fp8", "int8", "int4"}),
+                                             "(default: bf16)")->widget());
+  f->addRow("KV dtype", add<ChoiceField>("/deployment/kv_dtype", writer_,
+                                         ChoiceField::strings({"fp16", "bf16", "fp8", "int4"}), "(default: fp16)")->widget());
+  f->addRow("2:4 sparsity", add<ChoiceField>("/deployment/sparsity_2_4", writer_, ChoiceField::booleans(),
+                                             "(default: false)")->widget());
+
+  QFormLayout* c = group(col, "Cluster", add<SectionField>("/cluster", writer_));
+  c->addRow("replicas", add<TextField>("/cluster/replicas", writer_, TextKind::kNumber, "1")->widget());
+  c->addRow("router", add<ChoiceField>("/cluster/router", writer_, ChoiceField::strings(router_names()),
+                                       "(default: round_robin)")->widget());
+  return w;
+}
+
+QWidget* ScenarioForm::build_engine() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  QFormLayout* f = group(col, "Scheduler and memory (engine)", add<SectionField>("/engine", writer_));
+  const auto number = [&](const char* key, const char* placeholder) {
+    return add<TextField>(std::string("/engine/") + key, writer_, TextKind::kNumber, placeholder)->widget();
+  };
+  f->addRow("batching", add<ChoiceField>("/engine/batching", writer_,
+                                         ChoiceField::strings({"continuous", "orca", "static"}),
+                                         "(default: continuous)")->widget());
+  f->addRow("max_num_seqs", number("max_num_seqs", "256"));
+  f->addRow("max_num_batched_tokens", number("max_num_batched_tokens", "8192"));
+  f->addRow("chunked prefill", add<ChoiceField>("/engine/enable_chunked_prefill", writer_, ChoiceField::booleans(),
+                                                "(default: on with continuous batching)")->widget());
+  f->addRow("long prefill threshold", number("long_prefill_token_threshold", "0 (no limit)"));
+  f->addRow("scheduling policy", add<ChoiceField>("/engine/scheduling_policy", writer_,
+                                                  ChoiceField::strings({"fcfs", "priority"}), "(default: fcfs)")->widget());
+  f->addRow("preemption", add<ChoiceField>("/engine/preemption_mode", writer_, ChoiceField::strings({"recompute", "swap"}),
+                                           "(default: recompute)")->widget());
+  f->addRow("block size (tokens)", number("block_size", "16"));
+  f->addRow("max_model_len", number("max_model_len", "the model's max_position_embeddings"));
+  f->addRow("KV layout", add<ChoiceField>("/engine/kv_layout", writer_, ChoiceField::strings({"paged", "contiguous"}),
+                                          "(default: paged with continuous batching)")->widget());
+  f->addRow("GPU memory utilization", number("gpu_memory_utilization", "0.9"));
+  f->addRow("KV blocks override", number("num_gpu_blocks_override", "0 (from the memory plan)"));
+  f->addRow("activation reserve (GiB)", number("activation_reserve_gib", "modelled from the shapes"));
+  return w;
+}
+
+QWidget* ScenarioForm::build_kv_cache() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  QFormLayout* f = group(col, "KV cache", add<SectionField>("/kv_cache", writer_));
+  f->addRow("prefix caching", add<ChoiceField>("/kv_cache/enable_prefix_caching", writer_, ChoiceField::booleans(),
+                                               "(default: on with paged layout)")->widget());
+  f->addRow("eviction policy", add<ChoiceField>("/kv_cache/eviction_policy", writer_,
+                                                ChoiceField::strings(eviction_policy_names()), "(default: lru)")->widget());
+  f->addRow("eviction params", add<TextField>("/kv_cache/eviction_params", writer_, TextKind::kJson,
+                                              "policy options as JSON, e.g. {\"small_fraction\": 0.1}")->widget());
+  f->addRow("prefix index", add<ChoiceField>("/kv_cache/prefix_index", writer_, ChoiceField::strings({"hash", "radix"}),
+                                             "(default: hash)")->widget());
+  f->addRow("TTL (s)", add<TextField>("/kv_cache/ttl_s", writer_, TextKind::kNumber, "0 (keep until evicted)")->widget());
+  f->addRow("tiers", add<TierListField>("/kv_cache/tiers", writer_,
+                                        QStringList{"name", "kind", "capacity_gib", "usd_per_gb_month"})->widget());
+  f->addRow("offload", add<ChoiceField>("/kv_cache/offload", writer_,
+                                        ChoiceField::strings({"write_back", "write_through"}),
+                                        "(default: write_back)")->widget());
+  f->addRow("load policy", add<ChoiceField>("/kv_cache/load_policy", writer_, ChoiceField::strings(load_policy_names()),
+                                            "(default: faster)")->widget());
+  f->addRow("swap space (GiB/GPU)", add<TextField>("/kv_cache/swap_space_gib", writer_, TextKind::kNumber,
+                                                   "4 (for preemption \"swap\")")->widget());
+  return w;
+}
+
+QWidget* ScenarioForm::build_perf_model() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  QFormLayout* f = group(col, "Performance model", add<SectionField>("/perf_model", writer_));
+  f->addRow("kind", add<ChoiceField>("/perf_model/kind", writer_,
+                                     ChoiceField::strings({"calibrated", "roofline", "linear"}),
+                                     "(default: calibrated, else roofline)")->widget());
+  f->addRow("options", add<JsonRestField>("/perf_model", writer_, std::vector<std::string>{"kind"},
+                                          "other settings as JSON, e.g. {\"profile\": \"...\"}")->widget());
+  return w;
+}
+
+QWidget* ScenarioForm::build_workload() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  auto* pages = new QStackedWidget;
+  pages->addWidget(build_synthetic());
+  pages->addWidget(build_trace());
+  QFormLayout* f = group(col, "Workload", nullptr);
+  f->addRow("source", add<WorkloadSourceField>("/workload", writer_, pages)->widget());
+  f->addRow(pages);
+  return w;
+}
+
+QWidget* ScenarioForm::build_synthetic() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  const std::string base = "/workload/synthetic";
+  const auto number = [&](const std::string& key, const char* placeholder) {
+    return add<TextField>(base + "/" + key, writer_, TextKind::kNumber, placeholder)->widget();
+  };
+  const QStringList formats = to_qt(trace_format_names());
+  QFormLayout* f = group(col, "Synthetic generator", add<SectionField>(base, writer_));
+  f->addRow("seed", number("seed", "1"));
+  f->addRow("requests", number("num_requests", "0 (bounded by the duration)"));
+  f->addRow("duration (s)", number("duration_s", "inf"));
+  f->addRow("arrival process", add<ChoiceField>(base + "/arrivals/process", writer_,
+                                                ChoiceField::strings({"poisson", "gamma"}), "(default: poisson)")->widget());
+  f->addRow("rate (req/s)", number("arrivals/rate", "required"));
+  f->addRow("burstiness cv", number("arrivals/cv", "1.0 (gamma only)"));
+  f->addRow("", add<SectionField>(base + "/arrivals", writer_)->widget());
+  f->addRow("prompt tokens", add<LengthDistField>(base + "/prompt_tokens", writer_, formats, true)->widget());
+  f->addRow("output tokens", add<LengthDistField>(base + "/output_tokens", writer_, formats, true)->widget());
+
+  QFormLayout* s = group(col, "Shared system prompts", add<SectionField>(base + "/system_prompt", writer_));
+  s->addRow("fraction", number("system_prompt/fraction", "0"));
+  s->addRow("tokens", number("system_prompt/tokens", "required when fraction > 0"));
+  s->addRow("distinct prompts", number("system_prompt/count", "1"));
+
+  QFormLayout* m = group(col, "Multi-turn sessions", add<SectionField>(base + "/sessions", writer_));
+  m->addRow("fraction", number("sessions/fraction", "0"));
+  m->addRow("turns", add<LengthDistField>(base + "/sessions/turns", writer_, formats, false)->widget());
+  m->addRow("think time (s)", number("sessions/think_time_s", "30"));
+  m->addRow("new user tokens", add<LengthDistField>(base + "/sessions/user_tokens", writer_, formats, true)->widget());
+  m->addRow("assumed TPOT (s)", number("sessions/assumed_tpot_s", "0.02"));
+  m->addRow("max prompt tokens", number("sessions/max_prompt_tokens", "0 (no limit)"));
+  return w;
+}
+
+QWidget* ScenarioForm::build_trace() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  const std::string base = "/workload/trace";
+  const auto number = [&](const std::string& key, const char* placeholder) {
+    return add<TextField>(base + "/" + key, writer_, TextKind::kNumber, placeholder)->widget();
+  };
+  QFormLayout* f = group(col, "Trace replay", add<SectionField>(base, writer_));
+  f->addRow("format", add<ChoiceField>(base + "/format", writer_, ChoiceField::strings(trace_format_names()), "")->widget());
+  auto* path_row = new QWidget;
+  auto* path_layout = new QHBoxLayout(path_row);
+  path_layout->setContentsMargins(0, 0, 0, 0);
+  path_layout->addWidget(add<TextField>(base + "/path", writer_, TextKind::kString, "relative to the scenario file")->widget(), 1);
+  auto* browse = new QPushButton("Browse…");
+  path_layout->addWidget(browse, 0, Qt::AlignTop);
+  connect(browse, &QPushButton::clicked, this, &ScenarioForm::browse_trace);
+  f->addRow("path", path_row);
+  f->addRow("speed", number("speed", "1.0"));
+  f->addRow("start (s)", number("start_s", "0"));
+  f->addRow("end (s)", number("end_s", "inf"));
+  f->addRow("max requests", number("max_requests", "0 (all)"));
+  f->addRow("seed", number("seed", "1"));
+  f->addRow("replace arrivals", add<ChoiceField>(base + "/arrivals/process", writer_,
+                                                 ChoiceField::strings({"poisson", "gamma"}), "(trace timestamps)")->widget());
+  f->addRow("rate (req/s)", number("arrivals/rate", "only when replacing arrivals"));
+  f->addRow("burstiness cv", number("arrivals/cv", "1.0 (gamma only)"));
+  f->addRow("", add<SectionField>(base + "/arrivals", writer_)->widget());
+  return w;
+}
+
+QWidget* ScenarioForm::build_slo_and_cost() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  QFormLayout* s = group(col, "SLOs (goodput)", add<SectionField>("/slo", writer_));
+  s->addRow("TTFT (s)", add<TextField>("/slo/ttft_s", writer_, TextKind::kNumber, "none")->widget());
+  s->addRow("TPOT (s)", add<TextField>("/slo/tpot_s", writer_, TextKind::kNumber, "none")->widget());
+  s->addRow("E2E (s)", add<TextField>("/slo/e2e_s", writer_, TextKind::kNumber, "none")->widget());
+  QFormLayout* c = group(col, "Prices", add<SectionField>("/cost", writer_));
+  c->addRow("$ per GPU-hour", add<TextField>("/cost/usd_per_gpu_hour", writer_, TextKind::kNumber,
+                                             "the GPU's catalog price")->widget());
+  c->addRow(new QLabel("Storage ($/GB-month) and transfer ($/GB) prices are set per KV tier."));
+  QFormLayout* m = group(col, "Metrics", add<SectionField>("/metrics", writer_));
+  m->addRow("time-series interval (s)", add<TextField>("/metrics/timeseries_interval_s", writer_, TextKind::kNumber,
+                                                       "1.0")->widget());
+  return w;
+}
+
+void ScenarioForm::browse_trace() {
+  const QString base = QString::fromStdString(document_->base_dir());
+  const QString file = prompts_->open_file(this, "Trace file", base, "Traces (*.csv *.jsonl *.json);;All files (*)");
+  if (file.isEmpty()) return;
+  QString relative = QDir(base).relativeFilePath(file);
+  if (relative.startsWith("../../")) relative = file;  // far away: keep it absolute
+  document_->set_value("/workload/trace/path", Json(relative.toStdString()));
+}
+
+void ScenarioForm::refresh() {
+  for (auto& b : bindings_) b->show_value(document_->json());
+}
+
+FieldBinding* ScenarioForm::binding_for(const std::string& pointer) const {
+  FieldBinding* best = nullptr;
+  for (const auto& b : bindings_) {
+    if (!pointer_has_prefix(pointer, b->pointer())) continue;
+    if (best == nullptr || b->pointer().size() > best->pointer().size()) best = b.get();
+  }
+  return best;
+}
+
+FieldBinding* ScenarioForm::field(const std::string& pointer) const {
+  for (const auto& b : bindings_)
+    if (b->pointer() == pointer) return b.get();
+  return nullptr;
+}
+
+std::vector<Issue> ScenarioForm::show_issues(const std::vector<Issue>& issues) {
+  std::vector<Issue> unclaimed;
+  std::map<FieldBinding*, std::vector<Issue>> claimed;
+  for (const auto& issue : issues) {
+    FieldBinding* b = issue.pointer.empty() ? nullptr : binding_for(issue.pointer);
+    if (b == nullptr) unclaimed.push_back(issue);
+    else claimed[b].push_back(issue);
+  }
+  for (auto& b : bindings_) {
+    auto it = claimed.find(b.get());
+    b->show_issues(it == claimed.end() ? std::vector<Issue>{} : it->second);
+  }
+  return unclaimed;
+}
+
+bool ScenarioForm::focus_pointer(const std::string& pointer) {
+  FieldBinding* b = binding_for(pointer);
+  if (b == nullptr) return false;
+  // A field on the hidden workload page: show its page first.
+  if (pointer_has_prefix(b->pointer(), "/workload/trace") || pointer_has_prefix(b->pointer(), "/workload/synthetic")) {
+    for (QWidget* w = b->widget(); w != nullptr; w = w->parentWidget()) {
+      auto* stack = qobject_cast<QStackedWidget*>(w->parentWidget());
+      if (stack != nullptr) {
+        stack->setCurrentWidget(w);
+        break;
+      }
+    }
+  }
+  scroll_->ensureWidgetVisible(b->widget());
+  if (QWidget* target = b->focus_target()) target->setFocus(Qt::OtherFocusReason);
+  return true;
+}
+
+}  // namespace kvsim::gui

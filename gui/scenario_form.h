@@ -1,0 +1,61 @@
+// The scenario as a form: one group per section of the format (docs/scenario.md), one control
+// per field, drop-downs filled from the catalogs and the policy registries. The form reads and
+// writes the document through FieldBindings; it holds no scenario state of its own.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <QWidget>
+
+#include "catalog/catalog.h"
+#include "form_fields.h"
+#include "scenario_document.h"
+
+class QScrollArea;
+
+namespace kvsim::gui {
+
+class UserPrompts;
+
+class ScenarioForm : public QWidget {
+  Q_OBJECT
+
+ public:
+  ScenarioForm(ScenarioDocument* document, const Catalog& catalog, UserPrompts* prompts, QWidget* parent = nullptr);
+
+  // Shows the document's values in every control.
+  void refresh();
+  // Hands each issue to the field or section with the longest pointer at or above the issue's;
+  // returns those no field took (e.g. a key at the top level).
+  std::vector<Issue> show_issues(const std::vector<Issue>& issues);
+  // Scrolls to the field that takes `pointer` and gives it focus; false when there is none.
+  bool focus_pointer(const std::string& pointer);
+  // The binding that takes `pointer` (nullptr when none); for tests and focus.
+  FieldBinding* binding_for(const std::string& pointer) const;
+  // The binding whose pointer is exactly `pointer`.
+  FieldBinding* field(const std::string& pointer) const;
+
+ private:
+  template <typename T, typename... Args>
+  T* add(Args&&... args);
+  QWidget* build_general();
+  QWidget* build_hardware();
+  QWidget* build_engine();
+  QWidget* build_kv_cache();
+  QWidget* build_perf_model();
+  QWidget* build_workload();
+  QWidget* build_synthetic();
+  QWidget* build_trace();
+  QWidget* build_slo_and_cost();
+  void browse_trace();
+
+  ScenarioDocument* document_;
+  const Catalog& catalog_;
+  UserPrompts* prompts_;
+  Writer writer_;
+  QScrollArea* scroll_;
+  std::vector<std::unique_ptr<FieldBinding>> bindings_;
+};
+
+}  // namespace kvsim::gui

@@ -1,0 +1,26 @@
+// The figures `kvsim run` prints (sim/cli/cmd_run.cpp), as rows of a table: the same figures,
+// formatted with the same precision, so a run reads the same in the GUI and in a terminal. The
+// cost breakdown adds the storage and transfer parts of KV tiers (0 when a run has none).
+#pragma once
+#include <string>
+#include <vector>
+
+#include <QString>
+#include <nlohmann/json.hpp>
+
+namespace kvsim::gui {
+
+struct SummaryRow {
+  QString section;  // "requests", "latency (s)", "throughput", ...
+  QString label;    // "completed", "TTFT p99", ...
+  double value = 0;
+  QString text;     // value as `kvsim run` prints it
+};
+
+// Missing keys read as 0, so a summary from an older or newer kvsim still shows.
+std::vector<SummaryRow> summary_rows(const nlohmann::json& summary);
+
+// summary["cost"][key], or 0 when the run has no such cost (e.g. no KV tiers).
+double cost_value(const nlohmann::json& summary, const char* key);
+
+}  // namespace kvsim::gui

@@ -1,0 +1,148 @@
+#include "engine/kv_tier_report.h"
+
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+namespace kvsim {
+
+void finish_kv_tiers(const std::vector<std::unique_ptr<Replica>>& replicas,
+                     const std::vector<std::shared_ptr<TierStore>>& shared, SimTime end) {
+  for (const auto& r : replicas) {
+    r->finish_kv(end);
+    if (r->outstanding() == 0 && r->kv_usage().blocks_used != 0)
+      throw std::logic_error("KV block leak: replica " + std::to_string(r->id()) + " ends with " +
+                             std::to_string(r->kv_usage().blocks_used) + " blocks in use and no request");
+    if (const KvOffloader* o = r->offloader())
+      for (const auto& t : o->tiers()) t->check_conservation();
+  }
+  for (const auto& s : shared)
+    if (s) s->finish(end);
+}
+
+nlohmann::json kv_tiers_summary(const ReplicaConfig& config, const std::vector<std::unique_ptr<Replica>>& replicas,
+                                KvTierTotals& totals) {
+  totals = KvTierTotals{};
+  std::vector<const KvOffloader*> offloaders;
+  for (const auto& r : replicas)
+    if (r->offloader()) offloaders.push_back(r->offloader());
+  if (offloaders.empty()) return nullptr;
+
+  uint64_t query_blocks = 0, gpu_hits = 0;
+  for (const auto& r : replicas) {
+    query_blocks += r->prefix_stats().query_blocks;
+    gpu_hits += r->prefix_stats().hit_blocks;
+  }
+  const auto rate = [&](uint64_t hits) { return query_blocks ? static_cast<double>(hits) / query_blocks : 0.0; };
+
+  // Each store once: a shared tier appears in every replica's offloader.
+  nlohmann::json tiers = nlohmann::json::array();
+  uint64_t found = 0, loaded = 0;
+  for (size_t t = 0; t < config.kv_tiers.tiers.size(); ++t) {
+    std::set<const TierStore*> stores;
+    for (const KvOffloader* o : offloaders) stores.insert(o->tiers()[t].get());
+    TierStats sum;
+    double storage = 0, transfer = 0, gb_months = 0;
+    for (const TierStore* s : stores) {
+      const TierStats& st = s->stats();
+      sum.hit_blocks += st.hit_blocks;
+      sum.loaded_blocks += st.loaded_blocks;
+      sum.writes += st.writes;
+      sum.refreshes += st.refreshes;
+      sum.evictions += st.evictions;
+      sum.expirations += st.expirations;
+      sum.bytes_read += st.bytes_read;
+      sum.bytes_written += st.bytes_written;
+      sum.peak_blocks += st.peak_blocks;
+      storage += s->storage_usd();
+      transfer += s->transfer_usd();
+      gb_months += s->to_json()["gb_months"].get<double>();
+    }
+    found += sum.hit_blocks;
+    loaded += sum.loaded_blocks;
+    totals.storage_usd += storage;
+    totals.transfer_usd += transfer;
+    const TierSpec& spec = config.kv_tiers.tiers[t];
+    tiers.push_back({{"name", spec.name},
+                     {"kind", spec.kind},
+                     {"shared", spec.shared},
+                     {"stores", stores.size()},
+                     {"eviction_policy", spec.eviction_policy},
+                     {"hit_blocks", sum.hit_blocks},
+                     {"block_hit_rate", rate(sum.hit_blocks)},
+                     {"loaded_blocks", sum.loaded_blocks},
+                     {"writes", sum.writes},
+                     {"refreshes", sum.refreshes},
+                     {"evictions", sum.evictions},
+                     {"expirations", sum.expirations},
+                     {"peak_blocks_sum", sum.peak_blocks},
+                     {"gb_read", sum.bytes_read / 1e9},
+                     {"gb_written", sum.bytes_written / 1e9},
+                     {"gb_months", gb_months},
+                     {"usd_storage", storage},
+                     {"usd_transfer", transfer}});
+  }
+
+  OffloadStats o;
+  std::map<std::string, nlohmann::json> links;
+  for (const KvOffloader* off : offloaders) {
+    const OffloadStats& s = off->stats();
+    o.loads += s.loads;
+    o.loaded_blocks += s.loaded_blocks;
+    o.declined_blocks += s.declined_blocks;
+    o.load_wait_seconds += s.load_wait_seconds;
+    o.recompute_seconds_saved += s.recompute_seconds_saved;
+    o.offload_batches += s.offload_batches;
+    o.offloaded_blocks += s.offloaded_blocks;
+    o.swap_outs += s.swap_outs;
+    o.swap_ins += s.swap_ins;
+    o.swapped_blocks += s.swapped_blocks;
+    o.swap_refused += s.swap_refused;
+    o.swap_seconds += s.swap_seconds;
+    const nlohmann::json replica_links = off->links_json();
+    for (const auto& [name, l] : replica_links.items()) {
+      nlohmann::json& acc = links[name];
+      for (const char* dir : {"to_gpu", "from_gpu"})
+        for (const char* key : {"transfers", "gb", "busy_s", "queued_s"})
+          acc[dir][key] = (acc[dir].contains(key) ? acc[dir][key].get<double>() : 0.0) + l[dir][key].get<double>();
+    }
+  }
+  nlohmann::json links_json = nlohmann::json::object();
+  for (auto& [name, l] : links) links_json[name] = l;
+  return {{"config", kv_tiers_to_json(config.kv_tiers)},
+          {"tiers", tiers},
+          {"gpu_hit_blocks", gpu_hits},
+          {"query_blocks", query_blocks},
+          {"block_hit_rate_gpu", rate(gpu_hits)},
+          {"block_hit_rate_found", rate(gpu_hits + found)},
+          {"block_hit_rate_reused", rate(gpu_hits + loaded)},
+          {"loads", o.loads},
+          {"loaded_blocks", o.loaded_blocks},
+          {"declined_blocks", o.declined_blocks},
+          {"mean_load_s", o.loads ? o.load_wait_seconds / o.loads : 0.0},
+          {"recompute_seconds_saved_by_loads", o.recompute_seconds_saved},
+          {"offload_batches", o.offload_batches},
+          {"offloaded_blocks", o.offloaded_blocks},
+          {"swap", {{"outs", o.swap_outs},
+                    {"ins", o.swap_ins},
+                    {"blocks", o.swapped_blocks},
+                    {"refused", o.swap_refused},
+                    {"step_seconds_added", o.swap_seconds}}},
+          {"links_per_gpu", links_json}};
+}
+
+nlohmann::json reuse_economics(const std::vector<std::unique_ptr<Replica>>& replicas, uint32_t gpus_per_replica,
+                               double usd_per_gpu_hour, const KvTierTotals& totals) {
+  double replica_seconds = 0;
+  for (const auto& r : replicas) replica_seconds += r->prefix_stats().reuse_seconds_saved;
+  const double gpu_seconds = replica_seconds * gpus_per_replica;
+  const double usd_gpu = gpu_seconds / 3600.0 * usd_per_gpu_hour;
+  return {{"gpu_seconds_saved", gpu_seconds},
+          {"usd_gpu_saved", usd_gpu},
+          {"usd_storage", totals.storage_usd},
+          {"usd_transfer", totals.transfer_usd},
+          {"usd_net_saved", usd_gpu - totals.storage_usd - totals.transfer_usd}};
+}
+
+}  // namespace kvsim

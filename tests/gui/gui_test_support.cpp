@@ -1,0 +1,89 @@
+#include "gui_test_support.h"
+
+#include <QTest>
+
+#include "results_view.h"
+#include "run_controller.h"
+#include "scenario_editor.h"
+
+namespace kvsim::gui::test {
+
+UserPrompts::SaveChoice ScriptedPrompts::ask_save_changes(QWidget*, const QString& what) {
+  questions << "save changes to " + what;
+  if (save_choices.empty()) return SaveChoice::kCancel;
+  const SaveChoice c = save_choices.front();
+  save_choices.pop_front();
+  return c;
+}
+
+bool ScriptedPrompts::confirm(QWidget*, const QString& title, const QString& question) {
+  questions << title + " " + question;
+  if (confirmations.empty()) return false;
+  const bool c = confirmations.front();
+  confirmations.pop_front();
+  return c;
+}
+
+void ScriptedPrompts::show_error(QWidget*, const QString& title, const QString& message) {
+  errors << title + ": " + message;
+}
+
+QString ScriptedPrompts::open_file(QWidget*, const QString& title, const QString&, const QString&) {
+  questions << title;
+  if (paths.empty()) return {};
+  const QString p = paths.front();
+  paths.pop_front();
+  return p;
+}
+
+QString ScriptedPrompts::save_file(QWidget* parent, const QString& title, const QString& dir, const QString& filter) {
+  return open_file(parent, title, dir, filter);
+}
+
+QString ScriptedPrompts::choose_folder(QWidget* parent, const QString& title, const QString& dir) {
+  return open_file(parent, title, dir, QString());
+}
+
+std::unique_ptr<MainWindow> make_window(ScriptedPrompts** prompts) {
+  auto scripted = std::make_unique<ScriptedPrompts>();
+  *prompts = scripted.get();
+  return std::make_unique<MainWindow>(std::move(scripted));
+}
+
+QString data_path(const char* name) { return QString(KVSIM_GUI_TEST_DATA) + "/" + name; }
+
+Json small_scenario(int requests, double rate) {
+  Json j = Json::object();
+  j["name"] = "gui-small";
+  j["model"] = "Llama-3-8B";
+  j["gpu"] = "H100-SXM";
+  j["perf_model"] = {{"kind", "roofline"}};
+  j["engine"] = {{"max_num_seqs", 64}};
+  j["kv_cache"] = {{"enable_prefix_caching", true}, {"eviction_policy", "lru"}};
+  j["workload"] = {{"synthetic",
+                    {{"seed", 7},
+                     {"num_requests", requests},
+                     {"arrivals", {{"process", "poisson"}, {"rate", rate}}},
+                     {"prompt_tokens", {{"dist", "uniform"}, {"min", 200}, {"max", 1200}}},
+                     {"output_tokens", {{"dist", "uniform"}, {"min", 20}, {"max", 200}}},
+                     {"system_prompt", {{"fraction", 0.8}, {"tokens", 512}, {"count", 4}}}}}};
+  j["slo"] = {{"ttft_s", 1.0}, {"tpot_s", 0.05}};
+  j["metrics"] = {{"timeseries_interval_s", 0.5}};
+  return j;
+}
+
+Json long_scenario() {
+  Json j = small_scenario(5000000, 200.0);
+  j["name"] = "gui-long";
+  return j;
+}
+
+bool wait_for_run(MainWindow& w, int timeout_ms) {
+  return QTest::qWaitFor([&] { return !w.controller()->busy() && !w.results()->redrawing(); }, timeout_ms);
+}
+
+bool wait_for_validation(MainWindow& w, int timeout_ms) {
+  return QTest::qWaitFor([&] { return !w.editor()->validation_pending(); }, timeout_ms);
+}
+
+}  // namespace kvsim::gui::test

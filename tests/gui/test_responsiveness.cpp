@@ -1,0 +1,127 @@
+// The window stays responsive while the library runs: the UI thread never stops for more than
+// 50 ms (a 5 ms heartbeat timer measures every gap, from Run to the charts drawn), progress comes
+// in as simulated time and requests done, and Cancel stops a long run within half a second.
+// CTest runs this suite alone (RUN_SERIAL): other tests on the same cores would distort timings.
+#include <algorithm>
+#include <ctime>
+
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTest>
+#include <QTimer>
+
+#include "gui_test_support.h"
+#include "results_view.h"
+#include "run_controller.h"
+#include "run_list.h"
+#include "scenario_document.h"
+
+using namespace kvsim::gui;
+using kvsim::gui::test::ScriptedPrompts;
+
+namespace {
+
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+void load(MainWindow& w, const Json& scenario) { w.document()->reset(scenario, test::data_path("scenario.json")); }
+
+}  // namespace
+
+class ResponsivenessTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void the_ui_thread_never_blocks_longer_than_50_ms_during_a_run();
+  void cancel_stops_a_long_run_within_half_a_second();
+  void progress_reports_simulated_time_and_requests_done();
+};
+
+void ResponsivenessTest::the_ui_thread_never_blocks_longer_than_50_ms_during_a_run() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  w->show();
+  QVERIFY(QTest::qWaitForWindowExposed(w.get()));
+  load(*w, test::small_scenario(250000, 60.0));  // about two seconds of wall time
+
+  // Every gap between heartbeats, with the UI thread's own CPU time in it: a long gap with little
+  // CPU means the thread was runnable but the machine gave it no core (other processes).
+  QElapsedTimer clock;
+  qint64 last = 0, worst = 0, beats = 0;
+  double last_cpu = thread_cpu_ms(), worst_cpu = 0;
+  QTimer heartbeat;
+  heartbeat.setTimerType(Qt::PreciseTimer);
+  heartbeat.setInterval(5);
+  QObject::connect(&heartbeat, &QTimer::timeout, [&] {
+    const qint64 now = clock.elapsed();
+    const double cpu = thread_cpu_ms();
+    if (now - last > worst) {
+      worst = now - last;
+      worst_cpu = cpu - last_cpu;
+    }
+    last = now;
+    last_cpu = cpu;
+    ++beats;
+  });
+  clock.start();
+  heartbeat.start();
+  QVERIFY(w->start_run());
+  QVERIFY(test::wait_for_run(*w, 300000));  // the run, then its nine charts drawn
+  QTest::qWait(50);
+  heartbeat.stop();
+  QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
+  QCOMPARE(w->runs()->count(), 1);
+  const double wall = w->runs()->run(0)->wall_seconds;
+  qInfo("run: %.2f s wall; %lld heartbeats in %lld ms; longest gap %lld ms (%.1f ms of it on the UI thread's CPU)",
+        wall, static_cast<long long>(beats), static_cast<long long>(clock.elapsed()), static_cast<long long>(worst),
+        worst_cpu);
+  QVERIFY2(wall > 0.5, "the run was too short to say anything about responsiveness");
+  QVERIFY2(worst <= 50, qPrintable(QString("the UI thread stopped for %1 ms (%2 ms of CPU on it)")
+                                       .arg(worst)
+                                       .arg(worst_cpu, 0, 'f', 1)));
+}
+
+void ResponsivenessTest::cancel_stops_a_long_run_within_half_a_second() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  load(*w, test::long_scenario());
+  QVERIFY(w->start_run());
+  QVERIFY(w->cancel_button()->isVisibleTo(w.get()));
+  QTest::qWait(700);  // well into the run
+  QVERIFY(w->controller()->busy());
+  QElapsedTimer timer;
+  timer.start();
+  QTest::mouseClick(w->cancel_button(), Qt::LeftButton);
+  QVERIFY(QTest::qWaitFor([&] { return !w->controller()->busy(); }, 5000));
+  const qint64 ms = timer.elapsed();
+  qInfo("cancel took %lld ms", static_cast<long long>(ms));
+  QVERIFY2(ms < 500, qPrintable(QString("cancel took %1 ms").arg(ms)));
+  QCOMPARE(w->runs()->count(), 0);
+  QVERIFY(prompts->errors.isEmpty());
+  QVERIFY(w->progress_label()->text().contains("cancelled"));
+  QVERIFY(w->run_action()->isEnabled());
+  QVERIFY(w->progress_bar()->isHidden());
+}
+
+void ResponsivenessTest::progress_reports_simulated_time_and_requests_done() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  load(*w, test::long_scenario());
+  QVERIFY(w->start_run());
+  QVERIFY(QTest::qWaitFor([&] { return w->progress_label()->text().startsWith("simulated"); }, 10000));
+  QVERIFY(QTest::qWaitFor([&] { return w->progress_bar()->value() > 0; }, 10000));
+  QCOMPARE(w->progress_bar()->maximum(), 5000000);
+  QVERIFY2(w->progress_label()->text().contains("/5000000 requests done"), qPrintable(w->progress_label()->text()));
+  QVERIFY(!w->run_action()->isEnabled());
+  QVERIFY(!w->start_run());  // one run at a time
+  w->cancel_run();
+  QVERIFY(test::wait_for_run(*w));
+}
+
+QTEST_MAIN(ResponsivenessTest)
+#include "test_responsiveness.moc"
