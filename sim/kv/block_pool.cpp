@@ -5,9 +5,12 @@
 namespace kvsim {
 
 BlockPool::BlockPool(uint32_t num_blocks, std::unique_ptr<EvictionPolicy> policy)
-    : ref_cnt_(num_blocks, 0), hash_(num_blocks, 0), cached_(num_blocks), policy_(std::move(policy)) {
+    : blocks_(num_blocks), cached_(num_blocks), policy_(std::move(policy)) {
+  lru_ = dynamic_cast<LruFreeQueue*>(policy_.get());
+  if (lru_ && num_blocks > 0) lru_->bind_slots(&blocks_[0].policy_slot, sizeof(Block) / sizeof(uint32_t));
+  private_hashes_needed_ = policy_->uses_hashes();
   policy_->reset(num_blocks);
-  for (BlockId b = 0; b < num_blocks; ++b) policy_->push_free(b, BlockInfo{});
+  for (BlockId b = 0; b < num_blocks; ++b) push_free(b, BlockInfo{});
 }
 
 void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns) {
@@ -18,59 +21,63 @@ void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns)
       b = expired_.back();
       expired_.pop_back();
     } else if (radix_ == nullptr || policy_->num_free() > 0) {
-      b = policy_->pop_victim(now_ns);
+      b = pop_free(now_ns);
       const BlockId ahead = policy_->victim_ahead(8);  // metadata of victims is scattered
       if (ahead != kNoBlock) prefetch(ahead);
       if (prefetch_evictions_) {
         // A nearer victim's metadata has arrived by now: fetch the index entry its eviction erases.
         const BlockId near = policy_->victim_ahead(3);
-        if (near != kNoBlock && hash_[near] != 0 && !(hash_[near] & kUnindexed)) cached_.prefetch(hash_[near]);
+        if (near != kNoBlock && blocks_[near].hash != 0 && !(blocks_[near].hash & kUnindexed))
+          cached_.prefetch(blocks_[near].hash);
       }
     } else {
       b = radix_->pop_pinned();  // every free block is an inner node: evict the oldest anyway
     }
-    if (hash_[b] != 0) {
-      const BlockHash evicted = hash_[b] & ~kUnindexed;
-      const bool indexed = !(hash_[b] & kUnindexed);  // private KV is worth no copy elsewhere
+    Block& blk = blocks_[b];
+    if (blk.hash != 0) {
+      const BlockHash evicted = blk.hash & ~kUnindexed;
+      const bool indexed = !(blk.hash & kUnindexed);  // private KV is worth no copy elsewhere
       drop_hash(b, now_ns);
       ++stats_.evictions;
       if (listener_ && indexed) listener_->on_block_evicted(evicted, position_[b], now_ns);
     }
-    ref_cnt_[b] = 1;
+    blk.ref_cnt = 1;
     out.push_back(b);
   }
 }
 
 void BlockPool::take_free(BlockId b) {
   if (radix_ && radix_->is_pinned(b)) radix_->unpin(b);
+  else if (lru_) lru_->remove_free(b);
   else policy_->remove_free(b);
 }
 
 void BlockPool::touch(BlockId b, uint64_t now_ns) {
-  if (ref_cnt_[b] == 0) {
+  if (blocks_[b].ref_cnt == 0) {
     take_free(b);
     --cached_free_;
   }
-  ++ref_cnt_[b];
-  policy_->on_hit(b, now_ns);
+  ++blocks_[b].ref_cnt;
+  if (lru_ == nullptr) policy_->on_hit(b, now_ns);
 }
 
 void BlockPool::release(BlockId b, uint32_t position, uint64_t now_ns) {
-  if (ref_cnt_[b] == 0) throw std::logic_error("BlockPool::release of a free block");
-  if (--ref_cnt_[b] == 0) {
-    const BlockHash h = hash_[b] & ~kUnindexed;
-    if (h != 0) ++cached_free_;
+  Block& blk = blocks_[b];
+  if (blk.ref_cnt == 0) throw std::logic_error("BlockPool::release of a free block");
+  if (--blk.ref_cnt == 0) {
+    const bool has_kv = blk.hash != 0;
+    if (has_kv) ++cached_free_;
     if (!position_.empty()) position_[b] = position;
     if (!released_at_.empty()) released_at_[b] = now_ns;
-    if (ttl_ns_ != 0 && h != 0) expiry_.emplace_back(b, now_ns);
-    if (radix_ && h != 0 && radix_->children(b) > 0) radix_->pin(b);
-    else policy_->push_free(b, BlockInfo{h != 0, position, now_ns, h});
+    if (ttl_ns_ != 0 && has_kv) expiry_.emplace_back(b, now_ns);
+    if (radix_ && has_kv && radix_->children(b) > 0) radix_->pin(b);
+    else push_free(b, BlockInfo{has_kv, position, now_ns, blk.hash & ~kUnindexed});
   }
 }
 
 void BlockPool::cache(BlockId b, BlockHash hash, BlockHash parent_hash) {
-  if (hash_[b] != 0 || cached_.find(hash) != FlatHashMap::kMissing) return;
-  hash_[b] = hash;
+  if (blocks_[b].hash != 0 || cached_.find(hash) != FlatHashMap::kMissing) return;
+  blocks_[b].hash = hash;
   cached_.insert(hash, b);
   ++stats_.cached_inserts;
   if (radix_ && parent_hash != 0) {
@@ -78,7 +85,7 @@ void BlockPool::cache(BlockId b, BlockHash hash, BlockHash parent_hash) {
     if (p == FlatHashMap::kMissing) return;
     radix_->link(b, p);
     // A free parent (its sequence's copy of the block was a duplicate) stops being a leaf.
-    if (ref_cnt_[p] == 0 && !radix_->is_pinned(p)) {
+    if (blocks_[p].ref_cnt == 0 && !radix_->is_pinned(p)) {
       policy_->remove_free(p);
       radix_->pin(p);
     }
@@ -87,24 +94,24 @@ void BlockPool::cache(BlockId b, BlockHash hash, BlockHash parent_hash) {
 
 void BlockPool::cache_private(BlockId b, BlockHash hash) {
   if (radix_) return cache(b, hash);  // the radix tree links every node through the index
-  if (hash_[b] != 0) return;
-  hash_[b] = hash | kUnindexed;
+  if (blocks_[b].hash != 0) return;
+  blocks_[b].hash = hash | kUnindexed;
   ++stats_.cached_inserts;
 }
 
-void BlockPool::index_private(BlockId b) {
-  if (!(hash_[b] & kUnindexed)) return;
-  const BlockHash h = hash_[b] & ~kUnindexed;
-  if (cached_.find(h) != FlatHashMap::kMissing) return;  // (cannot happen for private content)
-  hash_[b] = h;
-  cached_.insert(h, b);
+void BlockPool::index_private(BlockId b, BlockHash hash) {
+  if (!is_private(b)) return;
+  if (cached_.find(hash) != FlatHashMap::kMissing) return;  // (cannot happen for private content)
+  blocks_[b].hash = hash;
+  cached_.insert(hash, b);
 }
 
 void BlockPool::drop_hash(BlockId b, uint64_t) {
-  const BlockHash h = hash_[b] & ~kUnindexed;
-  if (!(hash_[b] & kUnindexed)) cached_.erase(h);
-  policy_->on_evicted(b, h);
-  hash_[b] = 0;
+  Block& blk = blocks_[b];
+  const BlockHash h = blk.hash & ~kUnindexed;
+  if (!(blk.hash & kUnindexed)) cached_.erase(h);
+  if (lru_ == nullptr) policy_->on_evicted(b, h);
+  blk.hash = 0;
   --cached_free_;
   if (radix_) {
     const BlockId leaf = radix_->unlink(b);
@@ -120,9 +127,9 @@ void BlockPool::expire_slow(uint64_t now_ns) {
   while (!expiry_.empty() && expiry_.front().second + ttl_ns_ <= now_ns) {
     const auto [b, released] = expiry_.front();
     expiry_.pop_front();
-    if (ref_cnt_[b] != 0 || hash_[b] == 0 || released_at_[b] != released) continue;  // reused since
+    if (blocks_[b].ref_cnt != 0 || blocks_[b].hash == 0 || released_at_[b] != released) continue;  // reused since
     const BlockHash h = hash_of(b);
-    const bool indexed = !(hash_[b] & kUnindexed);
+    const bool indexed = !is_private(b);
     take_free(b);
     drop_hash(b, now_ns);
     ++stats_.expirations;
@@ -134,6 +141,7 @@ void BlockPool::expire_slow(uint64_t now_ns) {
 void BlockPool::enable_radix_tree() {
   if (cached_.size() != 0) throw std::logic_error("BlockPool::enable_radix_tree after blocks were cached");
   radix_ = std::make_unique<RadixTree>(num_blocks());
+  private_hashes_needed_ = true;
   if (position_.empty()) position_.assign(num_blocks(), 0);
   if (released_at_.empty()) released_at_.assign(num_blocks(), 0);
 }

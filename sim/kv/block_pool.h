@@ -41,7 +41,7 @@ class BlockPool {
  public:
   BlockPool(uint32_t num_blocks, std::unique_ptr<EvictionPolicy> policy);
 
-  uint32_t num_blocks() const { return static_cast<uint32_t>(ref_cnt_.size()); }
+  uint32_t num_blocks() const { return static_cast<uint32_t>(blocks_.size()); }
   uint32_t num_free_blocks() const {
     return policy_->num_free() + static_cast<uint32_t>(expired_.size()) + (radix_ ? radix_->num_pinned() : 0);
   }
@@ -69,12 +69,24 @@ class BlockPool {
   // copy and `b` stays uncached, so it is reused first. `parent_hash` is the previous block's
   // hash in the sequence (0 for the first), which places the node in the radix tree.
   void cache(BlockId b, BlockHash hash, BlockHash parent_hash = 0);
-  // Records `hash` for a block that no other request can ever look up (the private tokens of
+  // Records that block `b` holds KV no other request can ever look up (the private tokens of
   // one request, see stream_ids.h) without entering it in the index: the block is accounted
   // as cached, is evicted and reported like any other, but costs no index work. If its request
   // is preempted, index_private() enters it so that the recompute can hit it, as in vLLM.
+  // When the policy reads no hashes (private_hashes_needed() false) the hash is not even kept:
+  // cache_private(b) marks the block, and index_private gets the hash, computed on demand.
+  bool private_hashes_needed() const { return private_hashes_needed_; }
+  void keep_private_hashes() { private_hashes_needed_ = true; }  // (tests compare both ways)
   void cache_private(BlockId b, BlockHash hash);
-  void index_private(BlockId b);
+  void cache_private(BlockId b) {
+    if (blocks_[b].hash == 0) {
+      blocks_[b].hash = kUnindexed;
+      ++stats_.cached_inserts;
+    }
+  }
+  // Whether `b` holds private KV not in the index (a preemption must index it).
+  bool is_private(BlockId b) const { return (blocks_[b].hash & kUnindexed) != 0; }
+  void index_private(BlockId b, BlockHash hash);
 
   // Drops cached KV left free for ttl_ns (0 = never). Call set_ttl before any release.
   void set_ttl(uint64_t ttl_ns) {
@@ -95,21 +107,36 @@ class BlockPool {
 
   // Starts loading a block's metadata into cache ahead of use (block ids are scattered).
   void prefetch(BlockId b) const {
-    __builtin_prefetch(&ref_cnt_[b], 1);
-    __builtin_prefetch(&hash_[b], 1);
-    policy_->prefetch(b);
+    __builtin_prefetch(&blocks_[b], 1);
+    if (lru_ == nullptr) policy_->prefetch(b);  // (the LRU queue keeps its slot in the record)
   }
-  uint32_t ref_count(BlockId b) const { return ref_cnt_[b]; }
-  BlockHash hash_of(BlockId b) const { return hash_[b] & ~kUnindexed; }
+  uint32_t ref_count(BlockId b) const { return blocks_[b].ref_cnt; }
+  // The block's hash; 0 when it holds no KV, or when it holds private KV whose hash was not
+  // kept (see cache_private).
+  BlockHash hash_of(BlockId b) const { return blocks_[b].hash & ~kUnindexed; }
   const BlockPoolStats& stats() const { return stats_; }
   EvictionPolicy& policy() { return *policy_; }
 
  private:
-  static constexpr BlockHash kUnindexed = uint64_t{1} << 63;  // flag bit in hash_
-  std::vector<uint32_t> ref_cnt_;
-  std::vector<BlockHash> hash_;
+  static constexpr BlockHash kUnindexed = uint64_t{1} << 63;  // flag bit in Block::hash
+  // Everything the pool and the LRU queue keep per block, in one record: the metadata of
+  // 100,000s of blocks does not fit in cache, and blocks are visited in scattered order.
+  struct alignas(16) Block {
+    BlockHash hash = 0;      // 0 = no KV; kUnindexed set = private KV kept out of the index
+    uint32_t ref_cnt = 0;
+    uint32_t policy_slot = 0;  // the LRU queue's slot (unused with other policies)
+  };
+  static_assert(sizeof(Block) == 16);
+  std::vector<Block> blocks_;
   FlatHashMap cached_;
   std::unique_ptr<EvictionPolicy> policy_;
+  LruFreeQueue* lru_ = nullptr;  // policy_ when it is the LRU queue: calls bypass the vtable
+  bool private_hashes_needed_ = true;
+  BlockId pop_free(uint64_t now_ns) { return lru_ ? lru_->pop_victim(now_ns) : policy_->pop_victim(now_ns); }
+  void push_free(BlockId b, const BlockInfo& info) {
+    if (lru_) lru_->push_free(b, info);
+    else policy_->push_free(b, info);
+  }
   uint32_t cached_free_ = 0;
   BlockPoolStats stats_;
 

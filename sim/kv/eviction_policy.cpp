@@ -3,7 +3,13 @@
 namespace kvsim {
 
 void LruFreeQueue::reset(uint32_t num_blocks) {
-  where_.assign(num_blocks, kNotFree);
+  if (slots_ == nullptr || slots_ == own_slots_.data()) {
+    own_slots_.assign(num_blocks, kNotFree);
+    slots_ = own_slots_.data();
+    stride_ = 1;
+  } else {
+    for (BlockId b = 0; b < num_blocks; ++b) slot(b) = kNotFree;
+  }
   size_t capacity = 16;
   while (capacity < 2 * static_cast<size_t>(num_blocks)) capacity *= 2;
   ring_.assign(capacity, kNoBlock);
@@ -17,7 +23,7 @@ void LruFreeQueue::rebuild(size_t capacity) {
   live.reserve(size_);
   for (uint64_t i = head_; i < tail_; ++i) {
     const BlockId b = ring_[i & mask_];
-    if (where_[b] == i) live.push_back(b);
+    if (slot(b) == static_cast<uint32_t>(i)) live.push_back(b);
   }
   ring_.assign(capacity, kNoBlock);
   mask_ = capacity - 1;
@@ -25,37 +31,14 @@ void LruFreeQueue::rebuild(size_t capacity) {
   tail_ = live.size();
   for (uint64_t i = 0; i < live.size(); ++i) {
     ring_[i] = live[i];
-    where_[live[i]] = i;
-  }
-}
-
-void LruFreeQueue::push_free(BlockId b, const BlockInfo&) {
-  if (tail_ - head_ == ring_.size()) rebuild(size_ * 2 < ring_.size() ? ring_.size() : ring_.size() * 2);
-  ring_[tail_ & mask_] = b;
-  where_[b] = tail_++;
-  ++size_;
-}
-
-void LruFreeQueue::remove_free(BlockId b) {
-  where_[b] = kNotFree;  // its entry goes stale
-  --size_;
-}
-
-BlockId LruFreeQueue::pop_victim(uint64_t) {
-  for (;;) {
-    const uint64_t i = head_++;
-    const BlockId b = ring_[i & mask_];
-    if (where_[b] != i) continue;  // removed by a hit since it was pushed
-    where_[b] = kNotFree;
-    --size_;
-    return b;
+    slot(live[i]) = static_cast<uint32_t>(i);
   }
 }
 
 std::vector<BlockId> LruFreeQueue::order() const {
   std::vector<BlockId> out;
   for (uint64_t i = head_; i < tail_; ++i)
-    if (where_[ring_[i & mask_]] == i) out.push_back(ring_[i & mask_]);
+    if (slot(ring_[i & mask_]) == static_cast<uint32_t>(i)) out.push_back(ring_[i & mask_]);
   return out;
 }
 

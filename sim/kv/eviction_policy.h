@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +44,9 @@ class EvictionPolicy {
   // a few calls from now (or kNoBlock), and a request to bring a block's bookkeeping into cache.
   virtual BlockId victim_ahead(uint32_t /*calls*/) const { return kNoBlock; }
   virtual void prefetch(BlockId /*block*/) const {}
+  // Whether the policy reads block hashes (BlockInfo::hash, on_evicted): when it does not, the
+  // pool may leave the hashes of private blocks uncomputed until a preemption needs them.
+  virtual bool uses_hashes() const { return true; }
 };
 
 // vLLM's free-block queue: free blocks in eviction order. Freed blocks are appended at the
@@ -52,27 +56,62 @@ class EvictionPolicy {
 // stale entry behind (skipped when it reaches the head, compacted away when the ring fills), so
 // that popping walks memory sequentially and upcoming victims can be prefetched. Same order,
 // same O(1) operations (amortised).
+// Each block's "slot" (the ring position of its live entry) lives in an array of the queue's
+// own, or in a word of the owner's per-block record (bind_slots): a BlockPool keeps a block's
+// reference count, hash and slot in one 16-byte record, so touching a block is one cache miss.
 class LruFreeQueue final : public EvictionPolicy {
  public:
+  // Slots are 32-bit: positions are renumbered from 0 (a compaction) when they reach
+  // `renumber_at` (tests lower it to exercise that).
+  explicit LruFreeQueue(uint64_t renumber_at = kMaxPosition) : renumber_at_(renumber_at) {}
+  // Keeps block b's slot at base[b * stride] (uint32_t words). Call before reset.
+  void bind_slots(uint32_t* base, size_t stride) {
+    slots_ = base;
+    stride_ = stride;
+  }
   void reset(uint32_t num_blocks) override;
-  void push_free(BlockId block, const BlockInfo& info) override;
-  void remove_free(BlockId block) override;
-  BlockId pop_victim(uint64_t now_ns) override;
+  void push_free(BlockId b, const BlockInfo&) override {
+    if (tail_ - head_ == ring_.size() || tail_ >= renumber_at_)
+      rebuild(size_ * 2 < ring_.size() ? ring_.size() : ring_.size() * 2);
+    ring_[tail_ & mask_] = b;
+    slot(b) = static_cast<uint32_t>(tail_++);
+    ++size_;
+  }
+  void remove_free(BlockId b) override {
+    slot(b) = kNotFree;  // its entry goes stale
+    --size_;
+  }
+  BlockId pop_victim(uint64_t) override {
+    for (;;) {
+      const uint64_t i = head_++;
+      const BlockId b = ring_[i & mask_];
+      if (slot(b) != static_cast<uint32_t>(i)) continue;  // removed by a hit since it was pushed
+      slot(b) = kNotFree;
+      --size_;
+      return b;
+    }
+  }
   uint32_t num_free() const override { return size_; }
   std::string name() const override { return "lru"; }
+  bool uses_hashes() const override { return false; }
   BlockId victim_ahead(uint32_t calls) const override {
     return tail_ - head_ > calls ? ring_[(head_ + calls) & mask_] : kNoBlock;
   }
-  void prefetch(BlockId b) const override { __builtin_prefetch(&where_[b], 1); }
+  void prefetch(BlockId b) const override { __builtin_prefetch(&slot(b), 1); }
   // Head to tail (the eviction order), for tests.
   std::vector<BlockId> order() const;
 
  private:
-  static constexpr uint64_t kNotFree = UINT64_MAX;
+  static constexpr uint32_t kNotFree = UINT32_MAX;
+  static constexpr uint64_t kMaxPosition = UINT32_MAX - 1;  // positions stay below kNotFree
+  uint32_t& slot(BlockId b) const { return slots_[static_cast<size_t>(b) * stride_]; }
   void rebuild(size_t capacity);
   std::vector<BlockId> ring_;     // entries [head_, tail_) modulo the capacity
-  std::vector<uint64_t> where_;   // per block: its live entry's index, or kNotFree
+  std::vector<uint32_t> own_slots_;
+  uint32_t* slots_ = nullptr;
+  size_t stride_ = 1;
   uint64_t head_ = 0, tail_ = 0, mask_ = 0;
+  uint64_t renumber_at_;
   uint32_t size_ = 0;
 };
 

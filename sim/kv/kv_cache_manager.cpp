@@ -184,6 +184,17 @@ void PagedKvCacheManager::cache_full_blocks(Request& req, uint32_t tokens) {
   const uint32_t private_from = first_private_token(c);
   while (req.num_hashed_blocks < full) {
     const uint32_t k = req.num_hashed_blocks;
+    if ((k + 1) * block_size_ > private_from && !pool_.private_hashes_needed()) {
+      // This block and every later one are private, and nothing reads their hashes before a
+      // preemption (free() computes them then): mark them, hash nothing. The chain hash
+      // (last_block_hash) stops at the last shared block.
+      for (uint32_t j = k; j < full; ++j) {
+        if (j + 8 < full) pool_.prefetch(req.blocks[j + 8]);
+        pool_.cache_private(req.blocks[j]);
+      }
+      req.num_hashed_blocks = full;
+      return;
+    }
     if (k + 4 < full) pool_.prefetch(req.blocks[k + 4]);
     const BlockHash parent = req.last_block_hash;
     req.last_block_hash = chain_block_hash(parent, c, k * block_size_, block_size_);
@@ -197,13 +208,20 @@ void PagedKvCacheManager::cache_full_blocks(Request& req, uint32_t tokens) {
 }
 
 void PagedKvCacheManager::free(Request& req, SimTime now) {
-  // A preempted request will look its own blocks up again when it is readmitted.
-  if (req.status == RequestStatus::kPreempted)
-    for (BlockId b : req.blocks) pool_.index_private(b);
+  // A preempted request will look its own blocks up again when it is readmitted: its private
+  // blocks enter the index, under the chain hashes recomputed here.
+  if (req.status == RequestStatus::kPreempted) {
+    BlockHash h = 0;
+    const uint32_t hashed = std::min<uint32_t>(req.num_hashed_blocks, static_cast<uint32_t>(req.blocks.size()));
+    for (uint32_t k = 0; k < hashed; ++k) {
+      h = chain_block_hash(h, req.spec.content, k * block_size_, block_size_);
+      if (pool_.is_private(req.blocks[k])) pool_.index_private(req.blocks[k], h);
+    }
+  }
   // The tail of a sequence is the least likely to be shared, so it is freed (queued for
   // eviction) first, as in vLLM.
   for (size_t i = req.blocks.size(); i-- > 0;) {
-    if (i >= 4) pool_.prefetch(req.blocks[i - 4]);  // block metadata is scattered: fetch ahead
+    if (i >= 8) pool_.prefetch(req.blocks[i - 8]);  // block metadata is scattered: fetch ahead
     pool_.release(req.blocks[i], static_cast<uint32_t>(i), static_cast<uint64_t>(now));
   }
   req.blocks.clear();

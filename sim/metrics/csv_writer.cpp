@@ -15,67 +15,83 @@ CsvWriter::~CsvWriter() {
 void CsvWriter::open(const std::string& path, const std::string& header) {
   file_ = std::fopen(path.c_str(), "w");
   if (!file_) throw InputError("cannot write " + path + ": " + std::strerror(errno));
-  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  std::setvbuf(file_, nullptr, _IONBF, 0);  // buf_ is the buffer
   path_ = path;
-  std::fputs(header.c_str(), file_);
-  std::fputc('\n', file_);
+  buf_.resize(kBufferBytes);
+  used_ = 0;
+  first_in_row_ = true;
+  write_failed_ = false;
+  s(header.c_str());
+  end_row();
+}
+
+void CsvWriter::flush() {
+  if (used_ > 0 && std::fwrite(buf_.data(), 1, used_, file_) != used_) write_failed_ = true;
+  used_ = 0;
 }
 
 void CsvWriter::close() {
   if (!file_) return;
-  const bool failed = std::ferror(file_) != 0;
+  flush();
+  const bool failed = write_failed_ || std::ferror(file_) != 0;
   const bool close_failed = std::fclose(file_) != 0;
   file_ = nullptr;
   if (failed || close_failed) throw InputError("error writing " + path_ + " (disk full?)");
 }
 
-void CsvWriter::sep() {
-  if (!first_in_row_) std::fputc(',', file_);
+char* CsvWriter::field(size_t bytes) {
+  if (used_ + bytes + 1 > buf_.size()) {
+    flush();
+    if (bytes + 1 > buf_.size()) buf_.resize(bytes + 1);
+  }
+  if (!first_in_row_) buf_[used_++] = ',';
   first_in_row_ = false;
+  return buf_.data() + used_;
 }
 
 CsvWriter& CsvWriter::u(uint64_t v) {
-  sep();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  std::fwrite(buf, 1, static_cast<size_t>(r.ptr - buf), file_);
+  char* p = field(kMaxField);
+  used_ += static_cast<size_t>(std::to_chars(p, p + kMaxField, v).ptr - p);
   return *this;
 }
 
 CsvWriter& CsvWriter::i(int64_t v) {
-  sep();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  std::fwrite(buf, 1, static_cast<size_t>(r.ptr - buf), file_);
+  char* p = field(kMaxField);
+  used_ += static_cast<size_t>(std::to_chars(p, p + kMaxField, v).ptr - p);
   return *this;
 }
 
 CsvWriter& CsvWriter::seconds(int64_t ns) {
-  sep();
+  char* p = field(kMaxField);
   if (ns < 0) return *this;
-  char buf[40];
-  const int n = std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(ns / 1000000000),
-                              static_cast<long long>(ns % 1000000000));
-  std::fwrite(buf, 1, static_cast<size_t>(n), file_);
+  char* e = std::to_chars(p, p + kMaxField, ns / 1000000000).ptr;
+  *e++ = '.';
+  uint64_t frac = static_cast<uint64_t>(ns % 1000000000);
+  for (int d = 8; d >= 0; --d) {  // always nine digits
+    e[d] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  used_ += static_cast<size_t>(e + 9 - p);
   return *this;
 }
 
 CsvWriter& CsvWriter::f(double v) {
-  sep();
-  char buf[40];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  std::fwrite(buf, 1, static_cast<size_t>(r.ptr - buf), file_);
+  char* p = field(kMaxField);
+  used_ += static_cast<size_t>(std::to_chars(p, p + kMaxField, v).ptr - p);
   return *this;
 }
 
 CsvWriter& CsvWriter::s(const char* v) {
-  sep();
-  std::fputs(v, file_);
+  const size_t n = std::strlen(v);
+  char* p = field(n);
+  std::memcpy(p, v, n);
+  used_ += n;
   return *this;
 }
 
 void CsvWriter::end_row() {
-  std::fputc('\n', file_);
+  if (used_ + 1 > buf_.size()) flush();
+  buf_[used_++] = '\n';
   first_in_row_ = true;
 }
 

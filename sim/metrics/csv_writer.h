@@ -1,9 +1,12 @@
 // A buffered CSV file written row by row, with exact, locale-free number formatting: simulated
 // times print as integer nanoseconds scaled to seconds, so the same run gives the same bytes.
+// Fields are formatted straight into a 1 MiB buffer (std::to_chars, no stdio per field), which
+// goes to the file when full: a million-row requests.csv costs well under a second.
 #pragma once
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace kvsim {
 
@@ -26,10 +29,17 @@ class CsvWriter {
   void end_row();
 
  private:
-  void sep();
+  static constexpr size_t kBufferBytes = size_t{1} << 20;
+  static constexpr size_t kMaxField = 64;  // room a numeric field may take
+  // Starts a field: the separator, and room for `bytes` more (flushing the buffer if needed).
+  char* field(size_t bytes);
+  void flush();
   std::FILE* file_ = nullptr;
   std::string path_;
+  std::vector<char> buf_;
+  size_t used_ = 0;
   bool first_in_row_ = true;
+  bool write_failed_ = false;
 };
 
 }  // namespace kvsim

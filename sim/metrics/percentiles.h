@@ -13,7 +13,7 @@ struct Distribution {
   nlohmann::json to_json() const;
 };
 
-// Sorts `values` in place.
+// Reorders `values` in place (partial selection, not a full sort).
 Distribution summarize(std::vector<double>& values);
 // `sorted` ascending; q in [0, 1].
 double percentile_sorted(const std::vector<double>& sorted, double q);

@@ -240,8 +240,13 @@ TEST_CASE("private blocks of a finished request are never found, a preempted req
 
 TEST_CASE("the LRU free queue keeps exactly the order of a linked list under hits and reuse") {
   // Reference: vLLM's doubly linked free list, modelled with std::list.
-  LruFreeQueue q;
+  // Also with positions renumbered every 1,000 pushes and the slots kept in an external
+  // record array (as BlockPool does): the order must not change.
+  const uint64_t renumber_at = GENERATE(uint64_t{UINT32_MAX - 1}, uint64_t{1000});
+  LruFreeQueue q(renumber_at);
   const uint32_t n = 64;
+  std::vector<uint32_t> records(4 * n, 0xdeadbeef);
+  if (renumber_at == 1000) q.bind_slots(records.data() + 3, 4);
   q.reset(n);
   std::list<BlockId> ref;
   std::vector<bool> is_free(n, false);
@@ -275,4 +280,105 @@ TEST_CASE("the LRU free queue keeps exactly the order of a linked list under hit
     REQUIRE(q.num_free() == ref.size());
   }
   REQUIRE(q.order() == std::vector<BlockId>(ref.begin(), ref.end()));
+  if (renumber_at == 1000)  // the other words of the records were left alone
+    for (uint32_t b = 0; b < n; ++b) REQUIRE(records[4 * b] == 0xdeadbeef);
+}
+
+TEST_CASE("private blocks behind a shared prefix: a preempted request finds both parts again") {
+  for (const char* policy : {"lru", "arc"}) {  // LRU keeps no private hashes, ARC does
+    PagedKvCacheManager kv(64, 16, true, make_eviction_policy(policy, nlohmann::json::object(), false));
+    Request a = make_request(1, 96, 4, make_stream_id(StreamKind::kUnique, 9, 1), 32);
+    REQUIRE(admit(kv, a));
+    compute_prompt(kv, a);
+    Request again = a;
+    again.blocks.clear();
+    again.num_computed_tokens = 0;
+    again.num_preemptions = 1;
+    a.status = RequestStatus::kPreempted;
+    kv.free(a, 0);
+    INFO(policy);
+    REQUIRE(kv.get_computed_tokens(again, 0) == 80);  // 2 shared + 3 private blocks
+    Request other = make_request(2, 96, 4, make_stream_id(StreamKind::kUnique, 9, 2), 32);
+    REQUIRE(kv.get_computed_tokens(other, 0) == 32);  // only the system prompt
+  }
+}
+
+TEST_CASE("leaving private hashes uncomputed changes nothing the simulation can observe") {
+  // Two managers driven identically, one computing every private hash (as policies that read
+  // hashes need), one not: same blocks, hits, evictions and cached-free counts throughout.
+  PagedKvCacheManager lazy(96, 16, true, lru()), eager(96, 16, true, lru());
+  eager.pool().keep_private_hashes();
+  REQUIRE_FALSE(lazy.pool().private_hashes_needed());
+  struct Pair {
+    Request l, e;
+  };
+  std::vector<std::unique_ptr<Pair>> live;
+  Rng rng(11);
+  uint64_t next_id = 1, preemptions = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const double u = rng.uniform();
+    if (u < 0.3 && live.size() < 6) {  // a new request, maybe with the system prompt
+      const uint32_t prompt = 16 + static_cast<uint32_t>(rng.uniform_int(0, 100));
+      const uint32_t shared = rng.uniform() < 0.5 ? std::min<uint32_t>(prompt, 48) : 0;
+      auto p = std::make_unique<Pair>();
+      p->l = make_request(next_id, prompt, 1 + static_cast<uint32_t>(rng.uniform_int(0, 40)),
+                          make_stream_id(StreamKind::kUnique, 3, next_id), shared);
+      p->e = p->l;
+      ++next_id;
+      const bool ok_l = admit(lazy, p->l), ok_e = admit(eager, p->e);
+      REQUIRE(ok_l == ok_e);
+      if (ok_l) {
+        REQUIRE(p->l.blocks == p->e.blocks);
+        live.push_back(std::move(p));
+      }
+    } else if (u < 0.9 && !live.empty()) {  // a step of one request: finish its prompt or decode
+      const size_t i = static_cast<size_t>(rng.uniform_int(0, live.size() - 1));
+      Pair& p = *live[i];
+      if (p.l.num_computed_tokens < p.l.num_tokens()) {
+        p.l.num_computed_tokens = p.e.num_computed_tokens = p.l.num_tokens();
+      } else {
+        const bool ok_l = lazy.allocate_slots(p.l, 1, 0), ok_e = eager.allocate_slots(p.e, 1, 0);
+        REQUIRE(ok_l == ok_e);
+        if (ok_l) {
+          ++p.l.num_output_tokens;
+          ++p.e.num_output_tokens;
+          p.l.num_computed_tokens = p.e.num_computed_tokens = p.l.num_tokens() - 1;
+        }
+      }
+      REQUIRE(p.l.blocks == p.e.blocks);
+      if (p.l.num_output_tokens >= p.l.spec.output_tokens) {
+        p.l.status = p.e.status = RequestStatus::kFinished;
+        lazy.free(p.l, 0);
+        eager.free(p.e, 0);
+        live.erase(live.begin() + static_cast<long>(i));
+      }
+    } else if (!live.empty()) {  // preempt one (recompute), then readmit it right away if it fits
+      const size_t i = static_cast<size_t>(rng.uniform_int(0, live.size() - 1));
+      Pair& p = *live[i];
+      p.l.status = p.e.status = RequestStatus::kPreempted;
+      lazy.free(p.l, 0);
+      eager.free(p.e, 0);
+      ++preemptions;
+      for (Request* r : {&p.l, &p.e}) {
+        r->num_computed_tokens = 0;
+        ++r->num_preemptions;
+        r->status = RequestStatus::kWaiting;
+      }
+      const bool ok_l = admit(lazy, p.l), ok_e = admit(eager, p.e);
+      REQUIRE(ok_l == ok_e);
+      REQUIRE(p.l.num_computed_tokens == p.e.num_computed_tokens);
+      if (!ok_l) live.erase(live.begin() + static_cast<long>(i));
+    }
+    REQUIRE(lazy.pool().num_cached_free_blocks() == eager.pool().num_cached_free_blocks());
+    REQUIRE(lazy.pool().stats().evictions == eager.pool().stats().evictions);
+    REQUIRE(lazy.prefix_stats().hit_blocks == eager.prefix_stats().hit_blocks);
+  }
+  REQUIRE(preemptions > 1000);
+  REQUIRE(lazy.prefix_stats().hit_blocks > 0);
+  for (auto& p : live) {
+    lazy.free(p->l, 0);
+    eager.free(p->e, 0);
+  }
+  REQUIRE(lazy.pool().num_free_blocks() == 96);
+  REQUIRE(eager.pool().num_free_blocks() == 96);
 }
