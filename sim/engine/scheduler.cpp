@@ -99,6 +99,9 @@ void VllmScheduler::add_to_shape(const Request& req, uint32_t q, BatchShape& sha
 void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
   out.clear();
   uint32_t budget = config_.max_num_batched_tokens;
+  // The batch shape is summed as requests are scheduled; a preemption (which can take back a
+  // request already scheduled) makes it summed again at the end.
+  BatchShape& shape = out.shape;
 
   // Running requests first, in admission order.
   for (size_t i = 0; i < running_.size() && budget > 0;) {
@@ -108,7 +111,8 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
       ++i;
       continue;
     }
-    bool scheduled = false;
+    // Most steps of most requests: a decode token that fits the last block (no call needed).
+    bool scheduled = kv_.try_append_slots(*req, q);
     while (!scheduled) {
       if (kv_.allocate_slots(*req, q, now)) {
         scheduled = true;
@@ -130,6 +134,7 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
     }
     if (!scheduled) break;
     out.scheduled.push_back({req, q});
+    add_to_shape(*req, q, shape);
     budget -= q;
     ++i;
   }
@@ -156,19 +161,23 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
       if (req->first_scheduled < 0) req->first_scheduled = now;
       running_.push_back(req);
       out.scheduled.push_back({req, q});
+      add_to_shape(*req, q, shape);
       budget -= q;
     }
+  } else {
+    shape = BatchShape{};
+    for (const auto& s : out.scheduled) add_to_shape(*s.request, s.num_new_tokens, shape);
   }
-  for (const auto& s : out.scheduled) add_to_shape(*s.request, s.num_new_tokens, out.shape);
   out.kv_transfer_seconds = kv_.take_step_transfer_seconds(now);
 }
 
 void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, StepOutcome& outcome) {
   outcome.clear();
+  const bool on_computed = kv_.needs_on_computed();
   for (const auto& s : out.scheduled) {
     Request* req = s.request;
     req->num_computed_tokens += s.num_new_tokens;
-    if (kv_.needs_on_computed()) kv_.on_computed(*req);
+    if (on_computed) kv_.on_computed(*req);
     if (req->num_computed_tokens < req->num_tokens()) continue;  // a prefill chunk, no token yet
     ++req->num_output_tokens;
     ++outcome.tokens_generated;

@@ -96,7 +96,7 @@ class VllmScheduler final : public Scheduler {
   void push_waiting_front(Request* req);  // a preempted request goes back first in line
   Request* choose_victim();
   void preempt(Request* victim, SimTime now);
-  void add_to_shape(const Request& req, uint32_t num_new_tokens, BatchShape& shape) const;
+  inline void add_to_shape(const Request& req, uint32_t num_new_tokens, BatchShape& shape) const;
   uint32_t cap_new_tokens(uint32_t n, uint32_t budget) const;
 
   SchedulerConfig config_;

@@ -13,7 +13,7 @@ BlockPool::BlockPool(uint32_t num_blocks, std::unique_ptr<EvictionPolicy> policy
   for (BlockId b = 0; b < num_blocks; ++b) push_free(b, BlockInfo{});
 }
 
-void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns) {
+void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns, uint32_t mark_private_from) {
   if (n > num_free_blocks()) throw std::logic_error("BlockPool::allocate beyond the free blocks");
   for (uint32_t i = 0; i < n; ++i) {
     BlockId b;
@@ -22,7 +22,7 @@ void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns)
       expired_.pop_back();
     } else if (radix_ == nullptr || policy_->num_free() > 0) {
       b = pop_free(now_ns);
-      const BlockId ahead = policy_->victim_ahead(8);  // metadata of victims is scattered
+      const BlockId ahead = lru_ ? lru_->victim_ahead(16) : policy_->victim_ahead(16);  // records are scattered
       if (ahead != kNoBlock) prefetch(ahead);
       if (prefetch_evictions_) {
         // A nearer victim's metadata has arrived by now: fetch the index entry its eviction erases.
@@ -34,7 +34,12 @@ void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns)
       b = radix_->pop_pinned();  // every free block is an inner node: evict the oldest anyway
     }
     Block& blk = blocks_[b];
-    if (blk.hash != 0) {
+    if ((blk.hash & kUnindexed) && lru_ && radix_ == nullptr) {
+      // Private KV under LRU, the common eviction: no index entry, no listener, no policy call.
+      blk.hash = 0;
+      --cached_free_;
+      ++stats_.evictions;
+    } else if (blk.hash != 0) {
       const BlockHash evicted = blk.hash & ~kUnindexed;
       const bool indexed = !(blk.hash & kUnindexed);  // private KV is worth no copy elsewhere
       drop_hash(b, now_ns);
@@ -42,6 +47,7 @@ void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns)
       if (listener_ && indexed) listener_->on_block_evicted(evicted, position_[b], now_ns);
     }
     blk.ref_cnt = 1;
+    if (out.size() >= mark_private_from) blk.hash = kUnindexed;
     out.push_back(b);
   }
 }
@@ -61,9 +67,10 @@ void BlockPool::touch(BlockId b, uint64_t now_ns) {
   if (lru_ == nullptr) policy_->on_hit(b, now_ns);
 }
 
-void BlockPool::release(BlockId b, uint32_t position, uint64_t now_ns) {
+void BlockPool::release(BlockId b, uint32_t position, uint64_t now_ns, bool filled) {
   Block& blk = blocks_[b];
   if (blk.ref_cnt == 0) throw std::logic_error("BlockPool::release of a free block");
+  if (!filled && blk.hash == kUnindexed) blk.hash = 0;  // marked private at allocation, never full
   if (--blk.ref_cnt == 0) {
     const bool has_kv = blk.hash != 0;
     if (has_kv) ++cached_free_;

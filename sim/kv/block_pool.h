@@ -57,13 +57,15 @@ class BlockPool {
   // Also prefetches the index entries that upcoming evictions erase: pays off when most
   // allocations evict indexed KV (cache replay), costs a little when few do.
   void set_prefetch_evictions(bool on) { prefetch_evictions_ = on; }
-  // Takes `n` free blocks (ref count 1), evicting cached content as needed. Caller checks
-  // num_free_blocks() first.
-  void allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns);
+  // Takes `n` free blocks (ref count 1), evicting cached content as needed, and appends them to
+  // `out`; those landing at index mark_private_from or later of `out` are marked as private KV
+  // (see cache_private). Caller checks num_free_blocks() first.
+  void allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns, uint32_t mark_private_from = UINT32_MAX);
   // Adds a reference to a cached block found by lookup (taking it out of the free set if free).
   void touch(BlockId b, uint64_t now_ns);
   // Drops one reference; at zero the block becomes free. `position` is its index in the sequence.
-  void release(BlockId b, uint32_t position, uint64_t now_ns);
+  // `filled` false: the block was never full (holds no reusable KV; drops a private mark).
+  void release(BlockId b, uint32_t position, uint64_t now_ns, bool filled = true);
   // Records that the full block `b` holds the KV of `hash`. If another block already holds the
   // same hash (two requests computed the same prefix at once), the first one stays the cached
   // copy and `b` stays uncached, so it is reused first. `parent_hash` is the previous block's
@@ -73,17 +75,15 @@ class BlockPool {
   // one request, see stream_ids.h) without entering it in the index: the block is accounted
   // as cached, is evicted and reported like any other, but costs no index work. If its request
   // is preempted, index_private() enters it so that the recompute can hit it, as in vLLM.
-  // When the policy reads no hashes (private_hashes_needed() false) the hash is not even kept:
-  // cache_private(b) marks the block, and index_private gets the hash, computed on demand.
+  // When the policy reads no hashes (private_hashes_needed() false) the hash is not even kept,
+  // and the block is marked private when allocated, not when filled (no second visit to its
+  // record): allocate(..., mark_private_from) marks it, count_private_cached counts it cached
+  // once full, release(..., filled = false) unmarks one freed before it was full, and
+  // index_private gets the hash, computed on demand.
   bool private_hashes_needed() const { return private_hashes_needed_; }
   void keep_private_hashes() { private_hashes_needed_ = true; }  // (tests compare both ways)
   void cache_private(BlockId b, BlockHash hash);
-  void cache_private(BlockId b) {
-    if (blocks_[b].hash == 0) {
-      blocks_[b].hash = kUnindexed;
-      ++stats_.cached_inserts;
-    }
-  }
+  void count_private_cached(uint32_t n) { stats_.cached_inserts += n; }
   // Whether `b` holds private KV not in the index (a preemption must index it).
   bool is_private(BlockId b) const { return (blocks_[b].hash & kUnindexed) != 0; }
   void index_private(BlockId b, BlockHash hash);

@@ -21,6 +21,8 @@ PagedKvCacheManager::PagedKvCacheManager(uint32_t num_blocks, uint32_t block_siz
                                          bool enable_prefix_caching,
                                          std::unique_ptr<EvictionPolicy> policy)
     : pool_(num_blocks, std::move(policy)), block_size_(block_size), prefix_caching_(enable_prefix_caching) {
+  append_block_size_ = block_size;
+  append_fills_matter_ = enable_prefix_caching;
   pending_hits_.reserve(1024);
   scratch_.reserve(1024);
 }
@@ -53,6 +55,7 @@ uint32_t PagedKvCacheManager::get_computed_tokens(Request& req, SimTime now) {
 }
 
 void PagedKvCacheManager::admit_hits(Request& req, uint32_t hits, uint32_t extra_cached_blocks, SimTime now) {
+  req.private_from = first_private_token(req.spec.content);
   for (uint32_t i = 0; i < hits; ++i) {
     pool_.touch(pending_hits_[i], static_cast<uint64_t>(now));
     req.blocks.push_back(pending_hits_[i]);
@@ -102,7 +105,10 @@ bool PagedKvCacheManager::allocate_slots(Request& req, uint32_t num_new_tokens, 
       pool_.release(req.blocks.back(), static_cast<uint32_t>(req.blocks.size() - 1), static_cast<uint64_t>(now));
       req.blocks.pop_back();
     }
-  pool_.allocate(needed, req.blocks, static_cast<uint64_t>(now));
+  // Blocks past the shared part hold private KV once full: marked now, while their records are
+  // in cache (when the policy needs no hashes; see BlockPool::cache_private).
+  const uint32_t private_block = prefix_caching_ && !pool_.private_hashes_needed() ? req.private_from / block_size_ : UINT32_MAX;
+  pool_.allocate(needed, req.blocks, static_cast<uint64_t>(now), private_block);
   if (req.swapped_blocks > 0) {  // its KV comes back from host swap space into the new blocks
     offloader_->swap_in(req.swapped_blocks, now);
     req.swapped_blocks = 0;
@@ -181,17 +187,15 @@ void PagedKvCacheManager::cache_full_blocks(Request& req, uint32_t tokens) {
   // Blocks holding any of the request's private tokens (a unique stream) can only be looked up
   // by this request itself after a preemption, so they skip the index until then.
   const PromptContent& c = req.spec.content;
-  const uint32_t private_from = first_private_token(c);
+  const uint32_t private_from = req.private_from;  // (set at admission)
   while (req.num_hashed_blocks < full) {
     const uint32_t k = req.num_hashed_blocks;
     if ((k + 1) * block_size_ > private_from && !pool_.private_hashes_needed()) {
       // This block and every later one are private, and nothing reads their hashes before a
-      // preemption (free() computes them then): mark them, hash nothing. The chain hash
-      // (last_block_hash) stops at the last shared block.
-      for (uint32_t j = k; j < full; ++j) {
-        if (j + 8 < full) pool_.prefetch(req.blocks[j + 8]);
-        pool_.cache_private(req.blocks[j]);
-      }
+      // preemption (free() computes them then): allocate_slots marked them private already,
+      // so they only count as cached now. The chain hash (last_block_hash) stops at the last
+      // shared block.
+      pool_.count_private_cached(full - k);
       req.num_hashed_blocks = full;
       return;
     }
@@ -222,7 +226,7 @@ void PagedKvCacheManager::free(Request& req, SimTime now) {
   // eviction) first, as in vLLM.
   for (size_t i = req.blocks.size(); i-- > 0;) {
     if (i >= 8) pool_.prefetch(req.blocks[i - 8]);  // block metadata is scattered: fetch ahead
-    pool_.release(req.blocks[i], static_cast<uint32_t>(i), static_cast<uint64_t>(now));
+    pool_.release(req.blocks[i], static_cast<uint32_t>(i), static_cast<uint64_t>(now), i < req.num_hashed_blocks);
   }
   req.blocks.clear();
   req.num_hashed_blocks = 0;

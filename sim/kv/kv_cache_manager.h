@@ -58,6 +58,14 @@ class KvCacheManager {
   const PrefixCacheStats& prefix_stats() const { return stats_; }
   // Whether on_computed does anything (the scheduler skips the call otherwise).
   bool needs_on_computed() const { return needs_on_computed_; }
+  // The common case of allocate_slots, inline: `n` more tokens of a request that fit in its
+  // blocks and fill none (so there is nothing to cache). True means done, exactly as
+  // allocate_slots would have done it; false means "call allocate_slots".
+  bool try_append_slots(const Request& req, uint32_t n) const {
+    const uint32_t t = req.num_computed_tokens + n;
+    return t <= static_cast<uint32_t>(req.blocks.size()) * append_block_size_ &&
+           (!append_fills_matter_ || t < (req.num_hashed_blocks + 1) * append_block_size_);
+  }
 
   // KV tiers and swapping (kv/tiers/kv_offloader.h); the defaults are a manager without them.
   // Tokens of the request just looked up that get_computed_tokens decided to load from a lower
@@ -85,6 +93,10 @@ class KvCacheManager {
   PrefixCacheStats stats_;
   bool needs_on_computed_ = false;
   uint32_t pending_load_tokens_ = 0;
+  // try_append_slots: the block size (0 = never take the shortcut), and whether a block that
+  // fills must go through allocate_slots (to be hashed and cached).
+  uint32_t append_block_size_ = 0;
+  bool append_fills_matter_ = true;
 };
 
 class PagedKvCacheManager final : public KvCacheManager {
@@ -105,6 +117,7 @@ class PagedKvCacheManager final : public KvCacheManager {
   void set_token_budget(const TokenBudget& budget) {
     budget_ = budget;
     needs_on_computed_ = budget_.active();
+    append_block_size_ = budget_.active() ? 0 : block_size_;
   }
   // the prefill-time estimate that prices reuse (PrefixCacheStats::reuse_seconds_saved);
   void set_prefill_time(PrefillTime prefill_time) { prefill_time_ = std::move(prefill_time); }

@@ -29,11 +29,12 @@ struct PromptContent {
 };
 
 struct RequestSpec {
-  uint64_t id = 0;          // dense, 0-based, in arrival order
-  SimTime arrival = 0;
+  // (The lengths come first: the engine reads them every step, see Request.)
   uint32_t prompt_tokens = 0;
   uint32_t output_tokens = 0;  // the answer length the request will generate (its max_tokens)
   int32_t priority = 0;        // lower value = served first under the priority policy (vLLM)
+  uint64_t id = 0;          // dense, 0-based, in arrival order
+  SimTime arrival = 0;
   uint64_t session = 0;        // 0 = not part of a session
   PromptContent content;
 };
