@@ -102,17 +102,31 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
   // The batch shape is summed as requests are scheduled; a preemption (which can take back a
   // request already scheduled) makes it summed again at the end.
   BatchShape& shape = out.shape;
+  // Most steps of most requests are a decode token that fits the request's last block: taken
+  // in a few instructions, their shape summed in locals (the same sums add_to_shape makes).
+  const KvCacheManager::AppendRule append = kv_.append_rule();
+  const bool plain = config_.long_prefill_token_threshold == 0 && !config_.token_budget.active();
+  uint32_t plain_decodes = 0;
+  uint64_t plain_context = 0;
 
   // Running requests first, in admission order.
   for (size_t i = 0; i < running_.size() && budget > 0;) {
     Request* req = running_[i];
-    const uint32_t q = cap_new_tokens(req->num_tokens() - req->num_computed_tokens, budget);
+    const uint32_t c = req->num_computed_tokens;
+    if (plain && req->num_tokens() == c + 1 && req->num_output_tokens > 0 && append.fits(*req, 1)) {
+      out.scheduled.push_back({req, 1});
+      ++plain_decodes;
+      plain_context += c + 1;
+      --budget;
+      ++i;
+      continue;
+    }
+    const uint32_t q = cap_new_tokens(req->num_tokens() - c, budget);
     if (q == 0) {
       ++i;
       continue;
     }
-    // Most steps of most requests: a decode token that fits the last block (no call needed).
-    bool scheduled = kv_.try_append_slots(*req, q);
+    bool scheduled = append.fits(*req, q);
     while (!scheduled) {
       if (kv_.allocate_slots(*req, q, now)) {
         scheduled = true;
@@ -138,6 +152,10 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
     budget -= q;
     ++i;
   }
+
+  shape.num_decode_seqs += plain_decodes;
+  shape.decode_context_tokens += plain_context;
+  shape.num_sampled += plain_decodes;
 
   // Then waiting requests, unless this step had to preempt.
   if (out.num_preempted == 0) {
@@ -174,7 +192,11 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
 void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, StepOutcome& outcome) {
   outcome.clear();
   const bool on_computed = kv_.needs_on_computed();
-  for (const auto& s : out.scheduled) {
+  const size_t n = out.scheduled.size();
+  for (size_t k = 0; k < n; ++k) {
+    // Other replicas' steps ran since this one was scheduled: fetch requests ahead.
+    if (k + 4 < n) __builtin_prefetch(out.scheduled[k + 4].request, 1);
+    const ScheduledRequest& s = out.scheduled[k];
     Request* req = s.request;
     req->num_computed_tokens += s.num_new_tokens;
     if (on_computed) kv_.on_computed(*req);

@@ -38,13 +38,28 @@ uint32_t PagedKvCacheManager::get_computed_tokens(Request& req, SimTime now) {
   uint32_t max_blocks = (req.num_tokens() - 1) / block_size_;
   // Private blocks are findable only by their own request, and only after it was preempted.
   if (req.num_preemptions == 0) max_blocks = std::min(max_blocks, first_private_token(req.spec.content) / block_size_);
+  // The walk goes in batches: hash a few blocks ahead (hashes chain on hashes, not on lookups)
+  // and start loading their index entries, then probe them in order until the first miss.
+  constexpr uint32_t kBatch = 8;
+  BlockHash batch[kBatch];
   BlockHash h = 0;
-  for (uint32_t k = 0; k < max_blocks; ++k) {
-    h = chain_block_hash(h, req.spec.content, k * block_size_, block_size_);
-    const BlockId b = pool_.lookup(h);
-    if (b == kNoBlock) break;
-    pending_hits_.push_back(b);
-    pending_last_hash_ = h;
+  bool missed = false;
+  for (uint32_t k0 = 0; k0 < max_blocks && !missed; k0 += kBatch) {
+    const uint32_t n = std::min(kBatch, max_blocks - k0);
+    for (uint32_t j = 0; j < n; ++j) {
+      h = chain_block_hash(h, req.spec.content, (k0 + j) * block_size_, block_size_);
+      batch[j] = h;
+      pool_.prefetch_lookup(h);
+    }
+    for (uint32_t j = 0; j < n; ++j) {
+      const BlockId b = pool_.lookup(batch[j]);
+      if (b == kNoBlock) {
+        missed = true;
+        break;
+      }
+      pending_hits_.push_back(b);
+      pending_last_hash_ = batch[j];
+    }
   }
   if (offloader_) {  // the walk goes on below the GPU
     offloader_->plan_load(req.spec, req.num_tokens(), static_cast<uint32_t>(pending_hits_.size()), pending_last_hash_,

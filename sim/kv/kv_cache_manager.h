@@ -61,11 +61,17 @@ class KvCacheManager {
   // The common case of allocate_slots, inline: `n` more tokens of a request that fit in its
   // blocks and fill none (so there is nothing to cache). True means done, exactly as
   // allocate_slots would have done it; false means "call allocate_slots".
-  bool try_append_slots(const Request& req, uint32_t n) const {
-    const uint32_t t = req.num_computed_tokens + n;
-    return t <= static_cast<uint32_t>(req.blocks.size()) * append_block_size_ &&
-           (!append_fills_matter_ || t < (req.num_hashed_blocks + 1) * append_block_size_);
-  }
+  struct AppendRule {
+    uint32_t block_size = 0;  // 0 = never take the shortcut
+    bool fills_matter = true;  // a block that fills must be hashed and cached by allocate_slots
+    bool fits(const Request& req, uint32_t n) const {
+      const uint32_t t = req.num_computed_tokens + n;
+      return t <= static_cast<uint32_t>(req.blocks.size()) * block_size &&
+             (!fills_matter || t < (req.num_hashed_blocks + 1) * block_size);
+    }
+  };
+  AppendRule append_rule() const { return {append_block_size_, append_fills_matter_}; }
+  bool try_append_slots(const Request& req, uint32_t n) const { return append_rule().fits(req, n); }
 
   // KV tiers and swapping (kv/tiers/kv_offloader.h); the defaults are a manager without them.
   // Tokens of the request just looked up that get_computed_tokens decided to load from a lower

@@ -64,13 +64,10 @@ CsvWriter& CsvWriter::i(int64_t v) {
 CsvWriter& CsvWriter::seconds(int64_t ns) {
   char* p = field(kMaxField);
   if (ns < 0) return *this;
-  char* e = std::to_chars(p, p + kMaxField, ns / 1000000000).ptr;
-  *e++ = '.';
-  uint64_t frac = static_cast<uint64_t>(ns % 1000000000);
-  for (int d = 8; d >= 0; --d) {  // always nine digits
-    e[d] = static_cast<char>('0' + frac % 10);
-    frac /= 10;
-  }
+  char* e = std::to_chars(p, p + kMaxField, ns / 1000000000).ptr + 1;
+  // Always nine digits: the fraction plus 10^9 printed, its leading '1' overwritten by the '.'.
+  std::to_chars(e - 1, e + 9, static_cast<uint64_t>(ns % 1000000000) + 1000000000u);
+  e[-1] = '.';
   used_ += static_cast<size_t>(e + 9 - p);
   return *this;
 }
