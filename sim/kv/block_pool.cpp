@@ -20,9 +20,31 @@ void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns,
     if (!expired_.empty()) {
       b = expired_.back();
       expired_.pop_back();
+    } else if (lru_ && radix_ == nullptr) {
+      const BlockId e = lru_->pop_victim_flags();
+      b = e & LruFreeQueue::kIdMask;
+      const BlockId ahead = lru_->victim_ahead(16);  // records are scattered
+      if (ahead != kNoBlock) prefetch(ahead);
+      if (e & LruFreeQueue::kExclusive) {
+        // Freed by release_exclusive: what its record says is in the entry; write, don't read.
+        if (e & LruFreeQueue::kHoldsKv) {
+          --cached_free_;
+          ++stats_.evictions;
+        }
+        Block& blk = blocks_[b];
+        blk.ref_cnt = 1;
+        blk.hash = out.size() >= mark_private_from ? kUnindexed : 0;
+        out.push_back(b);
+        continue;
+      }
+      if (prefetch_evictions_) {
+        const BlockId near = lru_->victim_ahead(3);
+        if (near != kNoBlock && blocks_[near].hash != 0 && !(blocks_[near].hash & kUnindexed))
+          cached_.prefetch(blocks_[near].hash);
+      }
     } else if (radix_ == nullptr || policy_->num_free() > 0) {
       b = pop_free(now_ns);
-      const BlockId ahead = lru_ ? lru_->victim_ahead(16) : policy_->victim_ahead(16);  // records are scattered
+      const BlockId ahead = policy_->victim_ahead(16);  // records are scattered
       if (ahead != kNoBlock) prefetch(ahead);
       if (prefetch_evictions_) {
         // A nearer victim's metadata has arrived by now: fetch the index entry its eviction erases.

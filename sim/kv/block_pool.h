@@ -61,6 +61,19 @@ class BlockPool {
   // `out`; those landing at index mark_private_from or later of `out` are marked as private KV
   // (see cache_private). Caller checks num_free_blocks() first.
   void allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns, uint32_t mark_private_from = UINT32_MAX);
+  // Whether release_exclusive may be used (LRU order, no radix tree, no TTL).
+  bool exclusive_release_ok() const { return lru_ != nullptr && radix_ == nullptr && ttl_ns_ == 0; }
+  // Frees block `b` that exactly one request holds and no lookup can find (a private block of
+  // a request never preempted, marked at allocation): the record is written, not read (it is
+  // cold by the time a request finishes), and the LRU entry carries what the next allocation
+  // needs to know. `holds_kv`: the block was filled (counts as cached KV).
+  void release_exclusive(BlockId b, bool holds_kv) {
+    Block& blk = blocks_[b];
+    blk.hash = holds_kv ? kUnindexed : 0;
+    blk.ref_cnt = 0;
+    cached_free_ += holds_kv;
+    lru_->push_exclusive(b, holds_kv);
+  }
   // Adds a reference to a cached block found by lookup (taking it out of the free set if free).
   void touch(BlockId b, uint64_t now_ns);
   // Drops one reference; at zero the block becomes free. `position` is its index in the sequence.

@@ -1,8 +1,11 @@
 #include "kv/eviction_policy.h"
 
+#include <stdexcept>
+
 namespace kvsim {
 
 void LruFreeQueue::reset(uint32_t num_blocks) {
+  if (num_blocks > kIdMask) throw std::length_error("LruFreeQueue: more than 2^30 blocks");
   if (slots_ == nullptr || slots_ == own_slots_.data()) {
     own_slots_.assign(num_blocks, kNotFree);
     slots_ = own_slots_.data();
@@ -22,8 +25,8 @@ void LruFreeQueue::rebuild(size_t capacity) {
   std::vector<BlockId> live;
   live.reserve(size_);
   for (uint64_t i = head_; i < tail_; ++i) {
-    const BlockId b = ring_[i & mask_];
-    if (slot(b) == static_cast<uint32_t>(i)) live.push_back(b);
+    const BlockId e = ring_[i & mask_];
+    if (this->live(e, i)) live.push_back(e);
   }
   ring_.assign(capacity, kNoBlock);
   mask_ = capacity - 1;
@@ -31,14 +34,14 @@ void LruFreeQueue::rebuild(size_t capacity) {
   tail_ = live.size();
   for (uint64_t i = 0; i < live.size(); ++i) {
     ring_[i] = live[i];
-    slot(live[i]) = static_cast<uint32_t>(i);
+    if (!(live[i] & kExclusive)) slot(live[i]) = static_cast<uint32_t>(i);
   }
 }
 
 std::vector<BlockId> LruFreeQueue::order() const {
   std::vector<BlockId> out;
   for (uint64_t i = head_; i < tail_; ++i)
-    if (slot(ring_[i & mask_]) == static_cast<uint32_t>(i)) out.push_back(ring_[i & mask_]);
+    if (live(ring_[i & mask_], i)) out.push_back(ring_[i & mask_] & kIdMask);
   return out;
 }
 

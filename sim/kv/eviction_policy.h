@@ -71,31 +71,49 @@ class LruFreeQueue final : public EvictionPolicy {
   }
   void reset(uint32_t num_blocks) override;
   void push_free(BlockId b, const BlockInfo&) override {
-    if (tail_ - head_ == ring_.size() || tail_ >= renumber_at_)
-      rebuild(size_ * 2 < ring_.size() ? ring_.size() : ring_.size() * 2);
+    make_room();
     ring_[tail_ & mask_] = b;
     slot(b) = static_cast<uint32_t>(tail_++);
+    ++size_;
+  }
+  // A block that nothing can take back out of the queue but pop_victim (no lookup can find it:
+  // it holds private KV, or none): its entry is live by construction, so the queue neither
+  // writes nor reads its slot, and its owner need not read the block's record to free it.
+  // `holds_kv` travels in the entry and comes back from pop_victim_flags.
+  void push_exclusive(BlockId b, bool holds_kv) {
+    make_room();
+    ring_[tail_++ & mask_] = b | kExclusive | (holds_kv ? kHoldsKv : 0);
     ++size_;
   }
   void remove_free(BlockId b) override {
     slot(b) = kNotFree;  // its entry goes stale
     --size_;
   }
-  BlockId pop_victim(uint64_t) override {
+  BlockId pop_victim(uint64_t) override { return pop_victim_flags() & kIdMask; }
+  // The next victim with its entry's flags: kExclusive (pushed by push_exclusive; then
+  // kHoldsKv tells whether it holds KV) or none (pushed by push_free).
+  BlockId pop_victim_flags() {
     for (;;) {
       const uint64_t i = head_++;
-      const BlockId b = ring_[i & mask_];
-      if (slot(b) != static_cast<uint32_t>(i)) continue;  // removed by a hit since it was pushed
-      slot(b) = kNotFree;
+      const BlockId e = ring_[i & mask_];
+      if (e & kExclusive) {  // (its slot is kNotFree already: it was in use when pushed)
+        --size_;
+        return e;
+      }
+      if (slot(e) != static_cast<uint32_t>(i)) continue;  // removed by a hit since it was pushed
+      slot(e) = kNotFree;
       --size_;
-      return b;
+      return e;
     }
   }
+  static constexpr BlockId kExclusive = BlockId{1} << 31;
+  static constexpr BlockId kHoldsKv = BlockId{1} << 30;
+  static constexpr BlockId kIdMask = kHoldsKv - 1;  // block ids stay below 2^30
   uint32_t num_free() const override { return size_; }
   std::string name() const override { return "lru"; }
   bool uses_hashes() const override { return false; }
   BlockId victim_ahead(uint32_t calls) const override {
-    return tail_ - head_ > calls ? ring_[(head_ + calls) & mask_] : kNoBlock;
+    return tail_ - head_ > calls ? ring_[(head_ + calls) & mask_] & kIdMask : kNoBlock;
   }
   void prefetch(BlockId b) const override { __builtin_prefetch(&slot(b), 1); }
   // Head to tail (the eviction order), for tests.
@@ -105,6 +123,11 @@ class LruFreeQueue final : public EvictionPolicy {
   static constexpr uint32_t kNotFree = UINT32_MAX;
   static constexpr uint64_t kMaxPosition = UINT32_MAX - 1;  // positions stay below kNotFree
   uint32_t& slot(BlockId b) const { return slots_[static_cast<size_t>(b) * stride_]; }
+  bool live(BlockId entry, uint64_t i) const { return (entry & kExclusive) || slot(entry) == static_cast<uint32_t>(i); }
+  void make_room() {
+    if (tail_ - head_ == ring_.size() || tail_ >= renumber_at_)
+      rebuild(size_ * 2 < ring_.size() ? ring_.size() : ring_.size() * 2);
+  }
   void rebuild(size_t capacity);
   std::vector<BlockId> ring_;     // entries [head_, tail_) modulo the capacity
   std::vector<uint32_t> own_slots_;

@@ -239,9 +239,15 @@ void PagedKvCacheManager::free(Request& req, SimTime now) {
   }
   // The tail of a sequence is the least likely to be shared, so it is freed (queued for
   // eviction) first, as in vLLM.
+  // Blocks past the shared part of a request never preempted are its alone and findable by no
+  // lookup (marked private when allocated): they are freed without reading their records.
+  const bool exclusive = prefix_caching_ && req.num_preemptions == 0 && req.status != RequestStatus::kPreempted &&
+                         !pool_.private_hashes_needed() && pool_.exclusive_release_ok();
+  const size_t private_block = exclusive ? req.private_from / block_size_ : SIZE_MAX;
   for (size_t i = req.blocks.size(); i-- > 0;) {
-    if (i >= 8) pool_.prefetch(req.blocks[i - 8]);  // block metadata is scattered: fetch ahead
-    pool_.release(req.blocks[i], static_cast<uint32_t>(i), static_cast<uint64_t>(now), i < req.num_hashed_blocks);
+    if (i >= 16) pool_.prefetch(req.blocks[i - 16]);  // block metadata is scattered: fetch ahead
+    if (i >= private_block) pool_.release_exclusive(req.blocks[i], i < req.num_hashed_blocks);
+    else pool_.release(req.blocks[i], static_cast<uint32_t>(i), static_cast<uint64_t>(now), i < req.num_hashed_blocks);
   }
   req.blocks.clear();
   req.num_hashed_blocks = 0;
