@@ -30,6 +30,8 @@ struct alignas(64) Request {
   // Paged KV: the first token no other request can share (set by the KV manager at admission).
   uint32_t private_from = UINT32_MAX;
   RequestStatus status = RequestStatus::kWaiting;
+  // Paged KV: a preemption entered the request's private blocks in the prefix index.
+  bool private_blocks_indexed = false;
   RequestSpec spec;
   uint32_t replica = 0;
   uint32_t num_cached_tokens = 0;    // prefix-cache hit at the first admission

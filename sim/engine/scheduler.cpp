@@ -208,6 +208,9 @@ void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, 
       outcome.first_tokens.push_back(req);
     }
     if (req->num_output_tokens >= req->spec.output_tokens) {
+      // The metrics read the request's other fields once the step is applied: fetch them now.
+      __builtin_prefetch(reinterpret_cast<const char*>(req) + 64);
+      __builtin_prefetch(reinterpret_cast<const char*>(req) + 128);
       req->status = RequestStatus::kFinished;
       req->finished = now;
       kv_.free(*req, now);

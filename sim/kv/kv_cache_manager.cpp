@@ -230,6 +230,7 @@ void PagedKvCacheManager::free(Request& req, SimTime now) {
   // A preempted request will look its own blocks up again when it is readmitted: its private
   // blocks enter the index, under the chain hashes recomputed here.
   if (req.status == RequestStatus::kPreempted) {
+    req.private_blocks_indexed = true;
     BlockHash h = 0;
     const uint32_t hashed = std::min<uint32_t>(req.num_hashed_blocks, static_cast<uint32_t>(req.blocks.size()));
     for (uint32_t k = 0; k < hashed; ++k) {
@@ -241,9 +242,12 @@ void PagedKvCacheManager::free(Request& req, SimTime now) {
   // eviction) first, as in vLLM.
   // Blocks past the shared part of a request never preempted are its alone and findable by no
   // lookup (marked private when allocated): they are freed without reading their records.
-  const bool exclusive = prefix_caching_ && req.num_preemptions == 0 && req.status != RequestStatus::kPreempted &&
-                         !pool_.private_hashes_needed() && pool_.exclusive_release_ok();
+  const bool exclusive = prefix_caching_ && !req.private_blocks_indexed && !pool_.private_hashes_needed() &&
+                         pool_.exclusive_release_ok();
   const size_t private_block = exclusive ? req.private_from / block_size_ : SIZE_MAX;
+  // The block table is cold too (read backwards below): fetch it first.
+  const BlockId* table = req.blocks.data();
+  for (size_t i = 0; i < req.blocks.size(); i += 16) __builtin_prefetch(table + i);
   for (size_t i = req.blocks.size(); i-- > 0;) {
     if (i >= 16) pool_.prefetch(req.blocks[i - 16]);  // block metadata is scattered: fetch ahead
     if (i >= private_block) pool_.release_exclusive(req.blocks[i], i < req.num_hashed_blocks);

@@ -30,7 +30,7 @@ void BM_SimulateSynthetic(benchmark::State& state) {
   state.counters["ns_per_request_step"] = benchmark::Counter(
       request_steps, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_SimulateSynthetic)->Arg(20000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SimulateSynthetic)->Arg(20000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
