@@ -87,6 +87,7 @@ int cmd_run(const Args& args) {
   const Scenario sc = load_scenario(path, overrides, catalog);
   RunOptions opt;
   opt.out_dir = out;
+  opt.keep_samples = false;  // the summary has the percentiles, requests.csv every latency
   bool printed = false;
   if (!quiet) {
     opt.on_progress = [&printed](const Progress& p) {

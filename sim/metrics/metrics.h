@@ -34,7 +34,8 @@ struct TimeseriesRow {
   uint64_t finished = 0;          // requests finished in the interval
 };
 
-// Per-request latencies kept for the distributions (seconds); sorted by finish().
+// Per-request latencies kept for the distributions (seconds); finish() reorders them (selection
+// for the percentiles), run_scenario sorts them when it hands them out.
 struct LatencySamples {
   std::vector<double> ttft, tpot, e2e, queue;
 };

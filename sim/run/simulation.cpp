@@ -1,5 +1,6 @@
 #include "run/simulation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -236,7 +237,12 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     summary["kvsim_version"] = "0.1.0";
     result.summary = summary;
     result.timeseries = metrics.timeseries();
-    if (opt.keep_samples) result.latencies = std::move(metrics.samples());
+    if (opt.keep_samples) {  // (the summary's percentiles left them partly ordered: sort for CDFs)
+      result.latencies = std::move(metrics.samples());
+      for (std::vector<double>* v : {&result.latencies.ttft, &result.latencies.tpot, &result.latencies.e2e,
+                                     &result.latencies.queue})
+        std::sort(v->begin(), v->end());
+    }
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     result.events = queue.events_processed();
     publish(files, summary);
