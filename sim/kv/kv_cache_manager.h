@@ -58,9 +58,9 @@ class KvCacheManager {
   const PrefixCacheStats& prefix_stats() const { return stats_; }
   // Whether on_computed does anything (the scheduler skips the call otherwise).
   bool needs_on_computed() const { return needs_on_computed_; }
-  // The common case of allocate_slots, inline: `n` more tokens of a request that fit in its
-  // blocks and fill none (so there is nothing to cache). True means done, exactly as
-  // allocate_slots would have done it; false means "call allocate_slots".
+  // The common case of allocate_slots, inline: AppendRule::fits says whether `n` more tokens of
+  // a request fit in its blocks and fill none (so there is nothing to cache). True means done,
+  // exactly as allocate_slots would have done it; false means "call allocate_slots".
   struct AppendRule {
     uint32_t block_size = 0;  // 0 = never take the shortcut
     bool fills_matter = true;  // a block that fills must be hashed and cached by allocate_slots
@@ -71,7 +71,6 @@ class KvCacheManager {
     }
   };
   AppendRule append_rule() const { return {append_block_size_, append_fills_matter_}; }
-  bool try_append_slots(const Request& req, uint32_t n) const { return append_rule().fits(req, n); }
 
   // KV tiers and swapping (kv/tiers/kv_offloader.h); the defaults are a manager without them.
   // Tokens of the request just looked up that get_computed_tokens decided to load from a lower
@@ -99,7 +98,7 @@ class KvCacheManager {
   PrefixCacheStats stats_;
   bool needs_on_computed_ = false;
   uint32_t pending_load_tokens_ = 0;
-  // try_append_slots: the block size (0 = never take the shortcut), and whether a block that
+  // append_rule(): the block size (0 = never take the shortcut), and whether a block that
   // fills must go through allocate_slots (to be hashed and cached).
   uint32_t append_block_size_ = 0;
   bool append_fills_matter_ = true;

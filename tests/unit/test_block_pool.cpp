@@ -382,3 +382,36 @@ TEST_CASE("leaving private hashes uncomputed changes nothing the simulation can 
   REQUIRE(lazy.pool().num_free_blocks() == 96);
   REQUIRE(eager.pool().num_free_blocks() == 96);
 }
+
+TEST_CASE("the inline append rule says yes only when allocate_slots would change nothing") {
+  for (const bool caching : {true, false}) {
+    PagedKvCacheManager kv(64, 16, caching, lru());
+    const KvCacheManager::AppendRule rule = kv.append_rule();
+    Request r = make_request(1, 40, 60, make_stream_id(StreamKind::kUnique, 4, 1), 16);
+    REQUIRE_FALSE(rule.fits(r, 40));  // nothing allocated yet
+    REQUIRE(admit(kv, r));
+    r.num_computed_tokens = r.num_tokens();
+    ++r.num_output_tokens;
+    uint32_t yes = 0, no = 0;
+    while (r.num_output_tokens < r.spec.output_tokens) {
+      const bool fits = rule.fits(r, 1);
+      const std::vector<BlockId> before = r.blocks;
+      const uint32_t hashed = r.num_hashed_blocks;
+      const uint64_t inserts = kv.pool().stats().cached_inserts;
+      REQUIRE(kv.allocate_slots(r, 1, 0));
+      if (fits) {
+        REQUIRE(r.blocks == before);
+        REQUIRE(r.num_hashed_blocks == hashed);
+        REQUIRE(kv.pool().stats().cached_inserts == inserts);
+      }
+      (fits ? yes : no) += 1;
+      ++r.num_computed_tokens;
+      ++r.num_output_tokens;
+    }
+    INFO("caching " << caching);
+    REQUIRE(yes > 40);
+    REQUIRE(no >= 3);  // new blocks (and, with caching, blocks that fill) go the long way
+    kv.free(r, 0);
+    REQUIRE(kv.pool().num_free_blocks() == 64);
+  }
+}
