@@ -7,28 +7,16 @@
 #pragma once
 #include <string>
 
-#include "workload/csv_file.h"
-#include "workload/request_source.h"
-#include "workload/trace_clock.h"
+#include "workload/csv_trace_reader.h"
 
 namespace kvsim {
 
-class AzureTraceReader : public RequestSource {
+class AzureTraceReader : public CsvTraceReader {
  public:
   // Throws InputError if the file cannot be opened or lacks a column.
   explicit AzureTraceReader(std::string path, const TraceReaderOptions& options = {});
   bool next(RequestSpec& out) override;
-  std::string describe() const override { 
-    return "azure-csv " + csv_.path() + clock_.describe_arrivals();
-  }
-
- private:
-  CsvFile csv_;
-  TraceClock clock_;
-  size_t time_column_ = 0;
-  size_t prompt_column_;
-  size_t output_column_;
-  uint64_t next_id_ = 0;
+  std::string describe() const override { return "azure-csv " + csv_.path() + clock_.describe_arrivals(); }
 };
 
 }  // namespace kvsim

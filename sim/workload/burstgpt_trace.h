@@ -9,9 +9,7 @@
 #pragma once
 #include <string>
 
-#include "workload/csv_file.h"
-#include "workload/request_source.h"
-#include "workload/trace_clock.h"
+#include "workload/csv_trace_reader.h"
 
 namespace kvsim {
 
@@ -21,7 +19,7 @@ struct BurstGptFilter {
   bool skip_failed = false;  // drop rows with 0 response tokens
 };
 
-class BurstGptTraceReader : public RequestSource {
+class BurstGptTraceReader : public CsvTraceReader {
  public:
   // Throws InputError if the file cannot be opened or lacks a needed column.
   BurstGptTraceReader(std::string path, BurstGptFilter filter = {},
@@ -32,15 +30,9 @@ class BurstGptTraceReader : public RequestSource {
  private:
   bool keep() const;
 
-  CsvFile csv_;
   BurstGptFilter filter_;
-  TraceClock clock_;
-  size_t time_column_ = 0;
   size_t model_column_ = 0;
   size_t log_type_column_ = 0;
-  size_t prompt_column_;
-  size_t output_column_;
-  uint64_t next_id_ = 0;
 };
 
 }  // namespace kvsim

@@ -1,24 +1,9 @@
 #include "workload/csv_file.h"
 
-#include <cctype>
-
 #include "core/error.h"
 #include "workload/text_number.h"
 
 namespace kvsim {
-
-namespace {
-
-bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-}  // namespace
 
 CsvFile::CsvFile(std::string path) : lines_(std::move(path)) {
   std::string_view line;
@@ -31,7 +16,7 @@ CsvFile::CsvFile(std::string path) : lines_(std::move(path)) {
 
 std::optional<size_t> CsvFile::find_column(std::string_view name) const {
   for (size_t i = 0; i < header_.size(); ++i)
-    if (same_name(header_[i], name)) return i;
+    if (equal_ignoring_case(header_[i], name)) return i;
   return std::nullopt;
 }
 

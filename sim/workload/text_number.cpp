@@ -1,5 +1,6 @@
 #include "workload/text_number.h"
 
+#include <cctype>
 #include <cstdio>
 #include <limits>
 
@@ -129,6 +130,13 @@ bool scale_to_int(uint64_t mantissa, int64_t exponent, SimTime& out) {
 }
 
 }  // namespace
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
 
 std::string_view trim_blanks(std::string_view s) {
   size_t b = 0, e = s.size();

@@ -11,6 +11,9 @@
 
 namespace kvsim {
 
+// Whether `a` and `b` are equal but for ASCII letter case (CSV column names, filter values).
+bool equal_ignoring_case(std::string_view a, std::string_view b);
+
 // Removes leading and trailing spaces and tabs.
 std::string_view trim_blanks(std::string_view s);
 

@@ -197,3 +197,10 @@ TEST_CASE("CSV errors name the file, the line and the column") {
   TempFile e("empty.csv", "\n\n");
   CHECK_THROWS_WITH(CsvFile(e.path()), e.path() + ": the file is empty; expected a CSV header line");
 }
+
+TEST_CASE("names compare without regard to ASCII case, and only whole") {
+  REQUIRE(equal_ignoring_case("Log Type", "log type"));
+  REQUIRE(equal_ignoring_case("", ""));
+  REQUIRE_FALSE(equal_ignoring_case("ChatGPT", "ChatGPT-4"));
+  REQUIRE_FALSE(equal_ignoring_case("GPT-4", "GPT_4"));
+}
