@@ -4,8 +4,8 @@
 
 namespace kvsim {
 
-MetricsCollector::MetricsCollector(const SloConfig& slo, uint32_t num_replicas)
-    : slo_(slo), busy_ns_(num_replicas, 0) {}
+MetricsCollector::MetricsCollector(const SloConfig& slo, uint32_t num_replicas, SimTime output_lag)
+    : slo_(slo), output_lag_(output_lag), busy_ns_(num_replicas, 0) {}
 
 void MetricsCollector::open_outputs(const std::string& requests_csv, const std::string& timeseries_csv) {
   if (!requests_csv.empty())
@@ -32,17 +32,20 @@ void MetricsCollector::on_step(uint32_t replica, const SchedulerOutput& out, Sim
 void MetricsCollector::write_request(const Request& r, const char* status) {
   if (!requests_csv_.is_open()) return;
   const bool done = r.finished >= 0;
+  // Client-visible times: what the engine produced plus the output lag.
+  const SimTime first_token = r.first_token >= 0 ? r.first_token + output_lag_ : -1;
+  const SimTime finished = done ? r.finished + output_lag_ : -1;
   requests_csv_.u(r.spec.id).u(r.replica).s(status).seconds(r.spec.arrival).seconds(r.first_scheduled)
-      .seconds(r.first_token).seconds(r.finished).u(r.spec.prompt_tokens).u(r.num_output_tokens)
+      .seconds(first_token).seconds(finished).u(r.spec.prompt_tokens).u(r.num_output_tokens)
       .u(r.num_cached_tokens).u(r.num_preemptions)
       .seconds(r.first_scheduled >= 0 ? r.first_scheduled - r.spec.arrival : -1)
-      .seconds(r.first_token >= 0 ? r.first_token - r.spec.arrival : -1);
+      .seconds(first_token >= 0 ? first_token - r.spec.arrival : -1);
   if (done && r.num_output_tokens > 1) {
     requests_csv_.f(to_seconds(r.finished - r.first_token) / (r.num_output_tokens - 1));
   } else {
     requests_csv_.s("");
   }
-  requests_csv_.seconds(done ? r.finished - r.spec.arrival : -1);
+  requests_csv_.seconds(done ? finished - r.spec.arrival : -1);
   requests_csv_.end_row();
 }
 
@@ -54,8 +57,8 @@ void MetricsCollector::on_finished(Request& r) {
   cached_tokens_ += r.num_cached_tokens;
   preemptions_ += r.num_preemptions;
   preempted_requests_ += r.num_preemptions > 0;
-  const double ttft = to_seconds(r.first_token - r.spec.arrival);
-  const double e2e = to_seconds(r.finished - r.spec.arrival);
+  const double ttft = to_seconds(r.first_token + output_lag_ - r.spec.arrival);
+  const double e2e = to_seconds(r.finished + output_lag_ - r.spec.arrival);
   samples_.ttft.push_back(ttft);
   samples_.e2e.push_back(e2e);
   samples_.queue.push_back(to_seconds(r.first_scheduled - r.spec.arrival));

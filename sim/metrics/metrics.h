@@ -42,7 +42,9 @@ struct LatencySamples {
 
 class MetricsCollector final : public ReplicaObserver {
  public:
-  MetricsCollector(const SloConfig& slo, uint32_t num_replicas);
+  // `output_lag` is the time from the engine producing a token to the client seeing it
+  // (detokenisation, streaming): added to the first-token and finish times of every request.
+  MetricsCollector(const SloConfig& slo, uint32_t num_replicas, SimTime output_lag = 0);
   // Streams request and time-series records into these files (empty path = keep nothing).
   void open_outputs(const std::string& requests_csv, const std::string& timeseries_csv);
   void on_arrival() { ++arrived_; }
@@ -66,6 +68,7 @@ class MetricsCollector final : public ReplicaObserver {
  private:
   void write_request(const Request& req, const char* status);
   SloConfig slo_;
+  SimTime output_lag_ = 0;
   CsvWriter requests_csv_, timeseries_csv_;
   LatencySamples samples_;
   std::vector<TimeseriesRow> timeseries_;

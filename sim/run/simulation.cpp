@@ -122,7 +122,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     fs::remove(files.summary, ec);
   }
 
-  MetricsCollector metrics(sc.slo, sc.num_replicas);
+  MetricsCollector metrics(sc.slo, sc.num_replicas, from_seconds(sc.engine.frontend.output_s));
   RequestPool pool;
   Recycler recycler(metrics, pool);
   try {
@@ -137,7 +137,12 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     EventQueue queue;
     RequestSpec next;
     bool have_next = source->next(next);
-    if (have_next) queue.schedule(next.arrival, kArrivalTarget, 0);
+    // A request reaches the scheduler after the frontend (API server, tokenisation) has handled it;
+    // its latencies still count from its arrival.
+    const auto engine_arrival = [&sc](const RequestSpec& r) {
+      return r.arrival + from_seconds(sc.engine.arrival_delay_s(r.prompt_tokens));
+    };
+    if (have_next) queue.schedule(engine_arrival(next), kArrivalTarget, 0);
     const SimTime sample_interval = std::max<SimTime>(1, from_seconds(sc.timeseries_interval_s));
     queue.schedule(0, kSampleTarget, 0);
     SimTime last_activity = 0;
@@ -175,7 +180,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
           schedule_wakeups(rep);
         }
         have_next = source->next(next);
-        if (have_next) queue.schedule(std::max(next.arrival, now), kArrivalTarget, 0);
+        if (have_next) queue.schedule(std::max(engine_arrival(next), now), kArrivalTarget, 0);
         last_activity = now;
       } else if (ev.target == kSampleTarget) {
         metrics.sample(now, replicas);

@@ -102,15 +102,32 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   r.string("description", "");
   s.seed = static_cast<uint64_t>(r.integer("seed", 1, 0));
 
-  const std::string model_name = r.required_string("model");
-  const std::string gpu_name = r.required_string("gpu");
+  // "model" names a catalog entry, or is one inline (the catalog's file format plus its "name"),
+  // for a model the catalog lacks.
+  const nlohmann::json& model_field = r.raw("model");
+  std::string model_name;
   bool have_specs = true;
-  try {
-    if (!model_name.empty()) s.model = catalog.llm(model_name);
-  } catch (const InputError& e) {
-    errors.add("/model", e.what());
-    have_specs = false;
+  if (model_field.is_object()) {
+    nlohmann::json entry = model_field;
+    model_name = entry.value("name", std::string());
+    entry.erase("name");
+    if (model_name.empty()) errors.add("/model/name", "expected the model's name (a non-empty string) in an inline model");
+    try {
+      if (!model_name.empty()) s.model = parse_llm_spec(entry, model_name, "/model");
+    } catch (const InputError& e) {
+      errors.add("/model", e.what());
+      have_specs = false;
+    }
+  } else {
+    model_name = r.required_string("model");
+    try {
+      if (!model_name.empty()) s.model = catalog.llm(model_name);
+    } catch (const InputError& e) {
+      errors.add("/model", e.what());
+      have_specs = false;
+    }
   }
+  const std::string gpu_name = r.required_string("gpu");
   try {
     if (!gpu_name.empty()) s.gpu = catalog.gpu(gpu_name);
   } catch (const InputError& e) {
@@ -200,7 +217,8 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
     tiers.block_bytes = static_cast<double>(s.model.kv_bytes_per_token(s.deployment.kv_dtype)) * s.replica.block_size;
     tiers.num_gpus = s.gpus_per_replica();
     tiers.usd_per_gpu_hour = s.usd_per_gpu_hour;
-    auto model = make_step_model(perf, s.model, s.gpu, s.deployment, errors, "/perf_model");
+    auto model = make_step_model(perf, s.model, s.gpu, s.deployment, errors, "/perf_model",
+                                 s.replica.scheduler.max_num_seqs, &s.engine);
     s.step_model = std::shared_ptr<const StepModel>(std::move(model));
   }
   errors.throw_if_any(where);

@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "engine/replica.h"
 #include "metrics/metrics.h"
+#include "perf/engine_overheads.h"
 #include "perf/step_model.h"
 #include "workload/workload_config.h"
 
@@ -32,6 +33,9 @@ struct Scenario {
   ReplicaConfig replica;         // num_gpu_blocks comes from the memory plan
   nlohmann::json memory_plan;    // how num_gpu_blocks was derived
   std::shared_ptr<const StepModel> step_model;
+  // The engine terms the step model was built with; the simulator applies their per-request
+  // frontend costs (arrival delay, output lag). All zero for the roofline and linear models.
+  EngineOverheads engine;
   WorkloadConfig workload;
   SloConfig slo;
   double timeseries_interval_s = 1.0;

@@ -39,12 +39,13 @@ constexpr double kLogitBytes = 4;  // the sampler works on fp32 logits
 
 CalibratedStepModel::CalibratedStepModel(std::shared_ptr<const CalibrationProfile> profile, const LlmSpec& llm,
                                          const GpuSpec& gpu, const Deployment& deployment,
-                                         RooflineOptions roofline_options)
+                                         RooflineOptions roofline_options, CustomAllReduceTerms custom_all_reduce)
     : profile_(std::move(profile)),
       llm_(llm),
       gpu_(gpu),
       deployment_(deployment),
       roofline_options_(roofline_options),
+      custom_all_reduce_(custom_all_reduce),
       roofline_(llm, gpu, deployment, roofline_options),
       plan_(plan_model(llm, gpu, deployment)) {
   token_table_ = tabulate(&CalibratedStepModel::token_dependent_s, kGridMaxTokens);
@@ -101,10 +102,15 @@ void CalibratedStepModel::add_layer_ops(const LayerPlan& layer, double tokens, d
     add(e.op, s, how);
   }
   if (layer.all_reduces > 0) {
-    Provenance how;
-    const double s = p.collective_seconds(CollectiveOp::kAllReduce, tokens * layer.all_reduce_bytes_per_token,
-                                          plan_.tp, plan_.tp, &how);
-    add(LayerOp::kAllReduce, layer.all_reduces * s, how);
+    const double bytes = tokens * layer.all_reduce_bytes_per_token;
+    if (uses_custom_all_reduce(custom_all_reduce_, bytes, plan_.tp, gpu_.nvlink_bytes_per_s)) {
+      const double s = custom_all_reduce_seconds(custom_all_reduce_, bytes, plan_.tp, gpu_.nvlink_bytes_per_s);
+      add(LayerOp::kAllReduce, layer.all_reduces * s, Provenance::kRoofline);
+    } else {
+      Provenance how;
+      const double s = p.collective_seconds(CollectiveOp::kAllReduce, bytes, plan_.tp, plan_.tp, &how);
+      add(LayerOp::kAllReduce, layer.all_reduces * s, how);
+    }
   }
 }
 

@@ -22,6 +22,7 @@
 
 #include "catalog/llm_spec.h"
 #include "perf/calibrated_operators.h"
+#include "perf/engine_overheads.h"
 #include "perf/profile.h"
 #include "perf/roofline.h"
 #include "perf/step_model.h"
@@ -43,9 +44,12 @@ struct CalibratedBreakdown {
 class CalibratedStepModel : public StepModel {
  public:
   // `roofline_options` set the fallback for what the profile has not measured (attention without
-  // attention curves, the per-step CPU overhead). Throws InputError for a deployment vLLM refuses.
+  // attention curves, the per-step CPU overhead). With `custom_all_reduce` enabled, all-reduces it
+  // covers are priced as vLLM's custom all-reduce (perf/engine_overheads.h) instead of the
+  // profile's NCCL curve. Throws InputError for a deployment vLLM refuses.
   CalibratedStepModel(std::shared_ptr<const CalibrationProfile> profile, const LlmSpec& llm, const GpuSpec& gpu,
-                      const Deployment& deployment, RooflineOptions roofline_options = {});
+                      const Deployment& deployment, RooflineOptions roofline_options = {},
+                      CustomAllReduceTerms custom_all_reduce = {.enabled = false});
 
   double step_seconds(const BatchShape& batch) const override;
   nlohmann::json describe() const override;
@@ -77,6 +81,7 @@ class CalibratedStepModel : public StepModel {
   GpuSpec gpu_;
   Deployment deployment_;
   RooflineOptions roofline_options_;
+  CustomAllReduceTerms custom_all_reduce_;
   RooflineStepModel roofline_;
   ModelPlan plan_;
   std::vector<double> token_table_;    // token_dependent_s on the grid

@@ -300,6 +300,12 @@ CalibrationProfile CalibrationProfile::from_json(const nlohmann::json& j, const 
     c.reject_unknown_keys();
     p.collectives.push_back(std::move(cc));
   }
+  if (r.has("engine")) {
+    JsonReader e = r.object("engine");
+    p.engine.read(e);
+    e.reject_unknown_keys();
+    p.has_engine = true;
+  }
   r.reject_unknown_keys();
   errors.throw_if_any(where);
   return p;
@@ -343,6 +349,7 @@ nlohmann::json CalibrationProfile::to_json() const {
     o["ranks_per_node"] = c.ranks_per_node;
     j["collectives"].push_back(std::move(o));
   }
+  if (has_engine) j["engine"] = engine.to_json();
   return j;
 }
 

@@ -10,6 +10,7 @@
 //   attention    decode time by KV bytes read, prefill time by FLOPs (from our CUDA benchmarks)
 //   memcpy       time by bytes: device-to-device, pinned host-to-device and device-to-host
 //   collectives  time by bytes for all-reduce (per rank count) and point-to-point send/recv
+//   engine       engine overheads beyond the kernels (CUDA graphs, custom all-reduce, CPU, frontend)
 //   reference    the datasheet roofline the curves are rescaled by, and the shortest kernel time
 // Every query returns seconds and says whether a measurement or the roofline answered it; outside
 // a measured range a query scales the nearest measurement by the roofline (or clamps at the launch
@@ -23,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/llm_spec.h"
+#include "perf/engine_overheads.h"
 #include "perf/profile_curve.h"
 
 namespace kvsim {
@@ -108,6 +110,10 @@ struct CalibrationProfile {
   MonotoneCurve attention_prefill;  // seconds by attention FLOPs of one layer on one GPU
   std::array<MonotoneCurve, kNumMemcpyKinds> memcpy;
   std::vector<CollectiveCurve> collectives;
+  // What the serving engine costs beyond the kernels (perf/engine_overheads.h): measured or fitted
+  // by `kvsim fit`, else the documented defaults.
+  EngineOverheads engine;
+  bool has_engine = false;
 
   // Reads and validates a profile; errors name the file and the JSON pointer. Throws InputError.
   static CalibrationProfile load(const std::string& path);

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <optional>
 
 #include "catalog/catalog.h"
 #include "core/error.h"
 #include "perf/calibrated_step_model.h"
+#include "perf/engine_step_model.h"
 #include "perf/linear.h"
 #include "perf/roofline.h"
 
@@ -52,10 +54,15 @@ bool profile_matches_gpu(const std::string& profile_gpu, const GpuSpec& gpu) {
 
 std::unique_ptr<StepModel> make_step_model(const nlohmann::json& section, const LlmSpec& llm, const GpuSpec& gpu,
                                            const Deployment& deployment, ErrorList& errors,
-                                           const std::string& pointer) {
+                                           const std::string& pointer, uint32_t max_num_seqs,
+                                           EngineOverheads* engine_out) {
   JsonReader r(section, pointer, errors);
   const size_t errors_before = errors.errors().size();
   const std::string kind = r.choice("kind", "calibrated", {"calibrated", "roofline", "linear"});
+  if (engine_out) {
+    *engine_out = EngineOverheads{};
+    engine_out->frontend = FrontendTerms{0, 0, 0};
+  }
   if (kind == "linear") {
     const LinearCoefficients c = LinearStepModel::read(r);
     r.reject_unknown_keys();
@@ -63,12 +70,34 @@ std::unique_ptr<StepModel> make_step_model(const nlohmann::json& section, const 
     return std::make_unique<LinearStepModel>(c);
   }
   const std::string profile_arg = kind == "calibrated" ? r.string("profile", "") : "";
-  const RooflineOptions options = read_roofline_options(r);
+  if (kind == "calibrated" && r.has("step_overhead_s"))
+    errors.add(r.child("step_overhead_s"),
+               "the calibrated model prices the engine's CPU time per step with perf_model.engine.cpu "
+               "(base_s, per_seq_s); step_overhead_s belongs to the roofline model");
+  RooflineOptions options = read_roofline_options(r);
+  const nlohmann::json engine_override = kind == "calibrated" ? r.raw("engine") : nlohmann::json();
   r.reject_unknown_keys();
   if (errors.errors().size() != errors_before) return nullptr;
 
+  // The engine terms: the profile's (if any), then the scenario's, field by field; null when the
+  // scenario's override is invalid (the errors say why).
+  auto resolve_engine = [&](const CalibrationProfile* profile) -> std::optional<EngineOverheads> {
+    EngineOverheads o = profile && profile->has_engine ? profile->engine : EngineOverheads{};
+    JsonReader e(engine_override, json_pointer_child(pointer, "engine"), errors);
+    o.read(e);
+    e.reject_unknown_keys();
+    if (errors.errors().size() != errors_before) return std::nullopt;
+    if (engine_out) *engine_out = o;
+    return o;
+  };
+  auto engine_model = [&](std::unique_ptr<StepModel> kernels, const EngineOverheads& o) {
+    return std::make_unique<EngineStepModel>(std::move(kernels), o, llm.num_layers, deployment.tensor_parallel,
+                                             max_num_seqs);
+  };
+
   try {
     if (kind == "roofline") return std::make_unique<RooflineStepModel>(llm, gpu, deployment, options);
+    options.step_overhead_s = 0;  // the engine model's CPU terms replace it
 
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -76,9 +105,13 @@ std::unique_ptr<StepModel> make_step_model(const nlohmann::json& section, const 
     std::string path;
     if (profile_arg.empty()) {
       path = default_profile_path(models_dir, gpu);
-      if (!fs::is_regular_file(path, ec))
-        return std::make_unique<UncalibratedStepModel>(
-            std::make_unique<RooflineStepModel>(llm, gpu, deployment, options), path);
+      if (!fs::is_regular_file(path, ec)) {
+        const std::optional<EngineOverheads> o = resolve_engine(nullptr);
+        if (!o) return nullptr;
+        return engine_model(std::make_unique<UncalibratedStepModel>(
+                                std::make_unique<RooflineStepModel>(llm, gpu, deployment, options), path),
+                            *o);
+      }
     } else {
       const std::string in_profiles = (fs::path(models_dir) / "profiles" / profile_arg).string();
       if (fs::is_regular_file(profile_arg, ec)) path = profile_arg;
@@ -97,7 +130,10 @@ std::unique_ptr<StepModel> make_step_model(const nlohmann::json& section, const 
                                          " or leave out \"profile\" to use " + default_profile_path(models_dir, gpu));
       return nullptr;
     }
-    return std::make_unique<CalibratedStepModel>(std::move(profile), llm, gpu, deployment, options);
+    const std::optional<EngineOverheads> o = resolve_engine(profile.get());
+    if (!o) return nullptr;
+    return engine_model(
+        std::make_unique<CalibratedStepModel>(profile, llm, gpu, deployment, options, o->custom_all_reduce), *o);
   } catch (const InputError& e) {
     errors.add(pointer, e.what());
     return nullptr;

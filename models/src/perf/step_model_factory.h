@@ -8,9 +8,15 @@
 //   {"kind": "roofline"}                        the datasheet roofline (perf/roofline.h)
 //   {"kind": "linear", ...coefficients}         perf/linear.h, for hand-checked tests
 // "calibrated" and "roofline" also take the RooflineOptions fields (compute_efficiency,
-// memory_efficiency, step_overhead_s, collective_latency_s, min_kernel_s): the calibrated model
-// uses them for what its profile has not measured. <models> is Catalog::open_default()'s folder.
-// Problems are added to `errors` under `pointer` and the result is then null.
+// memory_efficiency, collective_latency_s, min_kernel_s, and for the roofline step_overhead_s):
+// the calibrated model uses them for what its profile has not measured.
+// "calibrated" runs its kernels inside an EngineStepModel (perf/engine_step_model.h): the engine
+// overheads come from the profile's "engine" section (else the documented defaults), overridden
+// field by field by the section's "engine" object; `engine` (may be null) receives them, for the
+// simulator's per-request frontend terms. The roofline is the datasheet model alone (its flat
+// step_overhead_s stands for the engine); it leaves `engine` with no frontend cost.
+// <models> is Catalog::open_default()'s folder. Problems are added to `errors` under `pointer`
+// and the result is then null.
 #pragma once
 #include <memory>
 #include <string>
@@ -19,6 +25,7 @@
 
 #include "catalog/llm_spec.h"
 #include "core/json_reader.h"
+#include "perf/engine_overheads.h"
 #include "perf/profile.h"
 #include "perf/step_model.h"
 
@@ -26,7 +33,8 @@ namespace kvsim {
 
 std::unique_ptr<StepModel> make_step_model(const nlohmann::json& perf_model_section, const LlmSpec& llm,
                                            const GpuSpec& gpu, const Deployment& deployment, ErrorList& errors,
-                                           const std::string& pointer);
+                                           const std::string& pointer, uint32_t max_num_seqs = 256,
+                                           EngineOverheads* engine = nullptr);
 
 // The default profile file of a GPU: <models_dir>/profiles/<gpu name>.json.
 std::string default_profile_path(const std::string& models_dir, const GpuSpec& gpu);
