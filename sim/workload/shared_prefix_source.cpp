@@ -82,7 +82,9 @@ bool SharedPrefixSource::next(RequestSpec& out) {
     out.content.shared_stream = make_stream_id(StreamKind::kSystemPrompt, config_.seed, p.group);
     out.content.shared_end = config_.system_prompt_len;
   }
-  out.content.own_stream = make_stream_id(StreamKind::kUnique, config_.seed, p.id);
+  // Not kUnique: that kind is private KV, never cached for another request, and this prompt comes
+  // back every prompts_.size() requests.
+  out.content.own_stream = make_stream_id(StreamKind::kSession, config_.seed, p.id);
   return true;
 }
 

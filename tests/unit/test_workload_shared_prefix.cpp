@@ -67,6 +67,7 @@ TEST_CASE("a shared_prefix workload sends its prompts in turn, each a group's sy
     CHECK(r.max_output_tokens == 0);  // no EOS: the answer is the cap
     CHECK(r.content.shared_end == 100);
     CHECK(stream_kind(r.content.shared_stream) == StreamKind::kSystemPrompt);
+    CHECK(stream_kind(r.content.own_stream) == StreamKind::kSession);  // cached for the next send
     systems.insert(r.content.shared_stream);
     questions.insert(r.content.own_stream);
     // The list repeats every 3 x 2 requests: the same prompt, token for token.
