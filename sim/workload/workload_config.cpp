@@ -323,6 +323,17 @@ json length_json(const LengthDist& d) {
   return j;
 }
 
+// The fields parse_generator_run reads, written back.
+template <typename Config>
+json generator_run_json(const Config& c) {
+  json j = {{"seed", c.seed},
+            {"num_requests", c.num_requests},
+            {"duration_s", inf_or(c.duration_s)},
+            {"arrivals", arrivals_json(c.arrivals)}};
+  if (c.eos_tokens) j["eos_tokens"] = length_json(*c.eos_tokens);
+  return j;
+}
+
 }  // namespace
 
 WorkloadConfig parse_workload(JsonReader& r) {
@@ -370,17 +381,12 @@ json workload_to_json(const WorkloadConfig& config) {
   }
   if (config.synthetic) {
     const SyntheticConfig& s = *config.synthetic;
-    json sj = {{"seed", s.seed},
-               {"num_requests", s.num_requests},
-               {"duration_s", inf_or(s.duration_s)},
-               {"arrivals", arrivals_json(s.arrivals)},
-               {"prompt_tokens", length_json(s.prompt_tokens)},
-               {"output_tokens", length_json(s.output_tokens)},
-               {"system_prompt",
-                {{"fraction", s.system_prompt.fraction},
-                 {"tokens", s.system_prompt.tokens},
-                 {"count", s.system_prompt.count}}}};
-    if (s.eos_tokens) sj["eos_tokens"] = length_json(*s.eos_tokens);
+    json sj = generator_run_json(s);
+    sj["prompt_tokens"] = length_json(s.prompt_tokens);
+    sj["output_tokens"] = length_json(s.output_tokens);
+    sj["system_prompt"] = {{"fraction", s.system_prompt.fraction},
+                           {"tokens", s.system_prompt.tokens},
+                           {"count", s.system_prompt.count}};
     json ses = {{"fraction", s.sessions.fraction},
                 {"think_time_s", s.sessions.think_time_s},
                 {"assumed_tpot_s", s.sessions.assumed_tpot_s},
@@ -392,16 +398,12 @@ json workload_to_json(const WorkloadConfig& config) {
   }
   if (config.shared_prefix) {
     const SharedPrefixConfig& s = *config.shared_prefix;
-    json sj = {{"seed", s.seed},
-               {"num_requests", s.num_requests},
-               {"duration_s", inf_or(s.duration_s)},
-               {"arrivals", arrivals_json(s.arrivals)},
-               {"num_groups", s.num_groups},
-               {"num_prompts_per_group", s.num_prompts_per_group},
-               {"system_prompt_len", s.system_prompt_len},
-               {"question_len", length_json(s.question_len)},
-               {"output_len", length_json(s.output_len)}};
-    if (s.eos_tokens) sj["eos_tokens"] = length_json(*s.eos_tokens);
+    json sj = generator_run_json(s);
+    sj["num_groups"] = s.num_groups;
+    sj["num_prompts_per_group"] = s.num_prompts_per_group;
+    sj["system_prompt_len"] = s.system_prompt_len;
+    sj["question_len"] = length_json(s.question_len);
+    sj["output_len"] = length_json(s.output_len);
     j["shared_prefix"] = sj;
   }
   return j;
