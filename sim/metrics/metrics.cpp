@@ -66,7 +66,10 @@ void MetricsCollector::on_finished(Request& r) {
   if (r.num_output_tokens > 1) {
     tpot = to_seconds(r.finished - r.first_token) / (r.num_output_tokens - 1);
     samples_.tpot.push_back(tpot);
+    decode_ns_ += r.finished - r.first_token;
+    decode_tokens_ += r.num_output_tokens - 1;
   }
+  if (!stages_.empty()) stages_.on_finished(r);
   const bool good = (slo_.ttft_s <= 0 || ttft <= slo_.ttft_s) && (slo_.tpot_s <= 0 || tpot <= slo_.tpot_s) &&
                     (slo_.e2e_s <= 0 || e2e <= slo_.e2e_s);
   good_ += good;
@@ -76,6 +79,7 @@ void MetricsCollector::on_finished(Request& r) {
 void MetricsCollector::on_dropped(Request& r, const char* reason) {
   ++dropped_;
   ++dropped_by_reason_[reason];
+  if (!stages_.empty()) stages_.on_dropped(r);
   r.status = RequestStatus::kDropped;
   write_request(r, reason);
 }
@@ -130,8 +134,14 @@ nlohmann::json MetricsCollector::finish(SimTime end, const std::vector<std::uniq
                    {"preemptions", preemptions_}};
   s["ttft_s"] = summarize(samples_.ttft).to_json();
   s["tpot_s"] = summarize(samples_.tpot).to_json();
+  // Token-weighted, as benchmark clients report ITL: total decode time over tokens after the first.
+  s["itl_mean_s"] = decode_tokens_ ? to_seconds(decode_ns_) / static_cast<double>(decode_tokens_) : 0.0;
   s["e2e_s"] = summarize(samples_.e2e).to_json();
   s["queue_s"] = summarize(samples_.queue).to_json();
+  if (!stages_.empty()) {
+    stage_results_ = stages_.results();
+    s["stages"] = stages_to_json(stage_results_);
+  }
   s["throughput"] = {{"requests_per_s", completed_ / duration},
                      {"input_tokens_per_s", input_tokens_ / duration},
                      {"output_tokens_per_s", output_tokens_ / duration},

@@ -13,6 +13,7 @@
 #include "engine/replica.h"
 #include "metrics/csv_writer.h"
 #include "metrics/percentiles.h"
+#include "metrics/stage_metrics.h"
 
 namespace kvsim {
 
@@ -47,14 +48,20 @@ class MetricsCollector final : public ReplicaObserver {
   MetricsCollector(const SloConfig& slo, uint32_t num_replicas, SimTime output_lag = 0);
   // Streams request and time-series records into these files (empty path = keep nothing).
   void open_outputs(const std::string& requests_csv, const std::string& timeseries_csv);
-  void on_arrival() { ++arrived_; }
+  // Reports the run stage by stage as well (summary "stages", stage_results()); call before the run.
+  void set_stages(const std::vector<ArrivalStage>& stages) { stages_ = StageMetrics(stages); }
+  void on_arrival(SimTime arrival) {
+    ++arrived_;
+    if (!stages_.empty()) stages_.on_arrival(arrival);
+  }
   void on_step(uint32_t replica, const SchedulerOutput& out, SimTime start, SimTime end) override;
   void on_finished(Request& req) override;
   void on_dropped(Request& req, const char* reason) override;
   // Appends a time-series row describing the cluster at `now`.
   void sample(SimTime now, const std::vector<std::unique_ptr<Replica>>& replicas);
   // Closes the files and computes the summary's "requests", latency, throughput, goodput,
-  // prefix-cache and KV sections. `end` is the simulated end time.
+  // prefix-cache and KV sections, and "stages" when set_stages was given some. `end` is the
+  // simulated end time.
   nlohmann::json finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas);
 
   uint64_t arrived() const { return arrived_; }
@@ -64,6 +71,8 @@ class MetricsCollector final : public ReplicaObserver {
   uint64_t output_tokens() const { return output_tokens_; }
   const std::vector<TimeseriesRow>& timeseries() const { return timeseries_; }
   LatencySamples& samples() { return samples_; }
+  // One result per stage of set_stages, in order; filled by finish().
+  const std::vector<StageResult>& stage_results() const { return stage_results_; }
 
  private:
   void write_request(const Request& req, const char* status);
@@ -76,6 +85,10 @@ class MetricsCollector final : public ReplicaObserver {
   uint64_t arrived_ = 0, completed_ = 0, dropped_ = 0, good_ = 0;
   uint64_t input_tokens_ = 0, output_tokens_ = 0, cached_tokens_ = 0, preemptions_ = 0;
   uint64_t preempted_requests_ = 0;
+  int64_t decode_ns_ = 0;      // sum of (finish - first token) of completed requests
+  uint64_t decode_tokens_ = 0; // sum of their (output tokens - 1)
+  StageMetrics stages_{std::vector<ArrivalStage>{}};
+  std::vector<StageResult> stage_results_;
   uint64_t steps_ = 0, step_tokens_ = 0, prefill_tokens_ = 0, request_steps_ = 0;
   std::vector<int64_t> busy_ns_;  // per replica
   // Interval accumulators for the time series.

@@ -123,6 +123,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   }
 
   MetricsCollector metrics(sc.slo, sc.num_replicas, from_seconds(sc.engine.frontend.output_s));
+  if (const ArrivalConfig* arrivals = workload_arrivals(sc.workload)) metrics.set_stages(arrivals->stages);
   RequestPool pool;
   Recycler recycler(metrics, pool);
   try {
@@ -170,7 +171,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
       const Event ev = queue.pop();
       const SimTime now = ev.time;
       if (ev.target == kArrivalTarget) {
-        metrics.on_arrival();
+        metrics.on_arrival(next.arrival);
         Request* req = pool.acquire(next);
         Replica& rep = *replicas[router->route(*req, replicas)];
         rep.add_request(req);
@@ -242,6 +243,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     summary["kvsim_version"] = "0.1.0";
     result.summary = summary;
     result.timeseries = metrics.timeseries();
+    result.stages = metrics.stage_results();
     if (opt.keep_samples) {  // (the summary's percentiles left them partly ordered: sort for CDFs)
       result.latencies = std::move(metrics.samples());
       for (std::vector<double>* v : {&result.latencies.ttft, &result.latencies.tpot, &result.latencies.e2e,

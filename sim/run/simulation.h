@@ -36,6 +36,7 @@ struct RunResult {
   nlohmann::json summary;
   std::vector<TimeseriesRow> timeseries;
   LatencySamples latencies;  // sorted ascending when keep_samples
+  std::vector<StageResult> stages;  // per load stage, when the workload's arrivals have stages
   double wall_seconds = 0;
   uint64_t events = 0;
 };

@@ -1,36 +1,77 @@
 // When requests arrive, for a synthetic workload or a trace without timestamps: a renewal process
 // whose gaps are exponential (Poisson arrivals) or Gamma-distributed with a chosen coefficient of
-// variation (cv > 1 is burstier than Poisson, cv < 1 more regular). The first request arrives at 0.
+// variation (cv > 1 is burstier than Poisson, cv < 1 more regular).
+//
+// At a constant rate the first request arrives at 0. With a schedule of stages (piecewise-constant
+// or linearly ramped rates, back to back from time 0) the process is a unit-rate renewal process
+// mapped through the inverse of the cumulative rate: arrival k is at Lambda^-1(tau_k), where tau_k
+// is the k-th point of a renewal process with mean gap 1 and Lambda(t) the integral of the rate
+// from 0 to t (Cinlar's time-rescaling). For Poisson gaps this is exactly the inhomogeneous Poisson
+// process of that rate; for Gamma gaps it keeps the cv in the local time of the rate. The first
+// request then arrives after a first gap (a stage of rate 0 stays empty) and the process ends at
+// the end of the last stage.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/rng.h"
 #include "core/time.h"
 
 namespace kvsim {
 
+// One stage of an arrival schedule: the rate goes linearly from `rate` to `to_rate` over
+// `duration_s` (a constant rate when to_rate is NaN, i.e. not set).
+struct ArrivalStage {
+  double rate = 0.0;        // requests/s at the stage's start, >= 0
+  double to_rate = NAN;     // requests/s at its end, >= 0; NaN = same as rate
+  double duration_s = 0.0;  // > 0, finite
+
+  bool ramped() const { return !std::isnan(to_rate); }
+  double end_rate() const { return ramped() ? to_rate : rate; }
+  // The expected number of arrivals in the stage: the integral of its rate.
+  double expected_arrivals() const { return 0.5 * (rate + end_rate()) * duration_s; }
+};
+
 struct ArrivalConfig {
   enum class Process { kPoisson, kGamma };
+  ArrivalConfig() = default;
+  ArrivalConfig(Process process, double rate, double cv = 1.0) : process(process), rate(rate), cv(cv) {}
+  ArrivalConfig(Process process, std::vector<ArrivalStage> stages, double cv = 1.0)
+      : process(process), cv(cv), stages(std::move(stages)) {}
+
   Process process = Process::kPoisson;
-  double rate = 1.0;  // mean requests per second, > 0
+  double rate = 1.0;  // mean requests per second, > 0 (unused when stages are set)
   double cv = 1.0;    // Gamma only: standard deviation / mean of the gaps, > 0
+  std::vector<ArrivalStage> stages;  // when not empty, the rate schedule (replaces rate)
 };
 
 const char* process_name(ArrivalConfig::Process p);
 
+// The end of the last stage in seconds (infinity when there are no stages).
+double schedule_end_s(const ArrivalConfig& config);
+// The mean rate of the whole run: the constant rate, or the stages' arrivals over their duration.
+double mean_rate(const ArrivalConfig& config);
+
 class ArrivalProcess {
  public:
-  // Throws InputError if the rate or cv is not a positive finite number.
+  // Throws InputError if a rate, a duration or the cv is out of range (see ArrivalStage), or if no
+  // stage has a rate > 0.
   ArrivalProcess(const ArrivalConfig& config, uint64_t seed);
 
-  // The arrival time of the next request: 0 for the first, then each previous time plus a gap.
+  // The arrival time of the next request; non-decreasing. kNever once the last stage is over.
   SimTime next();
-  // "poisson 10 req/s" or "gamma 10 req/s cv 2".
+  // "poisson 10 req/s", "gamma 10 req/s cv 2", "poisson stages 2.5 req/s for 600 s, 1->10 req/s
+  // for 300 s".
   std::string describe() const;
 
  private:
-  double gap_seconds();
+  // A gap of the process: mean 1 / rate, or mean 1 (unit rate) for a schedule.
+  double gap();
+  // Lambda^-1(tau) in seconds, advancing stage_ (tau never decreases); infinity past the end.
+  double inverse_cumulative_rate(double tau);
 
   ArrivalConfig config_;
   Rng rng_;
@@ -38,6 +79,10 @@ class ArrivalProcess {
   double gamma_scale_ = 1.0;
   SimTime time_ = 0;
   bool started_ = false;
+  // Schedules: stage i spans [start_s_[i], start_s_[i+1]) and Lambda(start_s_[i]) = lambda_[i].
+  std::vector<double> start_s_, lambda_;
+  size_t stage_ = 0;
+  double tau_ = 0.0;
 };
 
 }  // namespace kvsim

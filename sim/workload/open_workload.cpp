@@ -39,7 +39,9 @@ std::unique_ptr<RequestSource> open_trace(const TraceConfig& config) {
   options.arrivals = config.arrivals;
   options.seed = config.seed;
   auto reader = open_trace_reader(config.format, config.path, options, config.burstgpt);
-  if (config.window.is_identity()) return reader;
+  // A staged arrival process ends (kNever) at the end of its last stage; the window stops there.
+  const bool staged = config.arrivals && !config.arrivals->stages.empty();
+  if (config.window.is_identity() && !staged) return reader;
   return std::make_unique<TraceWindowSource>(std::move(reader), config.window);
 }
 
@@ -47,10 +49,24 @@ std::unique_ptr<RequestSource> open_trace(const std::string& format, const std::
   return open_trace_reader(format, path);
 }
 
+const ArrivalConfig* workload_arrivals(const WorkloadConfig& config) {
+  if (config.trace) return config.trace->arrivals ? &*config.trace->arrivals : nullptr;
+  if (config.synthetic) return &config.synthetic->arrivals;
+  if (config.shared_prefix) return &config.shared_prefix->arrivals;
+  return nullptr;
+}
+
 std::unique_ptr<RequestSource> open_workload(const WorkloadConfig& config,
                                              const std::string& base_dir) {
-  if (config.trace.has_value() == config.synthetic.has_value())
-    throw InputError("workload: expected exactly one of a trace and a synthetic generator");
+  if (config.trace.has_value() + config.synthetic.has_value() + config.shared_prefix.has_value() != 1)
+    throw InputError("workload: expected exactly one of a trace, a synthetic and a shared_prefix generator");
+  if (config.shared_prefix) {
+    SharedPrefixConfig s = *config.shared_prefix;
+    resolve_length(s.question_len, base_dir);
+    resolve_length(s.output_len, base_dir);
+    if (s.eos_tokens) resolve_length(*s.eos_tokens, base_dir);
+    return make_shared_prefix_source(s);
+  }
   if (config.trace) {
     TraceConfig t = *config.trace;
     t.path = resolve(t.path, base_dir, t.pointer.empty() ? "" : t.pointer + "/path");
@@ -60,6 +76,7 @@ std::unique_ptr<RequestSource> open_workload(const WorkloadConfig& config,
   resolve_length(s.prompt_tokens, base_dir);
   resolve_length(s.output_tokens, base_dir);
   if (s.sessions.fraction > 0) resolve_length(s.sessions.user_tokens, base_dir);
+  if (s.eos_tokens) resolve_length(*s.eos_tokens, base_dir);
   return make_synthetic_source(s);
 }
 

@@ -2,6 +2,7 @@
 // and which of its tokens it shares with other requests. Token contents are never stored; the
 // sharing structure is enough to compute the chained block hashes of prefix caching.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -31,12 +32,16 @@ struct PromptContent {
 struct RequestSpec {
   // (The lengths come first: the engine reads them every step, see Request.)
   uint32_t prompt_tokens = 0;
-  uint32_t output_tokens = 0;  // the answer length the request will generate (its max_tokens)
+  uint32_t output_tokens = 0;  // the answer length the request will generate (EOS or its cap)
   int32_t priority = 0;        // lower value = served first under the priority policy (vLLM)
+  // The cap the client asked for (vLLM max_tokens) when the answer stops earlier at EOS; 0 = not
+  // known, or the same as output_tokens. (It fills the padding before `id`: no size change.)
+  uint32_t max_output_tokens = 0;
   uint64_t id = 0;          // dense, 0-based, in arrival order
   SimTime arrival = 0;
   uint64_t session = 0;        // 0 = not part of a session
   PromptContent content;
 };
+static_assert(offsetof(RequestSpec, id) == 16, "the token counts, priority and cap share 16 bytes");
 
 }  // namespace kvsim

@@ -11,7 +11,9 @@ namespace kvsim {
 enum class StreamKind : uint64_t {
   kUnique = 1,        // the private tokens of one request
   kSystemPrompt = 2,  // a system prompt shared by many requests
-  kSession = 3,       // every turn of one multi-turn session
+  // A stream that later requests read again, so never private to one request: every turn of one
+  // multi-turn session, or a whole prompt that a benchmark sends again (shared_prefix).
+  kSession = 3,
 };
 
 // The stream of the n-th item of `kind`; `salt` (the generator's seed, or a constant for traces)

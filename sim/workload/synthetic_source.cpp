@@ -12,7 +12,7 @@ namespace {
 
 // Independent random streams per concern, so that changing, say, the answer lengths leaves the
 // arrival times and prompts of the same seed unchanged.
-enum RngStream : uint64_t { kArrivals = 1, kPrompt, kOutput, kSystem, kSessions, kTurnMean };
+enum RngStream : uint64_t { kArrivals = 1, kPrompt, kOutput, kSystem, kSessions, kTurnMean, kEos };
 
 bool same_trace(const LengthDist& a, const LengthDist& b) {
   return a.kind == LengthDist::Kind::kTrace && b.kind == LengthDist::Kind::kTrace &&
@@ -24,8 +24,8 @@ void check(bool ok, const std::string& what) {
 }
 
 const SyntheticConfig& validated(const SyntheticConfig& c) {
-  check(c.num_requests > 0 || std::isfinite(c.duration_s),
-        "set num_requests or duration_s, or the workload never ends");
+  check(c.num_requests > 0 || std::isfinite(c.duration_s) || !c.arrivals.stages.empty(),
+        "set num_requests, duration_s or arrival stages, or the workload never ends");
   check(c.duration_s > 0, "duration_s must be > 0");
   check(c.system_prompt.fraction >= 0 && c.system_prompt.fraction <= 1,
         "system_prompt.fraction must be in [0, 1]");
@@ -56,10 +56,11 @@ SyntheticSource::SyntheticSource(const SyntheticConfig& config)
       prompt_rng_(hash_mix(config.seed, kPrompt)),
       output_rng_(hash_mix(config.seed, kOutput)),
       system_rng_(hash_mix(config.seed, kSystem)),
-      session_rng_(hash_mix(config.seed, kSessions)) {
-  end_time_ = std::isinf(config.duration_s) || config.duration_s >= 9.2e9
-                  ? kNever
-                  : from_seconds(config.duration_s);
+      session_rng_(hash_mix(config.seed, kSessions)),
+      eos_(config.eos_tokens, hash_mix(config.seed, kEos)) {
+  // The workload ends at duration_s or at the end of the last arrival stage, whichever is first.
+  const double end_s = std::min(config.duration_s, schedule_end_s(config.arrivals));
+  end_time_ = std::isinf(end_s) || end_s >= 9.2e9 ? kNever : from_seconds(end_s);
   double mean_turns = 1.0;
   if (config.sessions.fraction > 0) {
     turns_.emplace(config.sessions.turns, LengthSampler::Side::kPrompt, config.seed);
@@ -78,7 +79,7 @@ SyntheticSource::SyntheticSource(const SyntheticConfig& config)
       mean_turns = sum / kDraws;
     }
   }
-  expected_rate_ = config.arrivals.rate * (1.0 + config.sessions.fraction * (mean_turns - 1.0));
+  expected_rate_ = mean_rate(config.arrivals) * (1.0 + config.sessions.fraction * (mean_turns - 1.0));
   next_fresh_ = arrivals_.next();
 }
 
@@ -118,10 +119,10 @@ void SyntheticSource::emit_new_conversation(SimTime arrival, RequestSpec& out) {
     const TraceLengths& pairs = *prompt_.trace_lengths();
     const uint64_t i = prompt_rng_.uniform_int(0, pairs.prompt.size() - 1);
     prompt = std::max<uint32_t>(pairs.prompt[i], 1);
-    out.output_tokens = std::max<uint32_t>(pairs.output[i], 1);
+    eos_.apply(std::max<uint32_t>(pairs.output[i], 1), out);
   } else {
     prompt = prompt_.sample(prompt_rng_);
-    out.output_tokens = output_.sample(output_rng_);
+    eos_.apply(output_.sample(output_rng_), out);
   }
   const SystemPromptConfig& sys = config_.system_prompt;
   if (sys.fraction > 0 && system_rng_.uniform() < sys.fraction) {
@@ -148,7 +149,7 @@ void SyntheticSource::emit_turn(const PendingTurn& turn, RequestSpec& out) {
   out.id = emitted_++;
   out.arrival = turn.arrival;
   out.prompt_tokens = turn.prompt_tokens;
-  out.output_tokens = output_.sample(output_rng_);
+  eos_.apply(output_.sample(output_rng_), out);
   out.session = turn.session;
   out.content.shared_stream = turn.shared_stream;
   out.content.shared_end = turn.shared_end;
@@ -181,7 +182,7 @@ void SyntheticSource::schedule_next_turn(const RequestSpec& previous, uint64_t s
 std::string SyntheticSource::describe() const {
   std::ostringstream o;
   o << "synthetic seed=" << config_.seed << " " << arrivals_.describe() << " prompt "
-    << prompt_.describe() << " output " << output_.describe();
+    << prompt_.describe() << " output " << output_.describe() << eos_.describe();
   if (config_.system_prompt.fraction > 0)
     o << " system_prompt " << config_.system_prompt.fraction << "x" << config_.system_prompt.count
       << " of " << config_.system_prompt.tokens << " tokens";

@@ -4,7 +4,8 @@
 // probability sessions.fraction, the first turn of a multi-turn session, else a single request.
 // Its prompt is drawn from prompt_tokens; with probability system_prompt.fraction it is preceded by
 // one of system_prompt.count shared system prompts of system_prompt.tokens tokens (chosen
-// uniformly), which every request that carries it shares. Answers are drawn from output_tokens.
+// uniformly), which every request that carries it shares. Answers are drawn from output_tokens,
+// and stop earlier where eos_tokens draws an EOS (see EosLength).
 //
 // A session of T turns (T drawn from sessions.turns) is one token stream: turn n+1 arrives
 // think + tpot * answer_n after turn n, where think is exponential with mean think_time_s and
@@ -27,6 +28,7 @@
 
 #include "core/rng.h"
 #include "workload/arrival_process.h"
+#include "workload/eos_length.h"
 #include "workload/length_distribution.h"
 #include "workload/request_source.h"
 
@@ -53,7 +55,8 @@ struct SyntheticConfig {
   double duration_s = INFINITY;  // arrivals at or after it are not generated
   ArrivalConfig arrivals;
   LengthDist prompt_tokens = LengthDist::fixed(1000);
-  LengthDist output_tokens = LengthDist::fixed(100);
+  LengthDist output_tokens = LengthDist::fixed(100);  // the cap (max_tokens) when eos_tokens is set
+  std::optional<LengthDist> eos_tokens;  // where the answer would stop at EOS (none = at the cap)
   SystemPromptConfig system_prompt;
   SessionConfig sessions;
 };
@@ -99,6 +102,7 @@ class SyntheticSource : public RequestSource {
   std::optional<LengthSampler> turns_;
   std::optional<LengthSampler> user_tokens_;
   Rng prompt_rng_, output_rng_, system_rng_, session_rng_;
+  EosLength eos_;
   SimTime end_time_;
   double expected_rate_ = 0;
 

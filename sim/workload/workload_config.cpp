@@ -56,11 +56,49 @@ uint32_t required_count32(JsonReader& r, const std::string& key, uint32_t min) {
   return static_cast<uint32_t>(r.required_integer(key, min, UINT32_MAX));
 }
 
+// "stages": [{"rate": 2.5, "duration_s": 600}, {"rate": 1, "to_rate": 10, "duration_s": 300}]
+std::vector<ArrivalStage> parse_stages(JsonReader& a) {
+  std::vector<ArrivalStage> stages;
+  const std::string pointer = a.child("stages");
+  const json& raw = a.raw("stages");
+  if (!raw.is_array() || raw.empty()) {
+    a.errors().add(pointer, "expected a non-empty array of stages such as [{\"rate\": 2.5, "
+                            "\"duration_s\": 600}], found " + describe_json(raw));
+    return stages;
+  }
+  bool any_load = false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    JsonReader st(raw[i], json_pointer_child(pointer, std::to_string(i)), a.errors());
+    ArrivalStage s;
+    s.rate = st.required_number("rate", 0);
+    s.to_rate = st.number("to_rate", NAN, 0);  // NaN: not a ramp
+    const json& d = st.raw("duration_s");
+    if (d.is_number() && d.get<double>() > 0 && std::isfinite(d.get<double>()))
+      s.duration_s = d.get<double>();
+    else
+      a.errors().add(st.child("duration_s"), "expected a finite number > 0 (seconds), found " +
+                                                 (d.is_null() ? std::string("nothing (required)") : describe_json(d)));
+    st.reject_unknown_keys();
+    any_load = any_load || s.rate > 0 || s.end_rate() > 0;
+    stages.push_back(s);
+  }
+  if (!any_load)
+    a.errors().add(pointer, "expected at least one stage with a rate > 0, found only rates of 0");
+  return stages;
+}
+
 ArrivalConfig parse_arrivals(JsonReader& a) {
   ArrivalConfig c;
   const std::string process = a.choice("process", "poisson", {"poisson", "gamma"});
   c.process = process == "gamma" ? ArrivalConfig::Process::kGamma : ArrivalConfig::Process::kPoisson;
-  c.rate = required_positive(a, "rate");
+  if (a.has("stages")) {
+    if (a.has("rate"))
+      a.errors().add(a.child("rate"), "expected either \"rate\" or \"stages\", found both");
+    a.raw("rate");
+    c.stages = parse_stages(a);
+  } else {
+    c.rate = required_positive(a, "rate");
+  }
   if (c.process == ArrivalConfig::Process::kGamma) c.cv = positive_number(a, "cv", 1.0);
   a.reject_unknown_keys();
   return c;
@@ -140,6 +178,15 @@ TraceConfig parse_trace(JsonReader& t) {
   if (t.has("arrivals")) {
     JsonReader a = t.object("arrivals");
     c.arrivals = parse_arrivals(a);
+    // Stages are times of the run: re-basing or speeding them up would move their boundaries.
+    if (!c.arrivals->stages.empty()) {
+      if (c.window.speed != 1.0)
+        t.errors().add(t.child("speed"), "expected 1 when \"arrivals\" has \"stages\" (the stages set the rate), found " +
+                                             describe_json(t.raw("speed")));
+      if (c.window.start_s != 0.0)
+        t.errors().add(t.child("start_s"), "expected 0 when \"arrivals\" has \"stages\" (they start at 0), found " +
+                                               describe_json(t.raw("start_s")));
+    }
   }
   if (t.has("burstgpt")) {
     JsonReader b = t.object("burstgpt");
@@ -154,15 +201,15 @@ TraceConfig parse_trace(JsonReader& t) {
   return c;
 }
 
-SyntheticConfig parse_synthetic(JsonReader& s) {
-  SyntheticConfig c;
+// What a generator's run is made of: its seed, its arrivals and where it ends (the fields the
+// synthetic and shared_prefix generators share).
+template <typename Config>
+void parse_generator_run(JsonReader& s, Config& c) {
   c.seed = static_cast<uint64_t>(s.integer("seed", 1, 0));
   c.num_requests = static_cast<uint64_t>(s.integer("num_requests", 0, 0));
   c.duration_s = s.number_or_inf("duration_s", INFINITY, 0);
   if (s.has("duration_s") && c.duration_s == 0)
     s.errors().add(s.child("duration_s"), "expected a number > 0 or \"inf\", found 0");
-  if (c.num_requests == 0 && std::isinf(c.duration_s))
-    s.errors().add(s.pointer(), "set \"num_requests\" or \"duration_s\", or the workload never ends");
   if (!s.has("arrivals")) {
     s.raw("arrivals");
     s.errors().add(s.child("arrivals"), "expected an object such as {\"process\": \"poisson\", "
@@ -171,6 +218,15 @@ SyntheticConfig parse_synthetic(JsonReader& s) {
     JsonReader a = s.object("arrivals");
     c.arrivals = parse_arrivals(a);
   }
+  if (c.num_requests == 0 && std::isinf(c.duration_s) && !s.raw("arrivals").contains("stages"))
+    s.errors().add(s.pointer(), "set \"num_requests\", \"duration_s\" or \"arrivals\": {\"stages\": ...}, "
+                                "or the workload never ends");
+  if (s.has("eos_tokens")) c.eos_tokens = parse_length(s, "eos_tokens", true);
+}
+
+SyntheticConfig parse_synthetic(JsonReader& s) {
+  SyntheticConfig c;
+  parse_generator_run(s, c);
   c.prompt_tokens = parse_length(s, "prompt_tokens", true);
   c.output_tokens = parse_length(s, "output_tokens", true);
   if (s.has("system_prompt")) {
@@ -196,10 +252,51 @@ SyntheticConfig parse_synthetic(JsonReader& s) {
   return c;
 }
 
+// A count under inference-perf's name or its alias (num_unique_system_prompts and
+// num_users_per_system_prompt are the names of its serialized configs).
+uint32_t count_or_alias(JsonReader& r, const std::string& key, const std::string& alias, uint32_t def) {
+  if (r.has(key) && r.has(alias)) {
+    r.raw(alias);  // known, but not read
+    r.errors().add(r.child(alias), "is another name for \"" + key + "\"; give only one of them");
+    return count32(r, key, def, 1);
+  }
+  if (r.has(alias)) r.raw(key);  // known here, for the list of an unknown key's message
+  return count32(r, r.has(alias) ? alias : key, def, 1);
+}
+
+SharedPrefixConfig parse_shared_prefix(JsonReader& s) {
+  SharedPrefixConfig c;
+  parse_generator_run(s, c);
+  c.num_groups = count_or_alias(s, "num_groups", "num_unique_system_prompts", c.num_groups);
+  c.num_prompts_per_group =
+      count_or_alias(s, "num_prompts_per_group", "num_users_per_system_prompt", c.num_prompts_per_group);
+  c.system_prompt_len = count32(s, "system_prompt_len", c.system_prompt_len, 0);
+  if (s.has("question_len")) c.question_len = parse_length(s, "question_len", true);
+  if (s.has("output_len")) c.output_len = parse_length(s, "output_len", true);
+  if (s.boolean("enable_multi_turn_chat", false))
+    s.errors().add(s.child("enable_multi_turn_chat"),
+                   "expected false: inference-perf's multi-turn mode (each user's prompt grows by its "
+                   "previous prompt and answer, one round at a time) is not modelled; use a "
+                   "\"synthetic\" workload with \"sessions\"");
+  s.reject_unknown_keys();
+  return c;
+}
+
 json inf_or(double v) { return std::isinf(v) ? json("inf") : json(v); }
 
 json arrivals_json(const ArrivalConfig& a) {
-  json j = {{"process", process_name(a.process)}, {"rate", a.rate}};
+  json j = {{"process", process_name(a.process)}};
+  if (a.stages.empty()) {
+    j["rate"] = a.rate;
+  } else {
+    json stages = json::array();
+    for (const ArrivalStage& st : a.stages) {
+      json sj = {{"rate", st.rate}, {"duration_s", st.duration_s}};
+      if (st.ramped()) sj["to_rate"] = st.to_rate;
+      stages.push_back(sj);
+    }
+    j["stages"] = stages;
+  }
   if (a.process == ArrivalConfig::Process::kGamma) j["cv"] = a.cv;
   return j;
 }
@@ -226,14 +323,28 @@ json length_json(const LengthDist& d) {
   return j;
 }
 
+// The fields parse_generator_run reads, written back.
+template <typename Config>
+json generator_run_json(const Config& c) {
+  json j = {{"seed", c.seed},
+            {"num_requests", c.num_requests},
+            {"duration_s", inf_or(c.duration_s)},
+            {"arrivals", arrivals_json(c.arrivals)}};
+  if (c.eos_tokens) j["eos_tokens"] = length_json(*c.eos_tokens);
+  return j;
+}
+
 }  // namespace
 
 WorkloadConfig parse_workload(JsonReader& r) {
   WorkloadConfig w;
-  const bool has_trace = r.has("trace"), has_synthetic = r.has("synthetic");
-  if (has_trace == has_synthetic)
-    r.errors().add(r.pointer(), std::string("expected exactly one of \"trace\" and \"synthetic\", found ") +
-                                    (has_trace ? "both" : "neither"));
+  const bool has_trace = r.has("trace"), has_synthetic = r.has("synthetic"),
+             has_shared_prefix = r.has("shared_prefix");
+  const int kinds = has_trace + has_synthetic + has_shared_prefix;
+  if (kinds != 1)
+    r.errors().add(r.pointer(), std::string("expected exactly one of \"trace\", \"synthetic\" and "
+                                            "\"shared_prefix\", found ") +
+                                    (kinds == 0 ? "none" : std::to_string(kinds) + " of them"));
   if (has_trace) {
     JsonReader t = r.object("trace");
     w.trace = parse_trace(t);
@@ -241,6 +352,10 @@ WorkloadConfig parse_workload(JsonReader& r) {
   if (has_synthetic) {
     JsonReader s = r.object("synthetic");
     w.synthetic = parse_synthetic(s);
+  }
+  if (has_shared_prefix) {
+    JsonReader s = r.object("shared_prefix");
+    w.shared_prefix = parse_shared_prefix(s);
   }
   r.reject_unknown_keys();
   return w;
@@ -266,16 +381,12 @@ json workload_to_json(const WorkloadConfig& config) {
   }
   if (config.synthetic) {
     const SyntheticConfig& s = *config.synthetic;
-    json sj = {{"seed", s.seed},
-               {"num_requests", s.num_requests},
-               {"duration_s", inf_or(s.duration_s)},
-               {"arrivals", arrivals_json(s.arrivals)},
-               {"prompt_tokens", length_json(s.prompt_tokens)},
-               {"output_tokens", length_json(s.output_tokens)},
-               {"system_prompt",
-                {{"fraction", s.system_prompt.fraction},
-                 {"tokens", s.system_prompt.tokens},
-                 {"count", s.system_prompt.count}}}};
+    json sj = generator_run_json(s);
+    sj["prompt_tokens"] = length_json(s.prompt_tokens);
+    sj["output_tokens"] = length_json(s.output_tokens);
+    sj["system_prompt"] = {{"fraction", s.system_prompt.fraction},
+                           {"tokens", s.system_prompt.tokens},
+                           {"count", s.system_prompt.count}};
     json ses = {{"fraction", s.sessions.fraction},
                 {"think_time_s", s.sessions.think_time_s},
                 {"assumed_tpot_s", s.sessions.assumed_tpot_s},
@@ -284,6 +395,16 @@ json workload_to_json(const WorkloadConfig& config) {
     ses["user_tokens"] = length_json(s.sessions.user_tokens);
     sj["sessions"] = ses;
     j["synthetic"] = sj;
+  }
+  if (config.shared_prefix) {
+    const SharedPrefixConfig& s = *config.shared_prefix;
+    json sj = generator_run_json(s);
+    sj["num_groups"] = s.num_groups;
+    sj["num_prompts_per_group"] = s.num_prompts_per_group;
+    sj["system_prompt_len"] = s.system_prompt_len;
+    sj["question_len"] = length_json(s.question_len);
+    sj["output_len"] = length_json(s.output_len);
+    j["shared_prefix"] = sj;
   }
   return j;
 }

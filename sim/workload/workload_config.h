@@ -1,6 +1,6 @@
-// The "workload" object of a scenario: either a trace to replay or a synthetic generator, read with
-// every problem reported by JSON pointer, and opened as a RequestSource. The fields, their units
-// and defaults are documented in docs/workload.md.
+// The "workload" object of a scenario: a trace to replay, a synthetic generator or inference-perf's
+// shared_prefix generator, read with every problem reported by JSON pointer, and opened as a
+// RequestSource. The fields, their units and defaults are documented in docs/workload.md.
 #pragma once
 #include <memory>
 #include <optional>
@@ -12,6 +12,7 @@
 #include "workload/arrival_process.h"
 #include "workload/burstgpt_trace.h"
 #include "workload/request_source.h"
+#include "workload/shared_prefix_source.h"
 #include "workload/synthetic_source.h"
 #include "workload/trace_window.h"
 
@@ -29,9 +30,14 @@ struct TraceConfig {
 };
 
 struct WorkloadConfig {
-  std::optional<TraceConfig> trace;          // exactly one of the two is set
+  std::optional<TraceConfig> trace;  // exactly one of the three is set
   std::optional<SyntheticConfig> synthetic;
+  std::optional<SharedPrefixConfig> shared_prefix;
 };
+
+// The workload's generated arrival process, or nullptr when it replays a trace's own timestamps.
+// Its stages (if any) are the load stages that the metrics report one by one.
+const ArrivalConfig* workload_arrivals(const WorkloadConfig& config);
 
 // Reads the workload object `r` points at (e.g. root.object("workload")). Problems go to
 // r.errors() by JSON pointer, unknown keys included; the caller throws them with

@@ -125,11 +125,11 @@ TEST_CASE("a synthetic workload reads every field") {
 
 TEST_CASE("workload errors are collected with JSON pointers") {
   CHECK_ERROR(parse(json::parse(R"({"workload": {}})")),
-              "/workload: expected exactly one of \"trace\" and \"synthetic\", found neither");
+              "/workload: expected exactly one of \"trace\", \"synthetic\" and \"shared_prefix\", found none");
   CHECK_ERROR(parse(json::parse(R"({"workload": {"trace": {"format": "azure", "path": "a"},
                                     "synthetic": {"num_requests": 1, "arrivals": {"rate": 1},
                                                   "prompt_tokens": 1, "output_tokens": 1}}})")),
-              "/workload: expected exactly one of \"trace\" and \"synthetic\", found both");
+              "/workload: expected exactly one of \"trace\", \"synthetic\" and \"shared_prefix\", found 2 of them");
   const Parsed bad_trace = parse(json::parse(R"({"workload": {"trace": {
       "format": "csv", "path": "", "speed": 0, "start_s": 10, "end_s": 5, "burstgpt": {}, "spead": 1}}})"));
   CHECK_ERROR(bad_trace, "/workload/trace/format: expected one of \"azure\", \"mooncake\", \"vidur\", "
@@ -152,7 +152,8 @@ TEST_CASE("workload errors are collected with JSON pointers") {
       "output_tokens": {"dist": "lognormal", "mean": 10, "median": 10, "sigma": 1},
       "system_prompt": {"fraction": 1.5},
       "sessions": {"fraction": 0.5, "turns": {"dist": "trace", "format": "azure", "path": "x"}}}}})"));
-  CHECK_ERROR(bad_synthetic, "/workload/synthetic: set \"num_requests\" or \"duration_s\", or the workload never ends");
+  CHECK_ERROR(bad_synthetic, "/workload/synthetic: set \"num_requests\", \"duration_s\" or \"arrivals\": "
+                             "{\"stages\": ...}, or the workload never ends");
   CHECK_ERROR(bad_synthetic, "/workload/synthetic/arrivals/rate: expected a number > 0, found the number -1");
   CHECK_ERROR(bad_synthetic, "/workload/synthetic/output_tokens: expected exactly one of \"mean\" and \"median\" "
                              "(a positive number)");

@@ -94,7 +94,7 @@ TEST_CASE("a synthetic workload ends at num_requests or duration_s, whichever co
   CHECK(generate(c).size() == 100);
   c.num_requests = 0;
   c.duration_s = INFINITY;
-  CHECK_THROWS_WITH(SyntheticSource(c), Catch::Contains("set num_requests or duration_s"));
+  CHECK_THROWS_WITH(SyntheticSource(c), Catch::Contains("set num_requests, duration_s or arrival stages"));
 }
 
 TEST_CASE("a system prompt is shared by the configured fraction of requests") {
