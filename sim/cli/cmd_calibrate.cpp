@@ -55,21 +55,6 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw InputError(path + ": cannot open for writing");
-  out << text;
-  if (!out.flush()) throw InputError(path + ": write failed");
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open the file");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 int print_shapes(const Args& args) {
   std::vector<std::string> models;
   std::vector<uint32_t> tps = {1, 2, 4, 8};

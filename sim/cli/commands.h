@@ -15,10 +15,14 @@ int cmd_predict(const Args& args);
 int cmd_calibrate(const Args& args);
 int cmd_validate_profile(const Args& args);
 int cmd_cache_replay(const Args& args);
+int cmd_fit(const Args& args);
 
 // Shared helpers for commands.
 bool wants_help(const Args& args);
 // Returns the value after `flag` at args[i] and advances i; throws InputError if missing.
 std::string flag_value(const Args& args, size_t& i);
+// Whole-file text I/O; write_text replaces the file atomically. Throw InputError naming the path.
+void write_text(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);
 
 }  // namespace kvsim

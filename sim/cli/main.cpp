@@ -25,6 +25,7 @@ const Command kCommands[] = {
     {"validate-profile", kvsim::cmd_validate_profile,
      "leave-one-model-out validation of the calibrated model (docs/validation.md)"},
     {"cache-replay", kvsim::cmd_cache_replay, "replay a trace through the KV cache only: hit rates per policy and tier"},
+    {"fit", kvsim::cmd_fit, "replay measured serving runs, fit the engine overheads, report end-to-end accuracy"},
 };
 
 void print_help() {

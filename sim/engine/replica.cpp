@@ -95,6 +95,8 @@ void Replica::add_request(Request* req) {
     observer_.on_dropped(*req, "exceeds_max_model_len");
   } else if (!kv_->can_ever_fit(total)) {
     observer_.on_dropped(*req, "exceeds_kv_capacity");
+  } else if (busy_ && config_.schedule_ahead) {
+    held_.push_back(req);
   } else {
     scheduler_->add_request(req);
   }
@@ -103,6 +105,13 @@ void Replica::add_request(Request* req) {
 SimTime Replica::begin_step(SimTime now) {
   if (busy_) throw std::logic_error("Replica::begin_step while a step is running");
   scheduler_->schedule(now, current_);
+  // Under schedule_ahead this step was formed when the last one started: what arrived since
+  // waits for the next, unless there is no step to wait for.
+  if (!held_.empty()) {
+    for (Request* r : held_) scheduler_->add_request(r);
+    held_.clear();
+    if (current_.scheduled.empty()) scheduler_->schedule(now, current_);
+  }
   kv_->flush_transfers(now, false);  // offload what the allocations evicted
   if (current_.scheduled.empty()) {
     // Requests waiting for a KV load hold blocks: the replica wakes when a load completes.

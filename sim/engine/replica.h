@@ -28,6 +28,9 @@ struct ReplicaConfig {
   bool radix_tree = false;      // prefix index: SGLang's radix tree instead of chained hashes
   double kv_ttl_s = 0;          // drop GPU KV left unused this long (0 = never)
   KvTiersConfig kv_tiers;       // tiers below HBM and swap space (kv/tiers/tier_spec.h)
+  // Async scheduling (vLLM >= 0.14's default): the batch of step n+1 is decided when step n starts,
+  // so a request that arrives while a step runs joins the step after the next one.
+  bool schedule_ahead = false;
 };
 
 // Receives what happens to requests and steps; the metrics implement it.
@@ -63,9 +66,11 @@ class Replica {
   // The replica's way to its KV tiers, or null.
   const KvOffloader* offloader() const;
   size_t num_loading() const { return kv_->num_loading(); }
-  size_t outstanding() const { return scheduler_->num_running() + scheduler_->num_waiting() + kv_->num_loading(); }
+  size_t outstanding() const {
+    return scheduler_->num_running() + scheduler_->num_waiting() + held_.size() + kv_->num_loading();
+  }
   size_t num_running() const { return scheduler_->num_running(); }
-  size_t num_waiting() const { return scheduler_->num_waiting(); }
+  size_t num_waiting() const { return scheduler_->num_waiting() + held_.size(); }
   uint64_t running_kv_tokens() const { return scheduler_->running_kv_tokens(); }
   KvUsage kv_usage() const { return kv_->usage(); }
   const PrefixCacheStats& prefix_stats() const { return kv_->prefix_stats(); }
@@ -81,6 +86,9 @@ class Replica {
   StepOutcome outcome_;
   SimTime step_start_ = 0;
   bool busy_ = false;
+  // Requests that arrived while a step ran under schedule_ahead: the scheduler sees them after it
+  // has formed the next step.
+  std::vector<Request*> held_;
 };
 
 }  // namespace kvsim

@@ -69,7 +69,7 @@ void MetricsCollector::on_finished(Request& r) {
     decode_ns_ += r.finished - r.first_token;
     decode_tokens_ += r.num_output_tokens - 1;
   }
-  if (!stages_.empty()) stages_.on_finished(r);
+  if (!stages_.empty()) stages_.on_finished(r, output_lag_);
   const bool good = (slo_.ttft_s <= 0 || ttft <= slo_.ttft_s) && (slo_.tpot_s <= 0 || tpot <= slo_.tpot_s) &&
                     (slo_.e2e_s <= 0 || e2e <= slo_.e2e_s);
   good_ += good;

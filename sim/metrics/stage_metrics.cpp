@@ -65,12 +65,12 @@ void StageMetrics::on_dropped(const Request& r) {
   if (Stage* s = stage_of(r.spec.arrival)) ++s->dropped;
 }
 
-void StageMetrics::on_finished(const Request& r) {
+void StageMetrics::on_finished(const Request& r, SimTime output_lag) {
   Stage* s = stage_of(r.spec.arrival);
   if (s == nullptr) return;
   const double wait = to_seconds(r.first_scheduled - r.spec.arrival);
-  s->ttft.push_back(to_seconds(r.first_token - r.spec.arrival));
-  s->e2e.push_back(to_seconds(r.finished - r.spec.arrival));
+  s->ttft.push_back(to_seconds(r.first_token + output_lag - r.spec.arrival));
+  s->e2e.push_back(to_seconds(r.finished + output_lag - r.spec.arrival));
   s->queue.push_back(wait);
   if (r.num_output_tokens > 1) {
     s->tpot.push_back(to_seconds(r.finished - r.first_token) / (r.num_output_tokens - 1));

@@ -60,7 +60,8 @@ class StageMetrics {
   bool empty() const { return stages_.empty(); }
 
   void on_arrival(SimTime arrival);
-  void on_finished(const Request& r);
+  // `output_lag`: client-visible delay after the engine (MetricsCollector's), added to TTFT and E2E.
+  void on_finished(const Request& r, SimTime output_lag = 0);
   void on_dropped(const Request& r);
   // The per-stage results; reorders the samples (call once, at the end).
   std::vector<StageResult> results();

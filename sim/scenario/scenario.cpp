@@ -220,6 +220,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
     auto model = make_step_model(perf, s.model, s.gpu, s.deployment, errors, "/perf_model",
                                  s.replica.scheduler.max_num_seqs, &s.engine);
     s.step_model = std::shared_ptr<const StepModel>(std::move(model));
+    s.replica.schedule_ahead = s.engine.cpu.async_scheduling;
   }
   errors.throw_if_any(where);
   return s;

@@ -60,8 +60,9 @@ std::unique_ptr<StepModel> make_step_model(const nlohmann::json& section, const 
   const size_t errors_before = errors.errors().size();
   const std::string kind = r.choice("kind", "calibrated", {"calibrated", "roofline", "linear"});
   if (engine_out) {
-    *engine_out = EngineOverheads{};
+    *engine_out = EngineOverheads{};  // the roofline and linear models have no engine around them
     engine_out->frontend = FrontendTerms{0, 0, 0};
+    engine_out->cpu.async_scheduling = false;
   }
   if (kind == "linear") {
     const LinearCoefficients c = LinearStepModel::read(r);
