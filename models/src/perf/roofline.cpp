@@ -92,23 +92,24 @@ void RooflineStepModel::precompute() {
   moe_layers_ = m.is_moe() ? m.num_layers - std::min(m.num_layers, m.first_dense_layers) : 0;
   dense_mlp_layers_ = layers_ - moe_layers_;
   const double moe_i_tp = m.moe_intermediate_size / tp;
-  moe_intermediate_per_gpu_ = moe_i_tp;
-  expert_gate_up_bytes_ = 2 * h * moe_i_tp * wb;
-  expert_down_bytes_ = moe_i_tp * h * wb;
-  expert_gate_up_flops_ = 4 * h * moe_i_tp;
-  expert_down_flops_ = 2 * moe_i_tp * h;
-  experts_per_token_ = m.num_experts_per_tok;
+  const bool ep = d.expert_parallel && d.tensor_parallel > 1;
+  routing_ = ExpertRouting(m.num_experts, m.num_experts_per_tok, ep ? tp : 1);
+  expert_width_ = ep ? m.moe_intermediate_size : moe_i_tp;
+  expert_gate_up_bytes_ = 2 * h * expert_width_ * wb;
+  expert_down_bytes_ = expert_width_ * h * wb;
+  expert_gate_up_flops_ = 4 * h * expert_width_;
+  expert_down_flops_ = 2 * expert_width_ * h;
   shared_experts_ = m.num_shared_experts;
-  num_experts_ = m.num_experts;
-  log_expert_miss_ = m.num_experts > 0 ? std::log1p(-experts_per_token_ / num_experts_) : 0;
-  router_flops_per_token_ = 2 * h * m.num_experts;
-  router_bytes_ = h * m.num_experts * other_bytes;
+  const double shared_i = moe_i_tp * shared_experts_;
+  shared_gate_up_ = {4 * h * shared_i, 2 * h * shared_i * wb, (h + 2 * shared_i) * a};
+  shared_down_ = {2 * shared_i * h, shared_i * h * wb, (shared_i + h) * a};
+  router_ = {2 * h * m.num_experts, h * m.num_experts * other_bytes, (h + m.num_experts) * a};
 
   const double norms = m.parallel_attn_mlp ? 1 : 2;
   const double norm_bytes = norms * 4 * h * a;  // fused add + norm: read x and residual, write both
   const double act_dense = (m.gated_mlp ? 3 : 2) * i_tp * a;
   const double act_moe =
-      (experts_per_token_ + shared_experts_) * 3 * moe_i_tp * a + 2 * experts_per_token_ * h * a;
+      (m.num_experts_per_tok + shared_experts_) * 3 * moe_i_tp * a + 2.0 * m.num_experts_per_tok * h * a;
   elementwise_bytes_per_token_dense_ = norm_bytes + rope_bytes + act_dense;
   elementwise_bytes_per_token_moe_ = norm_bytes + rope_bytes + act_moe;
   elementwise_bytes_per_token_step_ = 2 * h * a + 4 * h * a;  // embedding lookup, final norm
@@ -128,15 +129,11 @@ double RooflineStepModel::gemm_seconds(const Gemm& g, double tokens, double laye
   return std::max({tc, tm, options_.min_kernel_s}) * layers;
 }
 
-// One fused-MoE GEMM (gate/up or down) over the MoE layers, reading the `touched` experts.
-double RooflineStepModel::moe_seconds(double tokens, double touched, double weight_bytes_per_expert,
-                                      double flops_per_token_expert, double act_bytes_per_token,
-                                      OpSeconds& out) const {
-  if (tokens <= 0 || moe_layers_ <= 0) return 0;
-  const double active = experts_per_token_ + shared_experts_;
-  const double tc = tokens * active * flops_per_token_expert / gemm_flops_per_s_;
-  const double tm =
-      (touched * weight_bytes_per_expert + tokens * active * act_bytes_per_token) / bytes_per_s_;
+double RooflineStepModel::moe_seconds(const ExpertLoad& load, double weight_bytes_per_expert,
+                                      double flops_per_row, double act_bytes_per_row, OpSeconds& out) const {
+  if (load.rows <= 0 || moe_layers_ <= 0) return 0;
+  const double tc = load.rows * flops_per_row / gemm_flops_per_s_;
+  const double tm = (load.active_experts * weight_bytes_per_expert + load.rows * act_bytes_per_row) / bytes_per_s_;
   out.compute_bound_s += tc * moe_layers_;
   out.memory_bound_s += tm * moe_layers_;
   return std::max({tc, tm, options_.min_kernel_s}) * moe_layers_;
@@ -161,16 +158,15 @@ OpSeconds RooflineStepModel::op_seconds(const BatchShape& b) const {
   out.gate_up_proj = gemm_seconds(gate_up_, tokens, dense_mlp_layers_, out);
   out.down_proj = gemm_seconds(down_, tokens, dense_mlp_layers_, out);
   if (moe_layers_ > 0) {
-    const double moe_i_act = moe_intermediate_per_gpu_;
-    // Routed experts the tokens are expected to touch under uniform routing,
-    // E x (1 - (1 - k/E)^tokens), plus the shared experts.
-    const double touched = num_experts_ * (1 - std::exp(tokens * log_expert_miss_)) + shared_experts_;
-    Gemm router{router_flops_per_token_, router_bytes_, h * a};
-    out.gate_up_proj += gemm_seconds(router, tokens, moe_layers_, out);
-    out.gate_up_proj += moe_seconds(tokens, touched, expert_gate_up_bytes_, expert_gate_up_flops_,
-                                    (h + 2 * moe_i_act) * a, out);
-    out.down_proj +=
-        moe_seconds(tokens, touched, expert_down_bytes_, expert_down_flops_, (moe_i_act + h) * a, out);
+    out.gate_up_proj += gemm_seconds(router_, tokens, moe_layers_, out);
+    if (shared_experts_ > 0) {
+      out.gate_up_proj += gemm_seconds(shared_gate_up_, tokens, moe_layers_, out);
+      out.down_proj += gemm_seconds(shared_down_, tokens, moe_layers_, out);
+    }
+    const ExpertLoad load = routing_.load(tokens);
+    const double w = expert_width_;
+    out.gate_up_proj += moe_seconds(load, expert_gate_up_bytes_, expert_gate_up_flops_, (h + 2 * w) * a, out);
+    out.down_proj += moe_seconds(load, expert_down_bytes_, expert_down_flops_, (w + h) * a, out);
   }
 
   // Attention, per layer then times the layers.
@@ -249,7 +245,8 @@ nlohmann::json RooflineStepModel::describe() const {
             {"pipeline_parallel", deployment_.pipeline_parallel},
             {"weight_dtype", dtype_name(deployment_.weight_dtype)},
             {"kv_dtype", dtype_name(deployment_.kv_dtype)},
-            {"sparsity_2_4", deployment_.sparsity_2_4}}},
+            {"sparsity_2_4", deployment_.sparsity_2_4},
+            {"expert_parallel", deployment_.expert_parallel}}},
           {"options", to_json(options_)},
           {"peaks",
            {{"gemm_flops_per_s", gemm_flops_per_s_ / options_.compute_efficiency},
