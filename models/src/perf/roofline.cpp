@@ -15,7 +15,15 @@ RooflineOptions read_roofline_options(JsonReader& r) {
   o.step_overhead_s = r.number("step_overhead_s", o.step_overhead_s, 0, 10);
   o.collective_latency_s = r.number("collective_latency_s", o.collective_latency_s, 0, 1);
   o.min_kernel_s = r.number("min_kernel_s", o.min_kernel_s, 0, 1);
+  o.attention_softmax_head_dim = r.number("attention_softmax_head_dim", o.attention_softmax_head_dim, 0, 1e4);
+  o.attention_half_length = r.number("attention_half_length", o.attention_half_length, 0, 1e7);
   return o;
+}
+
+double prefill_attention_efficiency(const RooflineOptions& o, double head_dim, double sequence_length) {
+  const double per_score = head_dim / (head_dim + o.attention_softmax_head_dim);
+  const double tiles = sequence_length / (sequence_length + o.attention_half_length);
+  return per_score * tiles;
 }
 
 nlohmann::json to_json(const RooflineOptions& o) {
@@ -23,7 +31,9 @@ nlohmann::json to_json(const RooflineOptions& o) {
           {"memory_efficiency", o.memory_efficiency},
           {"step_overhead_s", o.step_overhead_s},
           {"collective_latency_s", o.collective_latency_s},
-          {"min_kernel_s", o.min_kernel_s}};
+          {"min_kernel_s", o.min_kernel_s},
+          {"attention_softmax_head_dim", o.attention_softmax_head_dim},
+          {"attention_half_length", o.attention_half_length}};
 }
 
 RooflineStepModel::RooflineStepModel(LlmSpec model, GpuSpec gpu, Deployment deployment,
@@ -47,7 +57,7 @@ void RooflineStepModel::precompute() {
   if (d.weight_dtype == DType::kInt8 && gpu_.peak_int8_ops > 0) peak = gpu_.peak_int8_ops;
   if (d.sparsity_2_4) peak *= 2;
   gemm_flops_per_s_ = peak * options_.compute_efficiency;
-  attn_flops_per_s_ = gpu_.peak_bf16_flops * options_.compute_efficiency;
+  attn_flops_per_s_ = gpu_.peak_bf16_flops * options_.compute_efficiency;  // decode's compute term
   bytes_per_s_ = gpu_.hbm_bytes_per_s * options_.memory_efficiency;
   link_bytes_per_s_ = gpu_.interconnect_bytes_per_s();
 
@@ -65,8 +75,10 @@ void RooflineStepModel::precompute() {
     o_ = {2 * heads_tp * m.v_head_dim * h, heads_tp * m.v_head_dim * h * wb,
           (heads_tp * m.v_head_dim + h) * a};
     attn_prefill_flops_per_pair_ = heads_tp * (2 * qk + 2.0 * m.v_head_dim);
+    attn_head_dim_ = qk;
     attn_decode_flops_per_token_ = heads_tp * (2 * latent + 2.0 * m.kv_lora_rank);
     q_o_bytes_per_token_ = heads_tp * (qk + m.v_head_dim) * a;
+    cache_write_input_bytes_per_token_ = latent * a;
     rope_bytes = 2 * (heads_tp + 1) * m.qk_rope_head_dim * a;
   } else {
     const double q_width = heads_tp * m.head_dim;
@@ -75,13 +87,15 @@ void RooflineStepModel::precompute() {
     qkv_ = {2 * h * out, h * out * wb, (h + out) * a};
     o_ = {2 * q_width * h, q_width * h * wb, (q_width + h) * a};
     attn_prefill_flops_per_pair_ = 4 * heads_tp * m.head_dim;
+    attn_head_dim_ = m.head_dim;
     attn_decode_flops_per_token_ = 4 * heads_tp * m.head_dim;
-    q_o_bytes_per_token_ = (2 * q_width + 2 * kv_width) * a;
+    q_o_bytes_per_token_ = 2 * q_width * a;
+    cache_write_input_bytes_per_token_ = 2 * kv_width * a;
     rope_bytes = 2 * (q_width + kv_width) * a;
   }
   kv_bytes_per_token_layer_ =
       static_cast<double>(m.kv_bytes_per_token_per_gpu(d.kv_dtype, d.tensor_parallel)) / m.num_layers;
-  kv_write_bytes_per_token_layer_ = kv_bytes_per_token_layer_;
+  cache_write_bytes_per_token_ = cache_write_input_bytes_per_token_ + kv_bytes_per_token_layer_;
 
   const double i_tp = m.intermediate_size / tp;
   const double up_width = m.gated_mlp ? 2 * i_tp : i_tp;
@@ -171,11 +185,12 @@ OpSeconds RooflineStepModel::op_seconds(const BatchShape& b) const {
 
   // Attention, per layer then times the layers.
   if (b.prefill_tokens > 0) {
-    const double tc = b.prefill_attn_pairs * attn_prefill_flops_per_pair_ / attn_flops_per_s_;
-    const double tm =
-        (static_cast<double>(b.prefill_kv_tokens) * kv_bytes_per_token_layer_ +
-         static_cast<double>(b.prefill_tokens) * (q_o_bytes_per_token_ + kv_write_bytes_per_token_layer_)) /
-        bytes_per_s_;
+    const double length = 2 * b.prefill_attn_pairs / static_cast<double>(b.prefill_tokens);
+    const double rate = gpu_.peak_bf16_flops * prefill_attention_efficiency(options_, attn_head_dim_, length);
+    const double tc = b.prefill_attn_pairs * attn_prefill_flops_per_pair_ / rate;
+    const double tm = (static_cast<double>(b.prefill_kv_tokens) * kv_bytes_per_token_layer_ +
+                       static_cast<double>(b.prefill_tokens) * q_o_bytes_per_token_) /
+                      bytes_per_s_;
     out.compute_bound_s += tc * layers_;
     out.memory_bound_s += tm * layers_;
     out.attention_prefill = std::max({tc, tm, options_.min_kernel_s}) * layers_;
@@ -183,13 +198,18 @@ OpSeconds RooflineStepModel::op_seconds(const BatchShape& b) const {
   if (b.num_decode_seqs > 0) {
     const double ctx = static_cast<double>(b.decode_context_tokens);
     const double tc = ctx * attn_decode_flops_per_token_ / attn_flops_per_s_;
-    const double tm = (ctx * kv_bytes_per_token_layer_ +
-                       b.num_decode_seqs * (q_o_bytes_per_token_ + kv_write_bytes_per_token_layer_)) /
-                      bytes_per_s_;
+    const double tm = (ctx * kv_bytes_per_token_layer_ + b.num_decode_seqs * q_o_bytes_per_token_) / bytes_per_s_;
     out.compute_bound_s += tc * layers_;
     out.memory_bound_s += tm * layers_;
     out.attention_decode = std::max({tc, tm, options_.min_kernel_s}) * layers_;
   }
+  // Before attention, vLLM writes the step's new keys and values into the paged cache with a
+  // kernel of its own (reshape_and_cache_flash, once over all tokens): charged to the prefill
+  // part when there is one, else to the decodes.
+  const double cache_write_tm = tokens * cache_write_bytes_per_token_ / bytes_per_s_;
+  out.memory_bound_s += cache_write_tm * layers_;
+  (b.prefill_tokens > 0 ? out.attention_prefill : out.attention_decode) +=
+      std::max(cache_write_tm, options_.min_kernel_s) * layers_;
 
   const double ew_bytes =
       tokens * (dense_mlp_layers_ * elementwise_bytes_per_token_dense_ +
