@@ -157,7 +157,7 @@ MemoryPlan plan_memory(const LlmSpec& m, const GpuSpec& gpu, const Deployment& d
                      " and pipeline_parallel " + std::to_string(d.pipeline_parallel) +
                      " leaves no room for " + goal + ": " + gib(b.usable) + " usable per GPU (" +
                      gib(gpu.memory_bytes) + " x " + fixed2(o.gpu_memory_utilization) + ") - weights " +
-                     gib(b.weights) + " - activations " + gib(b.activations) + " - CUDA/NCCL " +
+                     gib(b.weights) + " - activations " + gib(b.activations) + " - non-torch " +
                      gib(b.non_torch) + " = " + gib(b.kv) + " for KV, " + gib(needed - b.kv) +
                      " missing. Try " + suggestions(m, gpu, d, o, needed) + ".");
   }
