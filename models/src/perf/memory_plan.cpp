@@ -119,7 +119,7 @@ double activation_peak_bytes(const LlmSpec& m, const Deployment& d, const Memory
     // Fused MoE: each token's copy per routed expert through gate/up and activation.
     const double moe_i = m.moe_intermediate_size / tp;
     const double routed = t * m.num_experts_per_tok * (3 * moe_i + h) * a;
-    mlp = std::max(mlp, routed);
+    mlp = m.first_dense_layers > 0 ? std::max(mlp, routed) : routed;  // no dense layer, no dense MLP
   }
   const double forward = carried + std::max(attention, mlp);
   const double sampler = static_cast<double>(o.max_num_seqs) * m.vocab_size * 4 * o.sampler_logit_copies +
