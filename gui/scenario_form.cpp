@@ -119,6 +119,8 @@ QWidget* ScenarioForm::build_hardware() {
                                          ChoiceField::strings({"fp16", "bf16", "fp8", "int4"}), "(default: fp16)")->widget());
   f->addRow("2:4 sparsity", add<ChoiceField>("/deployment/sparsity_2_4", writer_, ChoiceField::booleans(),
                                              "(default: false)")->widget());
+  f->addRow("expert parallel (MoE)", add<ChoiceField>("/deployment/expert_parallel", writer_, ChoiceField::booleans(),
+                                                      "(default: false)")->widget());
 
   QFormLayout* c = group(col, "Cluster", add<SectionField>("/cluster", writer_));
   c->addRow("replicas", add<TextField>("/cluster/replicas", writer_, TextKind::kNumber, "1")->widget());

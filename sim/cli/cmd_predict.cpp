@@ -18,7 +18,8 @@ namespace {
 const char* kPredictUsage =
     "usage: kvsim predict --model M --gpu G [--tp N] [--pp N] [--tokens T [--prefix C]]\n"
     "                     [--batch B --context C] [--weight-dtype bf16|fp8|int8|int4]\n"
-    "                     [--kv-dtype fp16|fp8|int4] [--sparsity-2-4] [--perf-model calibrated|roofline]\n"
+    "                     [--kv-dtype fp16|fp8|int4] [--sparsity-2-4] [--expert-parallel]\n"
+    "                     [--perf-model calibrated|roofline]\n"
     "                     [--profile PATH]\n\n"
     "Prints JSON: the milliseconds of each operator of one layer on one GPU (input_norm, qkv_proj,\n"
     "rotary, attention, o_proj, post_attention_norm, gate_up_proj, activation, down_proj,\n"
@@ -29,7 +30,9 @@ const char* kPredictUsage =
     "  --batch B      B decoding sequences ...\n"
     "  --context C    ... each attending over C cached tokens\n"
     "  Both together make a mixed batch (chunked prefill plus decodes).\n"
-    "  --profile      a calibration profile (default: models/profiles/<gpu>.json)\n";
+    "  --profile      a calibration profile (default: models/profiles/<gpu>.json)\n"
+    "  --expert-parallel  MoE: each GPU holds num_experts/tp whole experts (vLLM\n"
+    "                 --enable-expert-parallel) instead of a 1/tp slice of every expert\n";
 
 uint64_t count_arg(const std::string& flag, const std::string& text, uint64_t min) {
   size_t used = 0;
@@ -117,6 +120,7 @@ int predict(const Args& args) {
     else if (a == "--weight-dtype") d.weight_dtype = parse_dtype(flag_value(args, i));
     else if (a == "--kv-dtype") d.kv_dtype = parse_dtype(flag_value(args, i));
     else if (a == "--sparsity-2-4") d.sparsity_2_4 = true;
+    else if (a == "--expert-parallel") d.expert_parallel = true;
     else if (a == "--perf-model") perf_model = flag_value(args, i);
     else if (a == "--profile") profile = flag_value(args, i);
     else throw InputError("unknown argument \"" + a + "\" (see kvsim predict --help)");
@@ -164,6 +168,7 @@ int predict(const Args& args) {
                   {"weight_dtype", dtype_name(d.weight_dtype)},
                   {"kv_dtype", dtype_name(d.kv_dtype)},
                   {"sparsity_2_4", d.sparsity_2_4},
+                  {"expert_parallel", d.expert_parallel},
                   {"batch",
                    {{"num_prefill_seqs", b.num_prefill_seqs},
                     {"prefill_tokens", b.prefill_tokens},

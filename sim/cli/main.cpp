@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"run", kvsim::cmd_run, "simulate a scenario and write summary.json, requests.csv, timeseries.csv"},
     {"validate", kvsim::cmd_validate, "check a scenario file; errors name the JSON pointer"},
     {"info", kvsim::cmd_info, "print a catalog model or GPU with derived figures (JSON)"},
+    {"import-model", kvsim::cmd_import_model, "write a catalog model from a Hugging Face config.json"},
     {"predict", kvsim::cmd_predict, "per-operator latency of one layer and one step (JSON)"},
     {"calibrate", kvsim::cmd_calibrate, "turn microbenchmark or Vidur measurements into a GPU profile"},
     {"validate-profile", kvsim::cmd_validate_profile,

@@ -142,6 +142,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   s.deployment.weight_dtype = read_dtype(d, "weight_dtype", "bf16", {"bf16", "fp16", "fp8", "int8", "int4"});
   s.deployment.kv_dtype = read_dtype(d, "kv_dtype", "fp16", {"fp16", "bf16", "fp8", "int4"});
   s.deployment.sparsity_2_4 = d.boolean("sparsity_2_4", false);
+  s.deployment.expert_parallel = d.boolean("expert_parallel", false);
   d.reject_unknown_keys();
 
   JsonReader c = r.object("cluster");

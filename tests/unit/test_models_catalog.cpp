@@ -91,7 +91,8 @@ TEST_CASE("parameter counts are within 1% of the published sizes") {
       {"Llama-3-8B", 8.03e9},      {"Llama-3-70B", 70.6e9},  {"Mistral-7B", 7.24e9},
       {"Qwen2.5-7B", 7.61e9},      {"Qwen2.5-72B", 72.7e9},  {"phi-2", 2.78e9},
       {"internlm-20b", 20.0e9},    {"Llama-3.2-3B", 3.21e9}, {"DeepSeek-R1-Distill-Llama-8B", 8.03e9},
-      {"DeepSeek-V2-Lite", 15.7e9}};
+      {"DeepSeek-V2-Lite", 15.7e9}, {"Mistral-Nemo-12B", 12.2e9}, {"Yi-34B", 34.4e9},
+      {"Llama-3.1-70B", 70.6e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     CHECK(static_cast<double>(c.llm(name).num_parameters()) == Approx(params).epsilon(0.01));
@@ -138,6 +139,33 @@ TEST_CASE("the catalog finds a model by file name, case-insensitively, or by an 
   CHECK(c.llm("Meta-Llama-3-8B").name == "Llama-3-8B");
   CHECK(c.gpu("H100").name == "H100-SXM");
   CHECK(c.gpu("a100").name == "A100-80GB");
+}
+
+TEST_CASE("Llama-4 Scout has 17B active of about 109B parameters, its vision tower left out") {
+  const LlmSpec m = catalog().llm("Llama-4-Scout-17B-16E");
+  // Meta's model card: 17B active, 109B total (the total includes the ~0.9B vision encoder).
+  CHECK(static_cast<double>(m.num_active_parameters()) == Approx(17.0e9).epsilon(0.015));
+  CHECK(static_cast<double>(m.num_parameters()) == Approx(109e9).epsilon(0.02));
+  CHECK(static_cast<double>(m.num_parameters()) < 109e9);
+}
+
+TEST_CASE("the model names of the vLLM serving data resolve, with or without the organisation") {
+  const Catalog c = catalog();
+  // The `model` fields of the H100 vLLM 0.15.1 runs the simulator replays (docs/models.md §1).
+  CHECK(c.llm("RedHatAI/Llama-4-Scout-17B-16E-Instruct-FP8-dynamic").name == "Llama-4-Scout-17B-16E");
+  CHECK(c.llm("meta-llama/Llama-3.1-70B-Instruct").name == "Llama-3.1-70B");
+  CHECK(c.llm("mistralai/Mistral-Nemo-Instruct-2407").name == "Mistral-Nemo-12B");
+  CHECK(c.llm("Qwen/Qwen2.5-7B-Instruct").name == "Qwen2.5-7B");
+  CHECK(c.llm("01-ai/Yi-34B").name == "Yi-34B");
+  CHECK(c.llm("meta-llama/Llama-2-7b-hf").name == "Llama-2-7B");
+  // Without the organisation, in any case, or under another organisation's mirror.
+  CHECK(c.llm("Llama-4-Scout-17B-16E-Instruct-FP8-dynamic").name == "Llama-4-Scout-17B-16E");
+  CHECK(c.llm("qwen2.5-7b-instruct").name == "Qwen2.5-7B");
+  CHECK(c.llm("someone/Yi-34B").name == "Yi-34B");
+  CHECK(c.llm("RedHatAI/Llama-2-7b-hf").name == "Llama-2-7B");
+  // Llama 3.1 is not Llama 3: same shapes, 16 times the positions.
+  CHECK(c.llm("Llama-3.1-70B").max_position_embeddings == 131072);
+  CHECK(c.llm("Llama-3-70B").max_position_embeddings == 8192);
 }
 
 TEST_CASE("an unknown model or GPU is an error listing the known ones") {

@@ -36,6 +36,12 @@ std::vector<std::string> stems(const std::string& dir) {
   return names;
 }
 
+// "org/Model-Name" -> "Model-Name"; a name without an organisation is returned unchanged.
+std::string repo_basename(const std::string& s) {
+  const auto slash = s.rfind('/');
+  return slash == std::string::npos ? s : s.substr(slash + 1);
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -218,20 +224,35 @@ std::vector<std::string> Catalog::gpu_names() const {
   return stems(dir_ + "/gpu");
 }
 
-// The file stem `name` refers to: the stem itself, a case-insensitive stem, or an alias.
+// The file stem `name` refers to: the stem itself, a case-insensitive stem, a case-insensitive
+// alias, and last the same three without the organisation prefix of a Hugging Face repo id (so
+// "Qwen2.5-7B-Instruct", "qwen/qwen2.5-7b-instruct" and "someone/Qwen2.5-7B-Instruct" all find
+// the entry whose alias is "Qwen/Qwen2.5-7B-Instruct"). Earlier rules win; within a rule the
+// first file in sorted order does.
 std::string Catalog::resolve(const std::string& kind, const std::string& name) const {
   const std::string folder = dir_ + "/" + kind;
   const std::vector<std::string> known = stems(folder);
   for (const auto& s : known)
     if (s == name) return s;
-  for (const auto& s : known)
-    if (lower(s) == lower(name)) return s;
+  std::vector<std::vector<std::string>> aliases;
   for (const auto& s : known) {
+    aliases.emplace_back();
     const nlohmann::json j = read_json_file(folder + "/" + s + ".json");
     if (!j.is_object() || !j.contains("aliases") || !j["aliases"].is_array()) continue;
     for (const auto& a : j["aliases"])
-      if (a.is_string() && lower(a.get<std::string>()) == lower(name)) return s;
+      if (a.is_string()) aliases.back().push_back(a.get<std::string>());
   }
+  const auto find = [&](const std::string& wanted, std::string (*key)(const std::string&)) -> const std::string* {
+    for (const auto& s : known)
+      if (key(s) == wanted) return &s;
+    for (size_t i = 0; i < known.size(); ++i)
+      for (const auto& a : aliases[i])
+        if (key(a) == wanted) return &known[i];
+    return nullptr;
+  };
+  if (const std::string* s = find(lower(name), [](const std::string& x) { return lower(x); })) return *s;
+  if (const std::string* s = find(repo_basename(lower(name)), [](const std::string& x) { return repo_basename(lower(x)); }))
+    return *s;
   throw InputError("unknown " + std::string(kind == "llm" ? "model" : "GPU") + " \"" + name +
                    "\" (known in " + folder + ": " + join(known) + "; add one by writing " + folder + "/" +
                    name + ".json, see docs/models.md)");

@@ -2,7 +2,9 @@
 //   <models_dir>/llm/<name>.json   and   <models_dir>/gpu/<name>.json
 // A user adds a model or a GPU by dropping a file there; nothing is compiled in. A name matches a
 // file's stem exactly, then case-insensitively, then any entry of a file's "aliases" array (so
-// "Llama-2-7b-hf" and "meta-llama/Llama-2-7b-hf" load Llama-2-7B.json). An unknown name is an
+// "Llama-2-7b-hf" and "meta-llama/Llama-2-7b-hf" load Llama-2-7B.json), then the same without a
+// Hugging Face organisation prefix on either side ("Qwen2.5-7B-Instruct" finds the alias
+// "Qwen/Qwen2.5-7B-Instruct", "RedHatAI/Llama-2-7b-hf" the alias "Llama-2-7b-hf"). An unknown name is an
 // InputError listing the known names; a malformed file is an InputError naming the file and the
 // JSON pointer of every problem (unknown keys included). The file format is in docs/models.md.
 #pragma once

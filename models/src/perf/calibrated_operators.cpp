@@ -69,11 +69,6 @@ void add_dense_mlp(LayerPlan& p, const LlmSpec& m, uint64_t width, uint32_t tp) 
 
 const char* layer_op_name(LayerOp op) { return kLayerOpNames[static_cast<size_t>(op)]; }
 
-double expected_active_experts(double experts, double assignments) {
-  if (experts <= 0 || assignments <= 0) return 0;
-  return experts * (1 - std::pow(1 - 1 / experts, assignments));
-}
-
 ModelPlan plan_model(const LlmSpec& m, const GpuSpec& gpu, const Deployment& d) {
   validate_deployment(m, gpu, d);
   ModelPlan plan;
@@ -92,11 +87,15 @@ ModelPlan plan_model(const LlmSpec& m, const GpuSpec& gpu, const Deployment& d) 
     plan.layers.push_back(std::move(dense));
   }
   if (m.num_layers > dense_layers) {
-    // DeepSeek-style MoE as vLLM's fused_moe runs it: the router, the shared experts as one wider
-    // gated MLP, and the routed experts (each expert's width split by tensor parallelism).
+    // MoE as vLLM's FusedMoE runs it: the replicated router, the shared experts as one wider
+    // tensor-parallel gated MLP over every token, and the routed experts as one grouped GEMM per
+    // projection (fused_moe): by default each GPU holds a 1/tp slice of every expert; with expert
+    // parallelism (tp > 1) each GPU holds num_experts / tp whole experts.
     LayerPlan moe = attention_block(m, tp);
     moe.count = m.num_layers - dense_layers;
+    const bool ep = d.expert_parallel && tp > 1;
     const uint64_t h = m.hidden_size, width = m.moe_intermediate_size / tp;
+    const uint64_t expert_width = ep ? m.moe_intermediate_size : width;
     moe.linears.push_back({LayerOp::kGateUpProj, m.num_experts, h});
     if (m.num_shared_experts > 0) {
       moe.linears.push_back({LayerOp::kGateUpProj, 2 * width * m.num_shared_experts, h});
@@ -104,7 +103,9 @@ ModelPlan plan_model(const LlmSpec& m, const GpuSpec& gpu, const Deployment& d) 
     }
     moe.routed.experts = m.num_experts;
     moe.routed.experts_per_token = m.num_experts_per_tok;
-    moe.routed.linears = {{LayerOp::kGateUpProj, 2 * width, h}, {LayerOp::kDownProj, h, width}};
+    moe.routed.groups = ep ? tp : 1;
+    moe.routed.routing = ExpertRouting(m.num_experts, m.num_experts_per_tok, moe.routed.groups);
+    moe.routed.linears = {{LayerOp::kGateUpProj, 2 * expert_width, h}, {LayerOp::kDownProj, h, expert_width}};
     moe.elementwise.push_back({LayerOp::kActivation, ElementwiseOp::kSiluAndMul,
                                3.0 * width * (m.num_experts_per_tok + m.num_shared_experts) * kActivationBytes});
     plan.layers.push_back(std::move(moe));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/llm_spec.h"
+#include "perf/moe_routing.h"
 #include "perf/profile.h"
 #include "perf/step_model.h"
 
@@ -45,10 +46,13 @@ struct LinearOp {
 };
 
 // Routed experts of a mixture-of-experts MLP: each token visits `experts_per_token` of `experts`,
-// each expert a gated MLP with these GEMMs (per GPU).
+// each expert a gated MLP with these GEMMs (per GPU: a 1/tp slice of every expert, or with expert
+// parallelism whole experts, `groups` = tp GPUs holding experts / tp each; perf/moe_routing.h).
 struct RoutedExperts {
   uint32_t experts = 0;
   uint32_t experts_per_token = 0;
+  uint32_t groups = 1;
+  ExpertRouting routing;  // of these experts over these groups
   std::vector<LinearOp> linears;
 };
 
@@ -87,9 +91,5 @@ struct ModelPlan {
 
 // Throws InputError on a deployment vLLM would refuse (see deployment_layout.h).
 ModelPlan plan_model(const LlmSpec& llm, const GpuSpec& gpu, const Deployment& d);
-
-// Expected number of distinct experts that `assignments` independent uniform routings hit among
-// `experts`: E (1 - (1 - 1/E)^assignments).
-double expected_active_experts(double experts, double assignments);
 
 }  // namespace kvsim

@@ -84,16 +84,21 @@ void CalibratedStepModel::add_layer_ops(const LayerPlan& layer, double tokens, d
     add(g.op, s, how);
   }
   if (layer.routed.experts > 0) {
-    // The routed experts run as one grouped kernel: each active expert is a GEMM over its share of
-    // the tokens, paying the launch floor once for the group.
-    const double assignments = tokens * layer.routed.experts_per_token;
-    const double active = expected_active_experts(layer.routed.experts, assignments);
-    const double rows = assignments / active;
+    // The routed experts run as one grouped kernel per projection (vLLM fused_moe) on the GPU that
+    // finishes last: each of its active experts a GEMM over the mean rows, one launch floor for the
+    // group, and never faster than the most-loaded expert's GEMM alone (perf/moe_routing.h).
+    const RoutedExperts& r = layer.routed;
+    const ExpertLoad load = r.routing.load(tokens);
+    const double rows = std::max(1.0, load.rows_per_active());
+    const double longest_rows = r.routing.max_expert_rows(tokens);
     const double floor_s = p.reference.kernel_floor_s;
-    for (const LinearOp& g : layer.routed.linears) {
+    for (const LinearOp& g : r.linears) {
       Provenance how;
-      const double one = p.gemm_seconds(rows, static_cast<double>(g.n), static_cast<double>(g.k), plan_.kind, &how);
-      add(g.op, active * std::max(0.0, one - floor_s) + floor_s, std::max(how, Provenance::kTransferred));
+      const double n = static_cast<double>(g.n), k = static_cast<double>(g.k);
+      const double each = p.gemm_seconds(rows, n, k, plan_.kind, &how);
+      const double longest = p.gemm_seconds(longest_rows, n, k, plan_.kind);
+      add(g.op, std::max(load.active_experts * std::max(0.0, each - floor_s) + floor_s, longest),
+          std::max(how, Provenance::kTransferred));
     }
   }
   for (const ElementwiseTerm& e : layer.elementwise) {
@@ -219,7 +224,8 @@ nlohmann::json CalibratedStepModel::describe() const {
                      {"pipeline_parallel", deployment_.pipeline_parallel},
                      {"weight_dtype", dtype_name(deployment_.weight_dtype)},
                      {"kv_dtype", dtype_name(deployment_.kv_dtype)},
-                     {"sparsity_2_4", deployment_.sparsity_2_4}};
+                     {"sparsity_2_4", deployment_.sparsity_2_4},
+                     {"expert_parallel", deployment_.expert_parallel}};
   d["profile"] = profile_->describe();
   const bool gemm_kind_measured = profile_->has_gemm_kind(plan_.kind);
   d["from_profile"] = nlohmann::json::array();

@@ -22,6 +22,11 @@ void validate_deployment(const LlmSpec& m, const GpuSpec& gpu, const Deployment&
   if (d.pipeline_parallel > m.num_layers)
     throw InputError(what + "pipeline_parallel (" + std::to_string(d.pipeline_parallel) +
                      ") exceeds the number of layers (" + std::to_string(m.num_layers) + ")");
+  if (d.expert_parallel && m.is_moe() && m.num_experts % tp != 0)
+    throw InputError(what + "expert_parallel splits the " + std::to_string(m.num_experts) +
+                     " routed experts over tensor_parallel (" + std::to_string(tp) +
+                     ") GPUs, which must divide them; choose a tensor_parallel that divides " +
+                     std::to_string(m.num_experts) + " or turn expert_parallel off");
   if (d.sparsity_2_4 && !gpu.sparsity_2_4)
     throw InputError(what + "sparsity_2_4 needs sparse tensor cores (Ampere or later), which " + gpu.name +
                      " lacks");

@@ -13,7 +13,7 @@ namespace kvsim {
 
 // Throws InputError when vLLM would refuse the deployment: heads not divisible by tp, kv heads
 // neither a multiple nor a divisor of tp, more stages than layers, 2:4 sparsity on a GPU without
-// sparse tensor cores.
+// sparse tensor cores, expert parallelism over a tp that does not divide the routed experts.
 void validate_deployment(const LlmSpec& model, const GpuSpec& gpu, const Deployment& d);
 
 // Bytes per weight of the block linear layers as deployed: the dtype's width, plus for int4 one

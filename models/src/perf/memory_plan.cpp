@@ -119,7 +119,7 @@ double activation_peak_bytes(const LlmSpec& m, const Deployment& d, const Memory
     // Fused MoE: each token's copy per routed expert through gate/up and activation.
     const double moe_i = m.moe_intermediate_size / tp;
     const double routed = t * m.num_experts_per_tok * (3 * moe_i + h) * a;
-    mlp = std::max(mlp, routed);
+    mlp = m.first_dense_layers > 0 ? std::max(mlp, routed) : routed;  // no dense layer, no dense MLP
   }
   const double forward = carried + std::max(attention, mlp);
   const double sampler = static_cast<double>(o.max_num_seqs) * m.vocab_size * 4 * o.sampler_logit_copies +
@@ -157,7 +157,7 @@ MemoryPlan plan_memory(const LlmSpec& m, const GpuSpec& gpu, const Deployment& d
                      " and pipeline_parallel " + std::to_string(d.pipeline_parallel) +
                      " leaves no room for " + goal + ": " + gib(b.usable) + " usable per GPU (" +
                      gib(gpu.memory_bytes) + " x " + fixed2(o.gpu_memory_utilization) + ") - weights " +
-                     gib(b.weights) + " - activations " + gib(b.activations) + " - CUDA/NCCL " +
+                     gib(b.weights) + " - activations " + gib(b.activations) + " - non-torch " +
                      gib(b.non_torch) + " = " + gib(b.kv) + " for KV, " + gib(needed - b.kv) +
                      " missing. Try " + suggestions(m, gpu, d, o, needed) + ".");
   }

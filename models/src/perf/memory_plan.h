@@ -31,11 +31,15 @@ struct MemoryOptions {
   uint32_t max_model_len = 0;
   // Bytes reserved for activations; < 0 models the peak from the shapes.
   double activation_reserve_bytes = -1;
-  // Memory outside PyTorch's allocator: CUDA context, cuBLAS workspaces; plus NCCL and custom
-  // all-reduce buffers when the replica spans several GPUs. Defaults from vLLM's own profile of
-  // Llama-3-8B (non_torch_memory 1.79 GiB at TP 1, 3.58 GiB at TP 2; vllm-project/vllm PR #10511).
-  double non_torch_bytes = 1.79 * 1024 * 1024 * 1024;
-  double multi_gpu_extra_bytes = 1.79 * 1024 * 1024 * 1024;
+  // Memory outside PyTorch's allocator that grows during vLLM's profiling run (cuBLAS and
+  // attention workspaces). vLLM's V1 worker snapshots memory after the CUDA context and NCCL are
+  // initialised (vllm/v1/worker/gpu_worker.py init_device, "Initialize the distributed
+  // environment BEFORE taking memory snapshot"), so neither counts, and a multi-GPU replica adds
+  // nothing. 0.68 GiB: the median of what vLLM 0.15.1 left unexplained by weights, KV and the
+  // modelled activation peak in 8 dense H100 deployments of 5 models at TP 1-4 (range 0.28-0.89
+  // GiB; docs/models.md §3). vLLM 0.6 (PR #10511) counted more: 1.79 GiB, +1.79 GiB with NCCL.
+  double non_torch_bytes = 0.68 * 1024 * 1024 * 1024;
+  double multi_gpu_extra_bytes = 0;
   // fp32 [max_num_seqs, vocab] buffers alive at the sampler's peak (logits, probabilities, log
   // probabilities, sorted logits, int64 sort indices counting twice, ...).
   double sampler_logit_copies = 10;

@@ -15,7 +15,15 @@ RooflineOptions read_roofline_options(JsonReader& r) {
   o.step_overhead_s = r.number("step_overhead_s", o.step_overhead_s, 0, 10);
   o.collective_latency_s = r.number("collective_latency_s", o.collective_latency_s, 0, 1);
   o.min_kernel_s = r.number("min_kernel_s", o.min_kernel_s, 0, 1);
+  o.attention_softmax_head_dim = r.number("attention_softmax_head_dim", o.attention_softmax_head_dim, 0, 1e4);
+  o.attention_half_length = r.number("attention_half_length", o.attention_half_length, 0, 1e7);
   return o;
+}
+
+double prefill_attention_efficiency(const RooflineOptions& o, double head_dim, double sequence_length) {
+  const double per_score = head_dim / (head_dim + o.attention_softmax_head_dim);
+  const double tiles = sequence_length / (sequence_length + o.attention_half_length);
+  return per_score * tiles;
 }
 
 nlohmann::json to_json(const RooflineOptions& o) {
@@ -23,7 +31,9 @@ nlohmann::json to_json(const RooflineOptions& o) {
           {"memory_efficiency", o.memory_efficiency},
           {"step_overhead_s", o.step_overhead_s},
           {"collective_latency_s", o.collective_latency_s},
-          {"min_kernel_s", o.min_kernel_s}};
+          {"min_kernel_s", o.min_kernel_s},
+          {"attention_softmax_head_dim", o.attention_softmax_head_dim},
+          {"attention_half_length", o.attention_half_length}};
 }
 
 RooflineStepModel::RooflineStepModel(LlmSpec model, GpuSpec gpu, Deployment deployment,
@@ -47,7 +57,7 @@ void RooflineStepModel::precompute() {
   if (d.weight_dtype == DType::kInt8 && gpu_.peak_int8_ops > 0) peak = gpu_.peak_int8_ops;
   if (d.sparsity_2_4) peak *= 2;
   gemm_flops_per_s_ = peak * options_.compute_efficiency;
-  attn_flops_per_s_ = gpu_.peak_bf16_flops * options_.compute_efficiency;
+  attn_flops_per_s_ = gpu_.peak_bf16_flops * options_.compute_efficiency;  // decode's compute term
   bytes_per_s_ = gpu_.hbm_bytes_per_s * options_.memory_efficiency;
   link_bytes_per_s_ = gpu_.interconnect_bytes_per_s();
 
@@ -65,8 +75,10 @@ void RooflineStepModel::precompute() {
     o_ = {2 * heads_tp * m.v_head_dim * h, heads_tp * m.v_head_dim * h * wb,
           (heads_tp * m.v_head_dim + h) * a};
     attn_prefill_flops_per_pair_ = heads_tp * (2 * qk + 2.0 * m.v_head_dim);
+    attn_head_dim_ = qk;
     attn_decode_flops_per_token_ = heads_tp * (2 * latent + 2.0 * m.kv_lora_rank);
     q_o_bytes_per_token_ = heads_tp * (qk + m.v_head_dim) * a;
+    cache_write_input_bytes_per_token_ = latent * a;
     rope_bytes = 2 * (heads_tp + 1) * m.qk_rope_head_dim * a;
   } else {
     const double q_width = heads_tp * m.head_dim;
@@ -75,13 +87,15 @@ void RooflineStepModel::precompute() {
     qkv_ = {2 * h * out, h * out * wb, (h + out) * a};
     o_ = {2 * q_width * h, q_width * h * wb, (q_width + h) * a};
     attn_prefill_flops_per_pair_ = 4 * heads_tp * m.head_dim;
+    attn_head_dim_ = m.head_dim;
     attn_decode_flops_per_token_ = 4 * heads_tp * m.head_dim;
-    q_o_bytes_per_token_ = (2 * q_width + 2 * kv_width) * a;
+    q_o_bytes_per_token_ = 2 * q_width * a;
+    cache_write_input_bytes_per_token_ = 2 * kv_width * a;
     rope_bytes = 2 * (q_width + kv_width) * a;
   }
   kv_bytes_per_token_layer_ =
       static_cast<double>(m.kv_bytes_per_token_per_gpu(d.kv_dtype, d.tensor_parallel)) / m.num_layers;
-  kv_write_bytes_per_token_layer_ = kv_bytes_per_token_layer_;
+  cache_write_bytes_per_token_ = cache_write_input_bytes_per_token_ + kv_bytes_per_token_layer_;
 
   const double i_tp = m.intermediate_size / tp;
   const double up_width = m.gated_mlp ? 2 * i_tp : i_tp;
@@ -92,23 +106,24 @@ void RooflineStepModel::precompute() {
   moe_layers_ = m.is_moe() ? m.num_layers - std::min(m.num_layers, m.first_dense_layers) : 0;
   dense_mlp_layers_ = layers_ - moe_layers_;
   const double moe_i_tp = m.moe_intermediate_size / tp;
-  moe_intermediate_per_gpu_ = moe_i_tp;
-  expert_gate_up_bytes_ = 2 * h * moe_i_tp * wb;
-  expert_down_bytes_ = moe_i_tp * h * wb;
-  expert_gate_up_flops_ = 4 * h * moe_i_tp;
-  expert_down_flops_ = 2 * moe_i_tp * h;
-  experts_per_token_ = m.num_experts_per_tok;
+  const bool ep = d.expert_parallel && d.tensor_parallel > 1;
+  routing_ = ExpertRouting(m.num_experts, m.num_experts_per_tok, ep ? tp : 1);
+  expert_width_ = ep ? m.moe_intermediate_size : moe_i_tp;
+  expert_gate_up_bytes_ = 2 * h * expert_width_ * wb;
+  expert_down_bytes_ = expert_width_ * h * wb;
+  expert_gate_up_flops_ = 4 * h * expert_width_;
+  expert_down_flops_ = 2 * expert_width_ * h;
   shared_experts_ = m.num_shared_experts;
-  num_experts_ = m.num_experts;
-  log_expert_miss_ = m.num_experts > 0 ? std::log1p(-experts_per_token_ / num_experts_) : 0;
-  router_flops_per_token_ = 2 * h * m.num_experts;
-  router_bytes_ = h * m.num_experts * other_bytes;
+  const double shared_i = moe_i_tp * shared_experts_;
+  shared_gate_up_ = {4 * h * shared_i, 2 * h * shared_i * wb, (h + 2 * shared_i) * a};
+  shared_down_ = {2 * shared_i * h, shared_i * h * wb, (shared_i + h) * a};
+  router_ = {2 * h * m.num_experts, h * m.num_experts * other_bytes, (h + m.num_experts) * a};
 
   const double norms = m.parallel_attn_mlp ? 1 : 2;
   const double norm_bytes = norms * 4 * h * a;  // fused add + norm: read x and residual, write both
   const double act_dense = (m.gated_mlp ? 3 : 2) * i_tp * a;
   const double act_moe =
-      (experts_per_token_ + shared_experts_) * 3 * moe_i_tp * a + 2 * experts_per_token_ * h * a;
+      (m.num_experts_per_tok + shared_experts_) * 3 * moe_i_tp * a + 2.0 * m.num_experts_per_tok * h * a;
   elementwise_bytes_per_token_dense_ = norm_bytes + rope_bytes + act_dense;
   elementwise_bytes_per_token_moe_ = norm_bytes + rope_bytes + act_moe;
   elementwise_bytes_per_token_step_ = 2 * h * a + 4 * h * a;  // embedding lookup, final norm
@@ -128,15 +143,11 @@ double RooflineStepModel::gemm_seconds(const Gemm& g, double tokens, double laye
   return std::max({tc, tm, options_.min_kernel_s}) * layers;
 }
 
-// One fused-MoE GEMM (gate/up or down) over the MoE layers, reading the `touched` experts.
-double RooflineStepModel::moe_seconds(double tokens, double touched, double weight_bytes_per_expert,
-                                      double flops_per_token_expert, double act_bytes_per_token,
-                                      OpSeconds& out) const {
-  if (tokens <= 0 || moe_layers_ <= 0) return 0;
-  const double active = experts_per_token_ + shared_experts_;
-  const double tc = tokens * active * flops_per_token_expert / gemm_flops_per_s_;
-  const double tm =
-      (touched * weight_bytes_per_expert + tokens * active * act_bytes_per_token) / bytes_per_s_;
+double RooflineStepModel::moe_seconds(const ExpertLoad& load, double weight_bytes_per_expert,
+                                      double flops_per_row, double act_bytes_per_row, OpSeconds& out) const {
+  if (load.rows <= 0 || moe_layers_ <= 0) return 0;
+  const double tc = load.rows * flops_per_row / gemm_flops_per_s_;
+  const double tm = (load.active_experts * weight_bytes_per_expert + load.rows * act_bytes_per_row) / bytes_per_s_;
   out.compute_bound_s += tc * moe_layers_;
   out.memory_bound_s += tm * moe_layers_;
   return std::max({tc, tm, options_.min_kernel_s}) * moe_layers_;
@@ -161,25 +172,25 @@ OpSeconds RooflineStepModel::op_seconds(const BatchShape& b) const {
   out.gate_up_proj = gemm_seconds(gate_up_, tokens, dense_mlp_layers_, out);
   out.down_proj = gemm_seconds(down_, tokens, dense_mlp_layers_, out);
   if (moe_layers_ > 0) {
-    const double moe_i_act = moe_intermediate_per_gpu_;
-    // Routed experts the tokens are expected to touch under uniform routing,
-    // E x (1 - (1 - k/E)^tokens), plus the shared experts.
-    const double touched = num_experts_ * (1 - std::exp(tokens * log_expert_miss_)) + shared_experts_;
-    Gemm router{router_flops_per_token_, router_bytes_, h * a};
-    out.gate_up_proj += gemm_seconds(router, tokens, moe_layers_, out);
-    out.gate_up_proj += moe_seconds(tokens, touched, expert_gate_up_bytes_, expert_gate_up_flops_,
-                                    (h + 2 * moe_i_act) * a, out);
-    out.down_proj +=
-        moe_seconds(tokens, touched, expert_down_bytes_, expert_down_flops_, (moe_i_act + h) * a, out);
+    out.gate_up_proj += gemm_seconds(router_, tokens, moe_layers_, out);
+    if (shared_experts_ > 0) {
+      out.gate_up_proj += gemm_seconds(shared_gate_up_, tokens, moe_layers_, out);
+      out.down_proj += gemm_seconds(shared_down_, tokens, moe_layers_, out);
+    }
+    const ExpertLoad load = routing_.load(tokens);
+    const double w = expert_width_;
+    out.gate_up_proj += moe_seconds(load, expert_gate_up_bytes_, expert_gate_up_flops_, (h + 2 * w) * a, out);
+    out.down_proj += moe_seconds(load, expert_down_bytes_, expert_down_flops_, (w + h) * a, out);
   }
 
   // Attention, per layer then times the layers.
   if (b.prefill_tokens > 0) {
-    const double tc = b.prefill_attn_pairs * attn_prefill_flops_per_pair_ / attn_flops_per_s_;
-    const double tm =
-        (static_cast<double>(b.prefill_kv_tokens) * kv_bytes_per_token_layer_ +
-         static_cast<double>(b.prefill_tokens) * (q_o_bytes_per_token_ + kv_write_bytes_per_token_layer_)) /
-        bytes_per_s_;
+    const double length = 2 * b.prefill_attn_pairs / static_cast<double>(b.prefill_tokens);
+    const double rate = gpu_.peak_bf16_flops * prefill_attention_efficiency(options_, attn_head_dim_, length);
+    const double tc = b.prefill_attn_pairs * attn_prefill_flops_per_pair_ / rate;
+    const double tm = (static_cast<double>(b.prefill_kv_tokens) * kv_bytes_per_token_layer_ +
+                       static_cast<double>(b.prefill_tokens) * q_o_bytes_per_token_) /
+                      bytes_per_s_;
     out.compute_bound_s += tc * layers_;
     out.memory_bound_s += tm * layers_;
     out.attention_prefill = std::max({tc, tm, options_.min_kernel_s}) * layers_;
@@ -187,13 +198,18 @@ OpSeconds RooflineStepModel::op_seconds(const BatchShape& b) const {
   if (b.num_decode_seqs > 0) {
     const double ctx = static_cast<double>(b.decode_context_tokens);
     const double tc = ctx * attn_decode_flops_per_token_ / attn_flops_per_s_;
-    const double tm = (ctx * kv_bytes_per_token_layer_ +
-                       b.num_decode_seqs * (q_o_bytes_per_token_ + kv_write_bytes_per_token_layer_)) /
-                      bytes_per_s_;
+    const double tm = (ctx * kv_bytes_per_token_layer_ + b.num_decode_seqs * q_o_bytes_per_token_) / bytes_per_s_;
     out.compute_bound_s += tc * layers_;
     out.memory_bound_s += tm * layers_;
     out.attention_decode = std::max({tc, tm, options_.min_kernel_s}) * layers_;
   }
+  // Before attention, vLLM writes the step's new keys and values into the paged cache with a
+  // kernel of its own (reshape_and_cache_flash, once over all tokens): charged to the prefill
+  // part when there is one, else to the decodes.
+  const double cache_write_tm = tokens * cache_write_bytes_per_token_ / bytes_per_s_;
+  out.memory_bound_s += cache_write_tm * layers_;
+  (b.prefill_tokens > 0 ? out.attention_prefill : out.attention_decode) +=
+      std::max(cache_write_tm, options_.min_kernel_s) * layers_;
 
   const double ew_bytes =
       tokens * (dense_mlp_layers_ * elementwise_bytes_per_token_dense_ +
@@ -249,7 +265,8 @@ nlohmann::json RooflineStepModel::describe() const {
             {"pipeline_parallel", deployment_.pipeline_parallel},
             {"weight_dtype", dtype_name(deployment_.weight_dtype)},
             {"kv_dtype", dtype_name(deployment_.kv_dtype)},
-            {"sparsity_2_4", deployment_.sparsity_2_4}}},
+            {"sparsity_2_4", deployment_.sparsity_2_4},
+            {"expert_parallel", deployment_.expert_parallel}}},
           {"options", to_json(options_)},
           {"peaks",
            {{"gemm_flops_per_s", gemm_flops_per_s_ / options_.compute_efficiency},

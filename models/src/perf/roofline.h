@@ -4,10 +4,15 @@
 //         kernels x min_kernel_s)
 // for the per-GPU share of the work under tensor parallelism:
 //   qkv_proj, o_proj, gate_up_proj, down_proj  GEMMs over the step's tokens (2 x M x N x K FLOPs;
-//       bytes = weights in the deployed dtype + activations in and out); MoE layers read the
-//       experts the step's tokens are expected to touch;
+//       bytes = weights in the deployed dtype + activations in and out); MoE layers run the
+//       router and the shared experts over every token and the routed experts as a grouped GEMM
+//       that reads the experts the step's tokens are expected to touch, on the busiest GPU
+//       (perf/moe_routing.h; expert parallelism holds whole experts per GPU);
 //   attention_prefill  causal pairs (BatchShape::prefill_attn_pairs) x 4 x head_dim FLOPs per
-//       head, reading prefill_kv_tokens of KV; attention_decode reads decode_context_tokens of KV;
+//       head at the FlashAttention-3 efficiency of RooflineOptions (a function of head dim and
+//       sequence length), reading prefill_kv_tokens of KV; attention_decode reads
+//       decode_context_tokens of KV; both plus the kernel that writes the step's new K and V into
+//       the paged cache (vLLM's reshape_and_cache_flash), memory bound;
 //   norms_elementwise  RMSNorm/LayerNorm, rotary, activation, residual, embedding: memory bound;
 //   lm_head  num_sampled rows x vocab;
 //   all_reduce  two per layer when tp > 1: ring, 2(tp-1)/tp x bytes / link + collective_latency_s;
@@ -26,6 +31,7 @@
 
 #include "catalog/llm_spec.h"
 #include "core/json_reader.h"
+#include "perf/moe_routing.h"
 #include "perf/step_model.h"
 
 namespace kvsim {
@@ -46,7 +52,20 @@ struct RooflineOptions {
   // The shortest a kernel takes, however little it does (Vidur's H100 RMSNorm and rotary kernels
   // at one token: 4 us).
   double min_kernel_s = 4e-6;
+  // Prefill attention (a causal FlashAttention forward) reaches the bf16 tensor peak times
+  //     head_dim / (head_dim + attention_softmax_head_dim) x L / (L + attention_half_length)
+  // where L = 2 x query-key pairs / query tokens (the sequence length of a plain causal prefill).
+  // The first factor is the softmax and rescaling work per score, priced as that many extra
+  // head-dim elements of matmul; the second the diagonal tiles a causal mask half-wastes and the
+  // per-tile prologue, amortised over the keys. Both fitted (log least squares, 12 points, within
+  // 11%) to FlashAttention-3's forward BF16 causal figures on H100 SXM5 at head dim 64 and 128,
+  // sequence 512..16k (Shah et al., arXiv:2407.08608, Figure 5); docs/attention.md.
+  double attention_softmax_head_dim = 65.5;
+  double attention_half_length = 685;
 };
+
+// The fraction of the bf16 peak a causal prefill attention reaches (the formula above).
+double prefill_attention_efficiency(const RooflineOptions& o, double head_dim, double sequence_length);
 
 // Reads the options from `r` (keys as the field names); the caller rejects unknown keys.
 RooflineOptions read_roofline_options(JsonReader& r);
@@ -94,8 +113,9 @@ class RooflineStepModel : public StepModel {
   void precompute();
   // Seconds of `layers` copies of `g` over `tokens` tokens, accumulating the roofline terms.
   double gemm_seconds(const Gemm& g, double tokens, double layers, OpSeconds& out) const;
-  double moe_seconds(double tokens, double touched, double weight_bytes_per_expert,
-                     double flops_per_token_expert, double act_bytes_per_token, OpSeconds& out) const;
+  // One grouped routed-expert GEMM over the MoE layers on the busiest GPU (perf/moe_routing.h).
+  double moe_seconds(const ExpertLoad& load, double weight_bytes_per_expert, double flops_per_row,
+                     double act_bytes_per_row, OpSeconds& out) const;
 
   LlmSpec model_;
   GpuSpec gpu_;
@@ -108,15 +128,20 @@ class RooflineStepModel : public StepModel {
   Gemm qkv_, o_, gate_up_, down_, lm_head_;
   double mla_kv_b_flops_per_token_ = 0;  // MLA: kv_b over decode tokens and prefill KV tokens
   double dense_mlp_layers_ = 0, moe_layers_ = 0, layers_ = 0;
-  double moe_intermediate_per_gpu_ = 0;
+  // MoE: what one GPU holds of one routed expert (a 1/tp slice, or a whole expert with expert
+  // parallelism), the shared experts as dense GEMMs over every token, and the router.
+  double expert_width_ = 0;
   double expert_gate_up_bytes_ = 0, expert_down_bytes_ = 0;  // one expert, one GPU
-  double expert_gate_up_flops_ = 0, expert_down_flops_ = 0;  // per token per expert
-  double experts_per_token_ = 0, shared_experts_ = 0, num_experts_ = 0;
-  double log_expert_miss_ = 0;  // log(1 - k/E): a token's chance to miss one expert
-  double router_flops_per_token_ = 0, router_bytes_ = 0;
+  double expert_gate_up_flops_ = 0, expert_down_flops_ = 0;  // per row
+  double shared_experts_ = 0;
+  ExpertRouting routing_;
+  Gemm shared_gate_up_, shared_down_, router_;
   double attn_prefill_flops_per_pair_ = 0, attn_decode_flops_per_token_ = 0;
-  double kv_bytes_per_token_layer_ = 0, kv_write_bytes_per_token_layer_ = 0;
-  double q_o_bytes_per_token_ = 0;
+  double attn_head_dim_ = 0;  // the q.k head dimension prefill attention runs at
+  double kv_bytes_per_token_layer_ = 0;
+  double q_o_bytes_per_token_ = 0;  // the attention kernel's own traffic: Q read, O written
+  // The cache-write kernel: new K and V (MLA: the latent) read, then written into the cache.
+  double cache_write_input_bytes_per_token_ = 0, cache_write_bytes_per_token_ = 0;
   double elementwise_bytes_per_token_dense_ = 0, elementwise_bytes_per_token_moe_ = 0;
   double elementwise_bytes_per_token_step_ = 0;
   double elementwise_kernels_per_layer_ = 0;

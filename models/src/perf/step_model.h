@@ -37,6 +37,10 @@ struct Deployment {
   DType weight_dtype = DType::kBf16;
   DType kv_dtype = DType::kFp16;
   bool sparsity_2_4 = false;  // 2:4 structured sparsity on the linear layers
+  // Mixture-of-experts models only: each GPU of the tensor-parallel group holds num_experts / tp
+  // whole routed experts (vLLM --enable-expert-parallel) instead of a 1/tp slice of every expert
+  // (vLLM's default). Attention and shared experts stay tensor-parallel. Ignored by dense models.
+  bool expert_parallel = false;
 };
 
 class StepModel {
