@@ -59,6 +59,22 @@ std::vector<FitParameter> default_fit_parameters() {
   };
 }
 
+CalibrationProfile profile_with_fit(CalibrationProfile p, const FitResult& fit, const std::vector<std::string>& run_ids,
+                                    const std::string& command) {
+  ErrorList errors;
+  const nlohmann::json engine = fit.perf_model.value("engine", nlohmann::json::object());
+  JsonReader e(engine, "/engine", errors);  // the reader keeps a reference: `engine` outlives it
+  p.engine.read(e);
+  e.reject_unknown_keys();
+  errors.throw_if_any("fitted engine terms");
+  p.has_engine = true;
+  if (fit.perf_model.contains("memory_efficiency"))
+    p.attention_decode_bandwidth_fraction = fit.perf_model["memory_efficiency"].get<double>();
+  p.source["engine_fit"] = {{"command", command}, {"runs", run_ids}, {"objective", fit.objective},
+                            {"evaluations", fit.evaluations}};
+  return p;
+}
+
 void set_parameter(nlohmann::json& section, const std::string& pointer, double value) {
   section[nlohmann::json::json_pointer(pointer)] = value;
 }

@@ -20,6 +20,7 @@
 #include "catalog/catalog.h"
 #include "fit/replay.h"
 #include "fit/serving_runs.h"
+#include "perf/profile.h"
 
 namespace kvsim {
 
@@ -81,6 +82,12 @@ struct FitResult {
 // Fits `params` on `runs`. Throws InputError if no run can be replayed.
 FitResult fit_parameters(const std::vector<const ServingRun*>& runs, const std::vector<FitParameter>& params,
                          const FitOptions& options, const Catalog& catalog);
+
+// `base` with the fit written in: its engine section takes the fitted engine terms (the others
+// kept), its attention.decode_bandwidth_fraction the fitted memory_efficiency, and its source
+// records the fit (command, runs, objective). Throws InputError if the fitted terms are invalid.
+CalibrationProfile profile_with_fit(CalibrationProfile base, const FitResult& fit, const std::vector<std::string>& run_ids,
+                                    const std::string& command);
 
 // Writes `value` at `pointer` inside `section` (creating objects on the way).
 void set_parameter(nlohmann::json& section, const std::string& pointer, double value);

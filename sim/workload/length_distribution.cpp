@@ -58,6 +58,14 @@ LengthDist LengthDist::trace(std::string format, std::string path) {
   return d;
 }
 
+LengthDist LengthDist::geometric(double mean, uint32_t max) {
+  LengthDist d;
+  d.kind = Kind::kGeometric;
+  d.mean = mean;
+  d.max = max;
+  return d;
+}
+
 const char* kind_name(LengthDist::Kind kind) {
   switch (kind) {
     case LengthDist::Kind::kFixed: return "fixed";
@@ -65,6 +73,7 @@ const char* kind_name(LengthDist::Kind kind) {
     case LengthDist::Kind::kLognormal: return "lognormal";
     case LengthDist::Kind::kZipf: return "zipf";
     case LengthDist::Kind::kTrace: return "trace";
+    case LengthDist::Kind::kGeometric: return "geometric";
   }
   return "?";
 }
@@ -94,6 +103,10 @@ std::string validate(const LengthDist& d) {
     case LengthDist::Kind::kZipf:
       if (!(d.s > 0) || !std::isfinite(d.s))
         return "s: expected a number > 0, found " + format_number(d.s);
+      return range();
+    case LengthDist::Kind::kGeometric:
+      if (!(d.mean >= 1) || !std::isfinite(d.mean))
+        return "mean: expected a finite number >= 1 (tokens), found " + format_number(d.mean);
       return range();
     case LengthDist::Kind::kTrace:
       if (!is_trace_format(d.format)) return "format: unknown trace format \"" + d.format + "\"";
@@ -153,6 +166,7 @@ LengthSampler::LengthSampler(const LengthDist& dist, Side side,
       mu_ = dist.median > 0 ? std::log(dist.median) : std::log(dist.mean) - dist.sigma * dist.sigma / 2;
       break;
     case LengthDist::Kind::kZipf: zipf_.emplace(dist.s, dist.min, dist.max); break;
+    case LengthDist::Kind::kGeometric: mu_ = dist.mean > 1 ? 1 / std::log1p(-1 / dist.mean) : 0; break;
     case LengthDist::Kind::kTrace:
       if (!trace_ || trace_->prompt.empty())
         throw InputError(prefixed(dist, "no trace lengths loaded for " + dist.path));
@@ -172,6 +186,12 @@ uint32_t LengthSampler::sample(Rng& rng) const {
       break;
     }
     case LengthDist::Kind::kZipf: v = zipf_->sample(rng); break;
+    case LengthDist::Kind::kGeometric: {
+      // mu_ = 1 / ln(1 - p); a mean of 1 stops at the first token.
+      const double x = 1 + std::floor(mu_ == 0 ? 0 : std::log(rng.uniform_pos()) * mu_);
+      v = static_cast<uint64_t>(std::clamp(x, static_cast<double>(dist_.min), static_cast<double>(dist_.max)));
+      break;
+    }
     case LengthDist::Kind::kTrace: {
       const auto& column = side_ == Side::kPrompt ? trace_->prompt : trace_->output;
       v = column[rng.uniform_int(0, column.size() - 1)];
@@ -193,6 +213,7 @@ std::string LengthSampler::describe() const {
       o << ", sigma=" << dist_.sigma;
       break;
     case LengthDist::Kind::kZipf: o << "s=" << dist_.s << ", " << dist_.min << ".." << dist_.max; break;
+    case LengthDist::Kind::kGeometric: o << "mean=" << dist_.mean << ", " << dist_.min << ".." << dist_.max; break;
     case LengthDist::Kind::kTrace:
       o << dist_.format << " " << dist_.path << ", " << trace_->prompt.size() << " of " << trace_->rows
         << " rows";

@@ -4,6 +4,9 @@
 //   lognormal  round(exp(mu + sigma * N(0,1))) clamped to [min, max], with mu from either
 //              `median` (mu = ln median) or `mean` (mu = ln mean - sigma^2 / 2)
 //   zipf       k in [min, max] with probability proportional to k^-s
+//   geometric  the number of tokens up to and including the first "stop", when every token stops
+//              with the same probability 1/mean (a constant EOS hazard): 1 + floor(ln U / ln(1 - 1/mean)),
+//              clamped to [min, max]
 //   trace      resampled from the lengths of a trace file: a uniform reservoir of at most
 //              `reservoir` (prompt, answer) pairs read once when the sampler is built
 // Every draw is at least 1.
@@ -20,14 +23,15 @@
 namespace kvsim {
 
 struct LengthDist {
-  enum class Kind { kFixed, kUniform, kLognormal, kZipf, kTrace };
+  enum class Kind { kFixed, kUniform, kLognormal, kZipf, kTrace, kGeometric };
   static constexpr uint32_t kDefaultMax = 1u << 20;
 
   Kind kind = Kind::kFixed;
   uint32_t value = 1;           // fixed
   uint32_t min = 1;             // uniform, zipf; lower clamp of lognormal
   uint32_t max = kDefaultMax;   // uniform, zipf; upper clamp of lognormal
-  double mean = 0;              // lognormal: mean of the distribution (give mean or median)
+  double mean = 0;              // lognormal: mean of the distribution (give mean or median);
+                                // geometric: mean before clamping, 1 / the stop probability
   double median = 0;            // lognormal: median, e^mu
   double sigma = 0;             // lognormal: standard deviation of the underlying normal
   double s = 1.0;               // zipf exponent, > 0
@@ -42,6 +46,7 @@ struct LengthDist {
   static LengthDist lognormal_median(double median, double sigma);
   static LengthDist zipf(double s, uint32_t min, uint32_t max);
   static LengthDist trace(std::string format, std::string path);
+  static LengthDist geometric(double mean, uint32_t max = kDefaultMax);
 };
 
 const char* kind_name(LengthDist::Kind kind);

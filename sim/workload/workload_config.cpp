@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kDistKinds = {"fixed", "uniform", "lognormal", "zipf", "trace"};
+const std::vector<std::string> kDistKinds = {"fixed", "uniform", "lognormal", "zipf", "geometric", "trace"};
 
 std::string quoted_list(const std::vector<std::string>& options) {
   std::string list;
@@ -144,9 +144,14 @@ LengthDist parse_length(JsonReader& parent, const std::string& key, bool allow_t
     d.s = required_positive(r, "s");
     d.min = count32(r, "min", 1, 1);
     d.max = required_count32(r, "max", 1);
+  } else if (kind == "geometric") {
+    d.kind = LengthDist::Kind::kGeometric;
+    d.mean = r.required_number("mean", 1);
+    d.min = count32(r, "min", 1, 1);
+    d.max = count32(r, "max", LengthDist::kDefaultMax, 1);
   } else if (kind == "trace") {
     d.kind = LengthDist::Kind::kTrace;
-    if (!allow_trace) r.errors().add(r.child("dist"), "a trace cannot give this quantity; use fixed, uniform, lognormal or zipf");
+    if (!allow_trace) r.errors().add(r.child("dist"), "a trace cannot give this quantity; use fixed, uniform, lognormal, zipf or geometric");
     d.format = required_choice(r, "format", trace_format_names());
     d.path = r.required_string("path");
     d.reservoir = count32(r, "reservoir", d.reservoir, 1);
@@ -314,6 +319,7 @@ json length_json(const LengthDist& d) {
       j["max"] = d.max;
       break;
     case LengthDist::Kind::kZipf: j["s"] = d.s; j["min"] = d.min; j["max"] = d.max; break;
+    case LengthDist::Kind::kGeometric: j["mean"] = d.mean; j["min"] = d.min; j["max"] = d.max; break;
     case LengthDist::Kind::kTrace:
       j["format"] = d.format;
       j["path"] = d.path;

@@ -159,7 +159,7 @@ TEST_CASE("workload errors are collected with JSON pointers") {
                              "(a positive number)");
   CHECK_ERROR(bad_synthetic, "/workload/synthetic/system_prompt/fraction: expected a number in [0, 1], found the number 1.5");
   CHECK_ERROR(bad_synthetic, "/workload/synthetic/sessions/turns/dist: a trace cannot give this quantity; use "
-                             "fixed, uniform, lognormal or zipf");
+                             "fixed, uniform, lognormal, zipf or geometric");
   CHECK_ERROR(bad_synthetic, "/workload/synthetic/sessions/user_tokens: expected a length distribution such as "
                              "{\"dist\": \"fixed\", \"value\": 100}, found nothing (required)");
   bool sigma_unknown = false, cv_unknown = false;

@@ -81,6 +81,22 @@ TEST_CASE("fixed and uniform lengths stay in range with the right mean") {
   CHECK(moments(u).mean == Approx(15.0).epsilon(0.01));
 }
 
+TEST_CASE("geometric lengths stop with a constant hazard: mean 1/p, memoryless, clamped to the cap") {
+  const auto g = draws(LengthDist::geometric(50));
+  CHECK(*std::min_element(g.begin(), g.end()) == 1);
+  CHECK(moments(g).mean == Approx(50.0).epsilon(0.03));
+  // Memoryless: of the answers longer than 50 tokens, the mean excess is again about 50.
+  double excess = 0, n = 0;
+  for (double x : g)
+    if (x > 50) excess += x - 50, ++n;
+  CHECK(excess / n == Approx(50.0).epsilon(0.05));
+  // Capped at 40 (an EOS draw against max_tokens): E[min(G, 40)] = (1 - (1 - 1/50)^40) / (1/50).
+  const auto capped = draws(LengthDist::geometric(50, 40));
+  CHECK(*std::max_element(capped.begin(), capped.end()) == 40);
+  CHECK(moments(capped).mean == Approx((1 - std::pow(1 - 1.0 / 50, 40)) * 50).epsilon(0.02));
+  for (double x : draws(LengthDist::geometric(1))) CHECK(x == 1);
+}
+
 TEST_CASE("lognormal lengths match the given mean, or the given median") {
   const auto by_mean = draws(LengthDist::lognormal_mean(1000, 0.5));
   CHECK(moments(by_mean).mean == Approx(1000).epsilon(0.03));
@@ -146,6 +162,7 @@ TEST_CASE("malformed length distributions are refused with the field at fault") 
   both.median = 10;
   CHECK(validate(both) == "expected exactly one of \"mean\" and \"median\" (a positive number)");
   CHECK(validate(LengthDist::zipf(0, 1, 10)) == "s: expected a number > 0, found 0");
+  CHECK(validate(LengthDist::geometric(0.5)) == "mean: expected a finite number >= 1 (tokens), found 0.5");
   CHECK(validate(LengthDist::trace("csv", "x")) == "format: unknown trace format \"csv\"");
   LengthDist bad = LengthDist::uniform(0, 5);
   bad.pointer = "/workload/synthetic/prompt_tokens";

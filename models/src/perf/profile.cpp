@@ -275,6 +275,7 @@ CalibrationProfile CalibrationProfile::from_json(const nlohmann::json& j, const 
     p.attention_prefill = read_curve(d, "flops", "ms", true);
     d.reject_unknown_keys();
   }
+  p.attention_decode_bandwidth_fraction = att.number("decode_bandwidth_fraction", NAN, 0.01, 1);
   att.reject_unknown_keys();
 
   JsonReader mc = r.object("memcpy");
@@ -338,6 +339,8 @@ nlohmann::json CalibrationProfile::to_json() const {
   j["attention"] = nlohmann::json::object();
   if (!attention_decode.empty()) j["attention"]["decode"] = curve_json(attention_decode, "kv_bytes");
   if (!attention_prefill.empty()) j["attention"]["prefill"] = curve_json(attention_prefill, "flops");
+  if (std::isfinite(attention_decode_bandwidth_fraction))
+    j["attention"]["decode_bandwidth_fraction"] = round6(attention_decode_bandwidth_fraction);
   j["memcpy"] = nlohmann::json::object();
   for (size_t i = 0; i < kNumMemcpyKinds; ++i)
     if (!memcpy[i].empty()) j["memcpy"][kMemcpyNames[i]] = curve_json(memcpy[i], "bytes");

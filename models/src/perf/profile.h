@@ -17,6 +17,7 @@
 // floor below it), so predictions stay continuous at the edge of the data.
 #pragma once
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -108,6 +109,9 @@ struct CalibrationProfile {
   std::array<MonotoneCurve, kNumElementwiseOps> elementwise;
   MonotoneCurve attention_decode;   // seconds by KV-cache bytes read by one layer on one GPU
   MonotoneCurve attention_prefill;  // seconds by attention FLOPs of one layer on one GPU
+  // Without decode curves: the fraction of HBM bandwidth paged decode attention (and the KV-cache
+  // write) reaches, fitted end to end by `kvsim fit`; NaN = the roofline's memory_efficiency.
+  double attention_decode_bandwidth_fraction = NAN;
   std::array<MonotoneCurve, kNumMemcpyKinds> memcpy;
   std::vector<CollectiveCurve> collectives;
   // What the serving engine costs beyond the kernels (perf/engine_overheads.h): measured or fitted

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <cmath>
 #include <optional>
 
 #include "catalog/catalog.h"
@@ -75,6 +76,7 @@ std::unique_ptr<StepModel> make_step_model(const nlohmann::json& section, const 
     errors.add(r.child("step_overhead_s"),
                "the calibrated model prices the engine's CPU time per step with perf_model.engine.cpu "
                "(base_s, per_seq_s); step_overhead_s belongs to the roofline model");
+  const bool section_sets_memory_efficiency = r.has("memory_efficiency");
   RooflineOptions options = read_roofline_options(r);
   const nlohmann::json engine_override = kind == "calibrated" ? r.raw("engine") : nlohmann::json();
   r.reject_unknown_keys();
@@ -133,6 +135,9 @@ std::unique_ptr<StepModel> make_step_model(const nlohmann::json& section, const 
     }
     const std::optional<EngineOverheads> o = resolve_engine(profile.get());
     if (!o) return nullptr;
+    // The profile's fitted decode-attention bandwidth, unless the scenario sets memory_efficiency.
+    if (std::isfinite(profile->attention_decode_bandwidth_fraction) && !section_sets_memory_efficiency)
+      options.memory_efficiency = profile->attention_decode_bandwidth_fraction;
     return engine_model(
         std::make_unique<CalibratedStepModel>(profile, llm, gpu, deployment, options, o->custom_all_reduce), *o);
   } catch (const InputError& e) {
