@@ -33,7 +33,8 @@ void MetricsCollector::write_request(const Request& r, const char* status) {
   if (!requests_csv_.is_open()) return;
   const bool done = r.finished >= 0;
   requests_csv_.u(r.spec.id).u(r.replica).s(status).seconds(r.spec.arrival).seconds(r.first_scheduled)
-      .seconds(r.first_token).seconds(r.finished).u(r.spec.prompt_tokens).u(r.num_output_tokens)
+      .seconds(r.first_token).seconds(r.finished).u(r.spec.prompt_tokens)
+      .u(done ? r.num_output_tokens : r.spec.output_tokens)  // a dropped request: the length it asked for
       .u(r.num_cached_tokens).u(r.num_preemptions)
       .seconds(r.first_scheduled >= 0 ? r.first_scheduled - r.spec.arrival : -1)
       .seconds(r.first_token >= 0 ? r.first_token - r.spec.arrival : -1);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "cluster/router.h"
 #include "core/error.h"
@@ -11,12 +12,11 @@
 #include "cost/cost.h"
 #include "engine/kv_tier_report.h"
 #include "engine/replica.h"
+#include "run/output_folder.h"
 
 namespace kvsim {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr uint32_t kArrivalTarget = UINT32_MAX;
 constexpr uint32_t kSampleTarget = UINT32_MAX - 1;
@@ -75,58 +75,30 @@ class Recycler final : public ReplicaObserver {
   RequestPool& pool_;
 };
 
-struct OutputFiles {
-  std::string dir, requests, timeseries, summary;
-  void remove_partials() const {
-    std::error_code ec;
-    fs::remove(requests + ".partial", ec);
-    fs::remove(timeseries + ".partial", ec);
-  }
-};
+constexpr const char* kRequestsCsv = "requests.csv";
+constexpr const char* kTimeseriesCsv = "timeseries.csv";
+constexpr const char* kSummaryJson = "summary.json";
 
-OutputFiles prepare_outputs(const std::string& dir) {
-  OutputFiles f;
-  if (dir.empty()) return f;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir)) throw InputError("cannot create output folder " + dir + ": " + ec.message());
-  f.dir = dir;
-  f.requests = (fs::path(dir) / "requests.csv").string();
-  f.timeseries = (fs::path(dir) / "timeseries.csv").string();
-  f.summary = (fs::path(dir) / "summary.json").string();
-  return f;
-}
-
-void publish(const OutputFiles& f, const nlohmann::json& summary) {
-  if (f.dir.empty()) return;
-  const std::string tmp = f.summary + ".partial";
-  {
-    std::ofstream out(tmp);
-    out << summary.dump(2) << "\n";
-    if (!out) throw InputError("error writing " + tmp);
-  }
-  // summary.json last: its presence marks a complete result folder.
-  fs::rename(f.requests + ".partial", f.requests);
-  fs::rename(f.timeseries + ".partial", f.timeseries);
-  fs::rename(tmp, f.summary);
+void write_summary(const std::string& path, const nlohmann::json& summary) {
+  std::ofstream out(path);
+  out << summary.dump(2) << "\n";
+  out.close();
+  if (!out) throw IoError("error writing " + path + " (disk full?)");
 }
 
 }  // namespace
 
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   const auto wall_start = std::chrono::steady_clock::now();
-  const OutputFiles files = prepare_outputs(opt.out_dir);
-  if (!files.dir.empty()) {
-    // An old result in the folder stops counting as complete before anything is overwritten.
-    std::error_code ec;
-    fs::remove(files.summary, ec);
-  }
+  if (!sc.step_model) throw InputError("the scenario has no step model (it was not validated)");
+  std::optional<OutputFolder> folder;
+  if (!opt.out_dir.empty()) folder.emplace(opt.out_dir);
 
   MetricsCollector metrics(sc.slo, sc.num_replicas);
   RequestPool pool;
   Recycler recycler(metrics, pool);
-  try {
-    if (!files.dir.empty()) metrics.open_outputs(files.requests + ".partial", files.timeseries + ".partial");
+  {
+    if (folder) metrics.open_outputs(folder->staged(kRequestsCsv), folder->staged(kTimeseriesCsv));
     std::unique_ptr<RequestSource> source = open_workload(sc.workload, sc.base_dir);
     std::vector<std::unique_ptr<Replica>> replicas;
     const std::vector<std::shared_ptr<TierStore>> shared_tiers = make_shared_tier_stores(sc.replica.kv_tiers);
@@ -136,7 +108,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
 
     EventQueue queue;
     RequestSpec next;
-    bool have_next = source->next(next);
+    read_first_request(*source, next);
+    bool have_next = true;
     if (have_next) queue.schedule(next.arrival, kArrivalTarget, 0);
     const SimTime sample_interval = std::max<SimTime>(1, from_seconds(sc.timeseries_interval_s));
     queue.schedule(0, kSampleTarget, 0);
@@ -245,11 +218,11 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     }
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     result.events = queue.events_processed();
-    publish(files, summary);
+    if (folder) {
+      write_summary(folder->staged(kSummaryJson), summary);
+      folder->publish({kRequestsCsv, kTimeseriesCsv, kSummaryJson});
+    }
     return result;
-  } catch (...) {
-    files.remove_partials();
-    throw;
   }
 }
 

@@ -13,18 +13,24 @@ namespace kvsim {
 struct ArrivalConfig {
   enum class Process { kPoisson, kGamma };
   Process process = Process::kPoisson;
-  double rate = 1.0;  // mean requests per second, > 0
-  double cv = 1.0;    // Gamma only: standard deviation / mean of the gaps, > 0
+  double rate = 1.0;  // mean requests per second, in [kMinRate, kMaxRate]
+  double cv = 1.0;    // Gamma only: standard deviation / mean of the gaps, in [kMinCv, kMaxCv]
+
+  // In these ranges the samplers' arithmetic stays finite, so Marsaglia and Tsang's Gamma sampler
+  // accepts with probability above 0.95 per try and terminates (a cv of 1e-160 would square to 0).
+  static constexpr double kMinRate = 1e-6, kMaxRate = 1e9;
+  static constexpr double kMinCv = 1e-6, kMaxCv = 1e3;
 };
 
 const char* process_name(ArrivalConfig::Process p);
 
 class ArrivalProcess {
  public:
-  // Throws InputError if the rate or cv is not a positive finite number.
+  // Throws InputError if the rate or cv is outside its range.
   ArrivalProcess(const ArrivalConfig& config, uint64_t seed);
 
   // The arrival time of the next request: 0 for the first, then each previous time plus a gap.
+  // Throws InputError when it would pass kMaxSimTime (100 years).
   SimTime next();
   // "poisson 10 req/s" or "gamma 10 req/s cv 2".
   std::string describe() const;
