@@ -1,5 +1,6 @@
 // kvsim cache-replay --trace FILE --capacity-tokens N [--policy NAME] [--tiers SPEC] ...
 // Replays a trace through the KV cache alone (kv/cache_replay.h) and prints JSON hit rates.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <cmath>
@@ -82,6 +83,12 @@ uint64_t parse_integer(const std::string& flag, const std::string& text, uint64_
   return static_cast<uint64_t>(v);
 }
 
+std::string policy_list() {
+  std::string s;
+  for (const auto& n : eviction_policy_names()) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
 std::vector<ReplayTier> parse_tiers(const std::string& spec) {
   std::vector<ReplayTier> tiers;
   size_t start = 0;
@@ -94,10 +101,20 @@ std::vector<ReplayTier> parse_tiers(const std::string& spec) {
                        quoted_excerpt(item));
     ReplayTier t;
     t.name = item.substr(0, eq);
+    // The rules of a scenario's kv_cache.tiers: a unique name, not "gpu".
+    bool unique = t.name != "gpu";
+    for (const ReplayTier& other : tiers) unique = unique && other.name != t.name;
+    if (!unique)
+      throw InputError("--tiers " + quoted_excerpt(spec) + ": expected a tier name other than \"gpu\" and unique "
+                       "among the tiers, found " + quoted_excerpt(t.name));
     std::string rest = item.substr(eq + 1);
     const size_t colon = rest.find(':');
     if (colon != std::string::npos) {
       t.policy = rest.substr(colon + 1);
+      const std::vector<std::string> policies = eviction_policy_names();
+      if (std::find(policies.begin(), policies.end(), t.policy) == policies.end())
+        throw InputError("--tiers " + quoted_excerpt(spec) + ": tier " + quoted_excerpt(t.name) +
+                         ": expected an eviction policy among " + policy_list() + ", found " + quoted_excerpt(t.policy));
       rest = rest.substr(0, colon);
     }
     t.capacity_tokens = parse_capacity("--tiers " + t.name, rest);
@@ -108,11 +125,6 @@ std::vector<ReplayTier> parse_tiers(const std::string& spec) {
   return tiers;
 }
 
-std::string policy_list() {
-  std::string s;
-  for (const auto& n : eviction_policy_names()) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
 
 }  // namespace
 

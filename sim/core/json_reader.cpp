@@ -138,7 +138,9 @@ double JsonReader::number(const std::string& key, double def, double min, double
   if (!v) return def;
   if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < min ||
       v->get<double>() > max) {
-    errors_.add(child(key), "expected a number" + range_text(min, max) + ", found " + describe_json(*v));
+    const bool huge = v->is_number() && std::fabs(v->get<double>()) > 1e300;
+    errors_.add(child(key), "expected a number" + range_text(min, max) + ", found " + describe_json(*v) +
+                                (huge ? " (kvsim reads no number beyond +-1e300)" : ""));
     return def;
   }
   return v->get<double>();

@@ -303,3 +303,10 @@ TEST_CASE("#13.13 a cancelled run leaves the previous results as they were") {
     CHECK(entry.path().filename().string() != ".kvsim-staging");
   fs::remove_all(out);
 }
+
+TEST_CASE("#13.4 a step model that predicts a step past 100 years is an input error, not an overflow") {
+  nlohmann::json j = hand_scenario();
+  j["perf_model"]["base_s"] = 1e299;
+  CHECK_THAT(error_of([&] { run_scenario(parse(j), RunOptions{}); }),
+             Catch::Contains("a step at 0 s would last 1e+299 s, past the simulated-time limit of 100 years"));
+}
