@@ -86,6 +86,21 @@ void write_summary(const std::string& path, const nlohmann::json& summary) {
   if (!out) throw IoError("error writing " + path + " (disk full?)");
 }
 
+// Between events nothing changes, so after a sample that followed no event (`quiet`) every row
+// repeats it but for its time. A quiet stretch longer than kQuietRows intervals is written as its
+// first row and the last one before the next event; the rows between are only counted. Idle time
+// then costs nothing, whatever the gap between two requests.
+constexpr SimTime kQuietRows = 1000;
+
+SimTime next_sample_time(const EventQueue& queue, SimTime now, SimTime interval, bool quiet,
+                         MetricsCollector& metrics) {
+  const SimTime gap = queue.top().time - now;
+  if (!quiet || gap / interval <= kQuietRows) return now + interval;
+  const SimTime intervals = (gap - 1) / interval;  // the last sample strictly before the event
+  metrics.count_repeated_rows(static_cast<uint64_t>(intervals - 1));
+  return now + intervals * interval;
+}
+
 }  // namespace
 
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
@@ -95,6 +110,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (!opt.out_dir.empty()) folder.emplace(opt.out_dir);
 
   MetricsCollector metrics(sc.slo, sc.num_replicas);
+  metrics.keep_timeseries(opt.keep_samples);
   RequestPool pool;
   Recycler recycler(metrics, pool);
   {
@@ -114,6 +130,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     const SimTime sample_interval = std::max<SimTime>(1, from_seconds(sc.timeseries_interval_s));
     queue.schedule(0, kSampleTarget, 0);
     SimTime last_activity = 0;
+    bool quiet = false;  // no event but samples since the last sample
     // KV transfers the replica started complete at known times: wake it then.
     const auto schedule_wakeups = [&queue](Replica& rep) {
       std::vector<Wakeup>* w = rep.wakeups();
@@ -152,7 +169,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
         last_activity = now;
       } else if (ev.target == kSampleTarget) {
         metrics.sample(now, replicas);
-        if (!queue.empty()) queue.schedule(now + sample_interval, kSampleTarget, 0);
+        if (!queue.empty()) queue.schedule(next_sample_time(queue, now, sample_interval, quiet, metrics), kSampleTarget, 0);
       } else if (ev.kind == kTransferDone) {
         Replica& rep = *replicas[ev.target];
         rep.on_transfer_done(ev.payload, now);
@@ -169,6 +186,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
         schedule_wakeups(rep);
         last_activity = now;
       }
+      quiet = ev.target == kSampleTarget;
       if (++since_check >= 4096) {
         since_check = 0;
         if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw Cancelled();
@@ -179,7 +197,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
         }
       }
     }
-    if (metrics.timeseries().empty() || metrics.timeseries().back().time_s < to_seconds(last_activity))
+    if (metrics.timeseries_rows() == 0 || to_seconds(metrics.last_sample()) < to_seconds(last_activity))
       metrics.sample(last_activity, replicas);
     report(last_activity);
 

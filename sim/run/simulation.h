@@ -29,7 +29,9 @@ struct RunOptions {
   std::function<void(const Progress&)> on_progress;
   double progress_interval_s = 0.25;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop; run_scenario throws Cancelled
-  bool keep_samples = true;  // keep per-request latencies in the result (for CDFs)
+  // Keep per-request latencies (for CDFs) and the time-series rows in the result; false keeps
+  // memory independent of the run's length (the rows still go to timeseries.csv).
+  bool keep_samples = true;
 };
 
 struct RunResult {

@@ -310,3 +310,23 @@ TEST_CASE("#13.4 a step model that predicts a step past 100 years is an input er
   CHECK_THAT(error_of([&] { run_scenario(parse(j), RunOptions{}); }),
              Catch::Contains("a step at 0 s would last 1e+299 s, past the simulated-time limit of 100 years"));
 }
+
+TEST_CASE("#13.6 a year of idle time between two requests costs a few rows, not a row per interval") {
+  TempFile trace("year_apart.csv", "arrived_at,num_prefill_tokens,num_decode_tokens\n0.0,50,3\n31536000.0,80,2\n");
+  nlohmann::json j = hand_scenario();
+  j["workload"]["trace"]["path"] = trace.path();
+  const fs::path out = fresh_dir("year_apart");
+  RunOptions opt;
+  opt.out_dir = out.string();
+  opt.keep_samples = false;
+  const RunResult r = run_scenario(parse(j), opt);
+  CHECK(r.timeseries.empty());  // not kept in memory: the rows are in timeseries.csv
+  const std::string csv = slurp(out / "timeseries.csv");
+  const auto rows = std::count(csv.begin(), csv.end(), '\n') - 1;
+  CHECK(rows < 2100);
+  CHECK_THAT(csv, Catch::Contains("\n31535999.000000000,"));  // the last row before the second request
+  CHECK(r.summary["requests"]["completed"] == 2);
+  // Every one-second interval counts in the mean, written or not: one block used in about 0.1 s.
+  CHECK(r.summary["kv"]["mean_utilization"].get<double>() < 1e-6);
+  fs::remove_all(out);
+}
