@@ -1,6 +1,7 @@
 #include "run/simulation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "engine/kv_tier_report.h"
 #include "engine/replica.h"
 #include "run/output_folder.h"
+#include "workload/text_number.h"
 
 namespace kvsim {
 
@@ -101,11 +103,44 @@ SimTime next_sample_time(const EventQueue& queue, SimTime now, SimTime interval,
   return now + intervals * interval;
 }
 
+// Bytes of memory this process can still take (MemAvailable), or infinity when unknown.
+double available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return INFINITY;
+}
+
+void refuse_what_will_not_fit(const Scenario& sc) {
+  const double need = estimated_state_bytes(sc), have = available_memory_bytes();
+  if (need <= have) return;
+  const auto gib = [](double bytes) { return format_number(std::round(bytes / (1 << 30) * 10) / 10) + " GiB"; };
+  const auto mib = [](double bytes) { return format_number(std::round(bytes / (1 << 20) * 10) / 10) + " MiB"; };
+  throw InputError("the scenario's " + std::to_string(sc.num_replicas) + " replica(s) need about " + gib(need) +
+                   " of memory for their KV bookkeeping (" + mib(need / sc.num_replicas) + " each), more than the " +
+                   gib(have) + " available: lower /cluster/replicas, /engine/num_gpu_blocks_override or the tiers' capacity");
+}
+
 }  // namespace
+
+double estimated_state_bytes(const Scenario& sc) {
+  constexpr double kBytesPerBlock = 64, kBytesPerReplica = 64 * 1024;
+  const KvTiersConfig& tiers = sc.replica.kv_tiers;
+  double replica_blocks = sc.replica.num_gpu_blocks, shared_blocks = 0;
+  for (const TierSpec& t : tiers.tiers) {
+    if (!std::isfinite(t.capacity_bytes) || tiers.block_bytes <= 0) continue;  // grows with the work
+    (t.shared ? shared_blocks : replica_blocks) += t.capacity_bytes / tiers.block_bytes;
+  }
+  return sc.num_replicas * (replica_blocks * kBytesPerBlock + kBytesPerReplica) + shared_blocks * kBytesPerBlock;
+}
 
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   const auto wall_start = std::chrono::steady_clock::now();
   if (!sc.step_model) throw InputError("the scenario has no step model (it was not validated)");
+  refuse_what_will_not_fit(sc);
   std::optional<OutputFolder> folder;
   if (!opt.out_dir.empty()) folder.emplace(opt.out_dir);
 

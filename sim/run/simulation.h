@@ -42,6 +42,12 @@ struct RunResult {
   uint64_t events = 0;
 };
 
+// Throws InputError before allocating anything when the replicas' state will not fit in the
+// memory available (estimated_state_bytes against /proc/meminfo's MemAvailable).
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+// The memory the replicas' KV bookkeeping takes, measured on quickstart.json: about 64 bytes per
+// block (GPU blocks and the blocks of bounded lower tiers) and 64 KiB per replica.
+double estimated_state_bytes(const Scenario& scenario);
 
 }  // namespace kvsim

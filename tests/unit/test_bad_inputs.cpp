@@ -330,3 +330,14 @@ TEST_CASE("#13.6 a year of idle time between two requests costs a few rows, not 
   CHECK(r.summary["kv"]["mean_utilization"].get<double>() < 1e-6);
   fs::remove_all(out);
 }
+
+TEST_CASE("#13.7 a fleet whose state cannot fit in memory is refused up front with the estimate") {
+  nlohmann::json j = hand_scenario();
+  j["cluster"]["replicas"] = 100000;
+  j["engine"]["num_gpu_blocks_override"] = 1 << 30;
+  const Scenario sc = parse(j);
+  CHECK(estimated_state_bytes(sc) > 6e15);
+  CHECK_THAT(error_of([&] { run_scenario(sc, RunOptions{}); }),
+             Catch::Contains("the scenario's 100000 replica(s) need about ") &&
+                 Catch::Contains(" GiB of memory for their KV bookkeeping (65536.1 MiB each), more than the "));
+}
