@@ -14,7 +14,8 @@ namespace kvsim {
 namespace {
 
 // SIGINT and SIGTERM set the run's cancel flag; the run stops at its next check, publishes
-// nothing, and the command exits 128 + the signal's number.
+// nothing, and the command exits 128 + the signal's number. A second signal kills the process
+// (the output folder is still as before the run: a later run clears the staging folder).
 std::atomic<bool> g_cancel{false};
 std::atomic<int> g_signal{0};
 
@@ -28,6 +29,7 @@ class CancelOnSignals {
   CancelOnSignals() {
     struct sigaction sa {};
     sa.sa_handler = on_cancel_signal;
+    sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C stops the process at once
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);
