@@ -1,9 +1,8 @@
 #include "run/simulation.h"
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
-#include <filesystem>
+#include <cmath>
 #include <fstream>
 #include <optional>
 
@@ -141,6 +140,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   const auto wall_start = std::chrono::steady_clock::now();
   if (!sc.step_model) throw InputError("the scenario has no step model (it was not validated)");
   refuse_what_will_not_fit(sc);
+  // Declared first, so destroyed last: on an exception the files are closed before the folder's
+  // destructor removes what was staged.
   std::optional<OutputFolder> folder;
   if (!opt.out_dir.empty()) folder.emplace(opt.out_dir);
 
@@ -148,135 +149,133 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   metrics.keep_timeseries(opt.keep_samples);
   RequestPool pool;
   Recycler recycler(metrics, pool);
-  {
-    if (folder) metrics.open_outputs(folder->staged(kRequestsCsv), folder->staged(kTimeseriesCsv));
-    std::unique_ptr<RequestSource> source = open_workload(sc.workload, sc.base_dir);
-    std::vector<std::unique_ptr<Replica>> replicas;
-    const std::vector<std::shared_ptr<TierStore>> shared_tiers = make_shared_tier_stores(sc.replica.kv_tiers);
-    for (uint32_t i = 0; i < sc.num_replicas; ++i)
-      replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler, shared_tiers));
-    std::unique_ptr<Router> router = make_router(sc.router);
+  if (folder) metrics.open_outputs(folder->staged(kRequestsCsv), folder->staged(kTimeseriesCsv));
+  std::unique_ptr<RequestSource> source = open_workload(sc.workload, sc.base_dir);
+  std::vector<std::unique_ptr<Replica>> replicas;
+  const std::vector<std::shared_ptr<TierStore>> shared_tiers = make_shared_tier_stores(sc.replica.kv_tiers);
+  for (uint32_t i = 0; i < sc.num_replicas; ++i)
+    replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler, shared_tiers));
+  std::unique_ptr<Router> router = make_router(sc.router);
 
-    EventQueue queue;
-    RequestSpec next;
-    read_first_request(*source, next);
-    bool have_next = true;
-    if (have_next) queue.schedule(next.arrival, kArrivalTarget, 0);
-    const SimTime sample_interval = std::max<SimTime>(1, from_seconds(sc.timeseries_interval_s));
-    queue.schedule(0, kSampleTarget, 0);
-    SimTime last_activity = 0;
-    bool quiet = false;  // no event but samples since the last sample
-    // KV transfers the replica started complete at known times: wake it then.
-    const auto schedule_wakeups = [&queue](Replica& rep) {
-      std::vector<Wakeup>* w = rep.wakeups();
-      if (w == nullptr || w->empty()) return;
-      for (const Wakeup& x : *w) queue.schedule(x.time, rep.id(), kTransferDone, x.token);
-      w->clear();
-    };
+  EventQueue queue;
+  RequestSpec next;
+  read_first_request(*source, next);
+  bool have_next = true;
+  queue.schedule(next.arrival, kArrivalTarget, 0);
+  const SimTime sample_interval = std::max<SimTime>(1, from_seconds(sc.timeseries_interval_s));
+  queue.schedule(0, kSampleTarget, 0);
+  SimTime last_activity = 0;
+  bool quiet = false;  // no event but samples since the last sample
+  // KV transfers the replica started complete at known times: wake it then.
+  const auto schedule_wakeups = [&queue](Replica& rep) {
+    std::vector<Wakeup>* w = rep.wakeups();
+    if (w == nullptr || w->empty()) return;
+    for (const Wakeup& x : *w) queue.schedule(x.time, rep.id(), kTransferDone, x.token);
+    w->clear();
+  };
 
-    auto last_report = wall_start;
-    uint64_t since_check = 0;
-    const auto report = [&](SimTime now) {
-      if (!opt.on_progress) return;
-      Progress p;
-      p.simulated_s = to_seconds(now);
-      p.requests_arrived = metrics.arrived();
-      p.requests_done = metrics.completed() + metrics.dropped();
-      p.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-      opt.on_progress(p);
-    };
+  auto last_report = wall_start;
+  uint64_t since_check = 0;
+  const auto report = [&](SimTime now) {
+    if (!opt.on_progress) return;
+    Progress p;
+    p.simulated_s = to_seconds(now);
+    p.requests_arrived = metrics.arrived();
+    p.requests_done = metrics.completed() + metrics.dropped();
+    p.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    opt.on_progress(p);
+  };
 
-    while (!queue.empty()) {
-      const Event ev = queue.pop();
-      const SimTime now = ev.time;
-      if (ev.target == kArrivalTarget) {
-        metrics.on_arrival();
-        Request* req = pool.acquire(next);
-        Replica& rep = *replicas[router->route(*req, replicas)];
-        rep.add_request(req);
-        if (!rep.busy()) {
-          const SimTime end = rep.begin_step(now);
-          if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
-          schedule_wakeups(rep);
-        }
-        have_next = source->next(next);
-        if (have_next) queue.schedule(std::max(next.arrival, now), kArrivalTarget, 0);
-        last_activity = now;
-      } else if (ev.target == kSampleTarget) {
-        metrics.sample(now, replicas);
-        if (!queue.empty()) queue.schedule(next_sample_time(queue, now, sample_interval, quiet, metrics), kSampleTarget, 0);
-      } else if (ev.kind == kTransferDone) {
-        Replica& rep = *replicas[ev.target];
-        rep.on_transfer_done(ev.payload, now);
-        if (!rep.busy()) {
-          const SimTime end = rep.begin_step(now);
-          if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
-        }
-        schedule_wakeups(rep);
-      } else {
-        Replica& rep = *replicas[ev.target];
-        rep.end_step(now);
+  while (!queue.empty()) {
+    const Event ev = queue.pop();
+    const SimTime now = ev.time;
+    if (ev.target == kArrivalTarget) {
+      metrics.on_arrival();
+      Request* req = pool.acquire(next);
+      Replica& rep = *replicas[router->route(*req, replicas)];
+      rep.add_request(req);
+      if (!rep.busy()) {
         const SimTime end = rep.begin_step(now);
         if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
         schedule_wakeups(rep);
-        last_activity = now;
       }
-      quiet = ev.target == kSampleTarget;
-      if (++since_check >= 4096) {
-        since_check = 0;
-        if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw Cancelled();
-        const auto wall_now = std::chrono::steady_clock::now();
-        if (std::chrono::duration<double>(wall_now - last_report).count() >= opt.progress_interval_s) {
-          last_report = wall_now;
-          report(now);
-        }
+      have_next = source->next(next);
+      if (have_next) queue.schedule(std::max(next.arrival, now), kArrivalTarget, 0);
+      last_activity = now;
+    } else if (ev.target == kSampleTarget) {
+      metrics.sample(now, replicas);
+      if (!queue.empty()) queue.schedule(next_sample_time(queue, now, sample_interval, quiet, metrics), kSampleTarget, 0);
+    } else if (ev.kind == kTransferDone) {
+      Replica& rep = *replicas[ev.target];
+      rep.on_transfer_done(ev.payload, now);
+      if (!rep.busy()) {
+        const SimTime end = rep.begin_step(now);
+        if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
+      }
+      schedule_wakeups(rep);
+    } else {
+      Replica& rep = *replicas[ev.target];
+      rep.end_step(now);
+      const SimTime end = rep.begin_step(now);
+      if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
+      schedule_wakeups(rep);
+      last_activity = now;
+    }
+    quiet = ev.target == kSampleTarget;
+    if (++since_check >= 4096) {
+      since_check = 0;
+      if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw Cancelled();
+      const auto wall_now = std::chrono::steady_clock::now();
+      if (std::chrono::duration<double>(wall_now - last_report).count() >= opt.progress_interval_s) {
+        last_report = wall_now;
+        report(now);
       }
     }
-    if (metrics.timeseries_rows() == 0 || to_seconds(metrics.last_sample()) < to_seconds(last_activity))
-      metrics.sample(last_activity, replicas);
-    report(last_activity);
-
-    RunResult result;
-    nlohmann::json summary = metrics.finish(last_activity, replicas);
-    finish_kv_tiers(replicas, shared_tiers, last_activity);
-    KvTierTotals tier_totals;
-    const nlohmann::json kv_tiers = kv_tiers_summary(sc.replica, replicas, tier_totals);
-    if (!kv_tiers.is_null()) summary["kv_tiers"] = kv_tiers;
-    CostInputs ci;
-    ci.num_gpus = sc.num_replicas * sc.gpus_per_replica();
-    ci.usd_per_gpu_hour = sc.usd_per_gpu_hour;
-    ci.simulated_seconds = to_seconds(last_activity);
-    ci.input_tokens = metrics.input_tokens();
-    ci.output_tokens = metrics.output_tokens();
-    ci.storage_usd = tier_totals.storage_usd;
-    ci.transfer_usd = tier_totals.transfer_usd;
-    summary["cost"] = cost_summary(ci);
-    summary["cost"]["reuse"] = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
-    // GPU time actually computing (pay-per-use view; usd_gpu bills the whole provisioned run).
-    const double busy_gpu_hours = summary["engine"].value("busy_fraction", 0.0) * ci.simulated_seconds * ci.num_gpus / 3600.0;
-    summary["cost"]["reuse"]["gpu_busy_hours"] = busy_gpu_hours;
-    summary["cost"]["reuse"]["usd_gpu_busy"] = busy_gpu_hours * sc.usd_per_gpu_hour;
-    summary["kv"]["memory_plan"] = sc.memory_plan;
-    summary["perf_model"] = sc.step_model->describe();
-    summary["workload"] = {{"source", source->describe()}};
-    summary["scenario"] = sc.json;
-    summary["kvsim_version"] = "0.1.0";
-    result.summary = summary;
-    result.timeseries = metrics.timeseries();
-    if (opt.keep_samples) {  // (the summary's percentiles left them partly ordered: sort for CDFs)
-      result.latencies = std::move(metrics.samples());
-      for (std::vector<double>* v : {&result.latencies.ttft, &result.latencies.tpot, &result.latencies.e2e,
-                                     &result.latencies.queue})
-        std::sort(v->begin(), v->end());
-    }
-    result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    result.events = queue.events_processed();
-    if (folder) {
-      write_summary(folder->staged(kSummaryJson), summary);
-      folder->publish({kRequestsCsv, kTimeseriesCsv, kSummaryJson});
-    }
-    return result;
   }
+  if (metrics.timeseries_rows() == 0 || to_seconds(metrics.last_sample()) < to_seconds(last_activity))
+    metrics.sample(last_activity, replicas);
+  report(last_activity);
+
+  RunResult result;
+  nlohmann::json summary = metrics.finish(last_activity, replicas);
+  finish_kv_tiers(replicas, shared_tiers, last_activity);
+  KvTierTotals tier_totals;
+  const nlohmann::json kv_tiers = kv_tiers_summary(sc.replica, replicas, tier_totals);
+  if (!kv_tiers.is_null()) summary["kv_tiers"] = kv_tiers;
+  CostInputs ci;
+  ci.num_gpus = sc.num_replicas * sc.gpus_per_replica();
+  ci.usd_per_gpu_hour = sc.usd_per_gpu_hour;
+  ci.simulated_seconds = to_seconds(last_activity);
+  ci.input_tokens = metrics.input_tokens();
+  ci.output_tokens = metrics.output_tokens();
+  ci.storage_usd = tier_totals.storage_usd;
+  ci.transfer_usd = tier_totals.transfer_usd;
+  summary["cost"] = cost_summary(ci);
+  summary["cost"]["reuse"] = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
+  // GPU time actually computing (pay-per-use view; usd_gpu bills the whole provisioned run).
+  const double busy_gpu_hours = summary["engine"].value("busy_fraction", 0.0) * ci.simulated_seconds * ci.num_gpus / 3600.0;
+  summary["cost"]["reuse"]["gpu_busy_hours"] = busy_gpu_hours;
+  summary["cost"]["reuse"]["usd_gpu_busy"] = busy_gpu_hours * sc.usd_per_gpu_hour;
+  summary["kv"]["memory_plan"] = sc.memory_plan;
+  summary["perf_model"] = sc.step_model->describe();
+  summary["workload"] = {{"source", source->describe()}};
+  summary["scenario"] = sc.json;
+  summary["kvsim_version"] = "0.1.0";
+  result.summary = summary;
+  result.timeseries = metrics.timeseries();
+  if (opt.keep_samples) {  // (the summary's percentiles left them partly ordered: sort for CDFs)
+    result.latencies = std::move(metrics.samples());
+    for (std::vector<double>* v : {&result.latencies.ttft, &result.latencies.tpot, &result.latencies.e2e,
+                                   &result.latencies.queue})
+      std::sort(v->begin(), v->end());
+  }
+  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  result.events = queue.events_processed();
+  if (folder) {
+    write_summary(folder->staged(kSummaryJson), summary);
+    folder->publish({kRequestsCsv, kTimeseriesCsv, kSummaryJson});
+  }
+  return result;
 }
 
 }  // namespace kvsim
