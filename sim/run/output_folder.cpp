@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,21 +20,31 @@ OutputFolder::OutputFolder(const std::string& dir) : dir_(dir) {
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir))
     throw IoError("cannot create output folder " + dir + (ec ? ": " + ec.message() : ": a file of that name exists"));
-  const std::string lock_path = (fs::path(dir) / ".kvsim.lock").string();
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) throw IoError("cannot create " + lock_path + ": " + std::strerror(errno));
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(lock_fd_);
-    lock_fd_ = -1;
-    throw IoError(err == EWOULDBLOCK ? "output folder " + dir + " is in use by another kvsim run; wait for it "
-                                       "to finish or choose another --out folder"
-                                     : "cannot lock " + lock_path + ": " + std::strerror(err));
+  lock_path_ = (fs::path(dir) / ".kvsim.lock").string();
+  // The lock file is removed when the folder is closed. A run that opened it just before could
+  // then lock a file no longer in the folder: the lock counts only if the path still names it.
+  for (;;) {
+    lock_fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd_ < 0) throw IoError("cannot create " + lock_path_ + ": " + std::strerror(errno));
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      ::close(lock_fd_);
+      lock_fd_ = -1;
+      throw IoError(err == EWOULDBLOCK ? "output folder " + dir + " is in use by another kvsim run; wait for it "
+                                         "to finish or choose another --out folder"
+                                       : "cannot lock " + lock_path_ + ": " + std::strerror(err));
+    }
+    struct stat held {}, named {};
+    if (::fstat(lock_fd_, &held) == 0 && ::stat(lock_path_.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev)
+      break;
+    ::close(lock_fd_);  // removed by the run that held it: try the new one
   }
   staging_ = (fs::path(dir) / ".kvsim-staging").string();
   fs::remove_all(staging_, ec);
   fs::create_directory(staging_, ec);
   if (ec) {
+    ::unlink(lock_path_.c_str());
     ::close(lock_fd_);
     throw IoError("cannot create " + staging_ + ": " + ec.message());
   }
@@ -42,7 +53,10 @@ OutputFolder::OutputFolder(const std::string& dir) : dir_(dir) {
 OutputFolder::~OutputFolder() {
   std::error_code ec;
   if (!staging_.empty()) fs::remove_all(staging_, ec);
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
+  if (lock_fd_ >= 0) {
+    ::unlink(lock_path_.c_str());  // the folder is left as the run found it
+    ::close(lock_fd_);             // releases the lock
+  }
 }
 
 std::string OutputFolder::staged(const std::string& name) const { return (fs::path(staging_) / name).string(); }

@@ -1,8 +1,9 @@
 // The output folder of one run. Opening it takes an exclusive lock (flock on DIR/.kvsim.lock,
-// held until the folder is closed), so a second run into the same folder refuses at once instead
-// of interleaving its files with the first's. Outputs are written into a private staging folder
-// (DIR/.kvsim-staging) and moved into DIR by publish() only when the run completes: until then DIR
-// holds the previous run's results untouched, and a failed or cancelled run leaves nothing behind.
+// held until the folder is closed, then removed), so a second run into the same folder refuses at
+// once instead of interleaving its files with the first's. Outputs are written into a private
+// staging folder (DIR/.kvsim-staging) and moved into DIR by publish() only when the run completes:
+// until then DIR holds the previous run's results untouched, and a failed or cancelled run leaves
+// the folder as it found it. (A killed run leaves the two hidden entries; the next run clears them.)
 #pragma once
 #include <string>
 #include <vector>
@@ -16,7 +17,7 @@ class OutputFolder {
   explicit OutputFolder(const std::string& dir);
   OutputFolder(const OutputFolder&) = delete;
   OutputFolder& operator=(const OutputFolder&) = delete;
-  // Removes the staging folder and releases the lock.
+  // Removes the staging folder and the lock file, and releases the lock.
   ~OutputFolder();
 
   const std::string& dir() const { return dir_; }
@@ -27,7 +28,7 @@ class OutputFolder {
   void publish(const std::vector<std::string>& names);
 
  private:
-  std::string dir_, staging_;
+  std::string dir_, staging_, lock_path_;
   int lock_fd_ = -1;
 };
 
