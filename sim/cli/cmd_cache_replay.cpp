@@ -1,5 +1,6 @@
 // kvsim cache-replay --trace FILE --capacity-tokens N [--policy NAME] [--tiers SPEC] ...
 // Replays a trace through the KV cache alone (kv/cache_replay.h) and prints JSON hit rates.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <cmath>
@@ -9,8 +10,11 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/excerpt.h"
+#include "core/json_text.h"
 #include "kv/cache_replay.h"
 #include "kv/eviction_registry.h"
+#include "workload/text_number.h"
 #include "workload/trace_formats.h"
 #include "workload/workload_config.h"
 
@@ -53,11 +57,11 @@ uint64_t parse_capacity(const std::string& flag, const std::string& text) {
     used = 0;
   }
   if (used != text.size() || !(v >= 1) || v != std::floor(v) || v > 1e18)
-    throw InputError(flag + " " + text + ": expected a whole number of tokens >= 1 or inf");
+    throw InputError(flag + " " + quoted_excerpt(text) + ": expected a whole number of tokens in [1, 1e18] or inf");
   return static_cast<uint64_t>(v);
 }
 
-double parse_number(const std::string& flag, const std::string& text, double min) {
+double parse_number(const std::string& flag, const std::string& text, double min, double max) {
   size_t used = 0;
   double v = NAN;
   try {
@@ -65,9 +69,24 @@ double parse_number(const std::string& flag, const std::string& text, double min
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || !std::isfinite(v) || v < min)
-    throw InputError(flag + " " + text + ": expected a number >= " + std::to_string(min));
+  if (used != text.size() || !std::isfinite(v) || v < min || v > max)
+    throw InputError(flag + " " + quoted_excerpt(text) + ": expected a number in [" + format_number(min) + ", " +
+                     format_number(max) + "]");
   return v;
+}
+
+uint64_t parse_integer(const std::string& flag, const std::string& text, uint64_t min, uint64_t max) {
+  const double v = parse_number(flag, text, 0, 1e300);
+  if (v != std::floor(v) || v < static_cast<double>(min) || v > static_cast<double>(max))
+    throw InputError(flag + " " + quoted_excerpt(text) + ": expected an integer in [" + std::to_string(min) + ", " +
+                     std::to_string(max) + "]");
+  return static_cast<uint64_t>(v);
+}
+
+std::string policy_list() {
+  std::string s;
+  for (const auto& n : eviction_policy_names()) s += (s.empty() ? "" : ", ") + n;
+  return s;
 }
 
 std::vector<ReplayTier> parse_tiers(const std::string& spec) {
@@ -78,13 +97,24 @@ std::vector<ReplayTier> parse_tiers(const std::string& spec) {
     const std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     const size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw InputError("--tiers " + spec + ": expected NAME=TOKENS[:POLICY] items, found \"" + item + "\"");
+      throw InputError("--tiers " + quoted_excerpt(spec) + ": expected NAME=TOKENS[:POLICY] items, found " +
+                       quoted_excerpt(item));
     ReplayTier t;
     t.name = item.substr(0, eq);
+    // The rules of a scenario's kv_cache.tiers: a unique name, not "gpu".
+    bool unique = t.name != "gpu";
+    for (const ReplayTier& other : tiers) unique = unique && other.name != t.name;
+    if (!unique)
+      throw InputError("--tiers " + quoted_excerpt(spec) + ": expected a tier name other than \"gpu\" and unique "
+                       "among the tiers, found " + quoted_excerpt(t.name));
     std::string rest = item.substr(eq + 1);
     const size_t colon = rest.find(':');
     if (colon != std::string::npos) {
       t.policy = rest.substr(colon + 1);
+      const std::vector<std::string> policies = eviction_policy_names();
+      if (std::find(policies.begin(), policies.end(), t.policy) == policies.end())
+        throw InputError("--tiers " + quoted_excerpt(spec) + ": tier " + quoted_excerpt(t.name) +
+                         ": expected an eviction policy among " + policy_list() + ", found " + quoted_excerpt(t.policy));
       rest = rest.substr(0, colon);
     }
     t.capacity_tokens = parse_capacity("--tiers " + t.name, rest);
@@ -95,11 +125,6 @@ std::vector<ReplayTier> parse_tiers(const std::string& spec) {
   return tiers;
 }
 
-std::string policy_list() {
-  std::string s;
-  for (const auto& n : eviction_policy_names()) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
 
 }  // namespace
 
@@ -123,22 +148,18 @@ int cmd_cache_replay(const std::vector<std::string>& args) {
     } else if (a == "--policy") gpu.policy = flag_value(args, i);
     else if (a == "--policy-params") {
       const std::string text = flag_value(args, i);
-      try {
-        gpu.policy_params = nlohmann::json::parse(text);
-      } catch (const nlohmann::json::exception& e) {
-        throw InputError("--policy-params " + text + ": not JSON (" + e.what() + ")");
-      }
+      gpu.policy_params = parse_json_text(text, "--policy-params");
     } else if (a == "--tiers") tiers_spec = flag_value(args, i);
     else if (a == "--write-through") config.write_through = true;
-    else if (a == "--block-size") config.block_size = static_cast<uint32_t>(parse_number(a, flag_value(args, i), 1));
+    else if (a == "--block-size") config.block_size = static_cast<uint32_t>(parse_integer(a, flag_value(args, i), 1, 1u << 20));
     else if (a == "--prefix-index") {
       const std::string v = flag_value(args, i);
       if (v != "hash" && v != "radix") throw InputError("--prefix-index " + v + ": expected hash or radix");
       config.radix_tree = v == "radix";
-    } else if (a == "--ttl-s") gpu.ttl_s = parse_number(a, flag_value(args, i), 0);
-    else if (a == "--max-requests") trace.window.max_requests = static_cast<uint64_t>(parse_number(a, flag_value(args, i), 1));
-    else if (a == "--start-s") trace.window.start_s = parse_number(a, flag_value(args, i), 0);
-    else if (a == "--end-s") trace.window.end_s = parse_number(a, flag_value(args, i), 0);
+    } else if (a == "--ttl-s") gpu.ttl_s = parse_number(a, flag_value(args, i), 0, kMaxSimSeconds);
+    else if (a == "--max-requests") trace.window.max_requests = parse_integer(a, flag_value(args, i), 1, uint64_t{1} << 53);
+    else if (a == "--start-s") trace.window.start_s = parse_number(a, flag_value(args, i), 0, kMaxSimSeconds);
+    else if (a == "--end-s") trace.window.end_s = parse_number(a, flag_value(args, i), 0, kMaxSimSeconds);
     else if (a == "--out") out_path = flag_value(args, i);
     else throw InputError("unexpected argument " + a + " (see kvsim cache-replay --help)");
   }
@@ -151,9 +172,9 @@ int cmd_cache_replay(const std::vector<std::string>& args) {
     if (!jsonl) throw InputError("--format is needed for " + trace.path + " (azure, mooncake, vidur or burstgpt)");
     trace.format = "mooncake";
   }
-  if (!is_trace_format(trace.format)) throw InputError("--format " + trace.format + ": unknown trace format");
+  if (!is_trace_format(trace.format))
+    throw InputError("--format " + quoted_excerpt(trace.format) + ": unknown trace format (azure, mooncake, vidur or burstgpt)");
   if (trace.window.end_s <= trace.window.start_s) throw InputError("--end-s must be after --start-s");
-  if (config.block_size > (1u << 20)) throw InputError("--block-size: at most 1048576 tokens");
   config.tiers.push_back(gpu);
   if (!tiers_spec.empty())
     for (const ReplayTier& t : parse_tiers(tiers_spec)) config.tiers.push_back(t);
@@ -163,6 +184,8 @@ int cmd_cache_replay(const std::vector<std::string>& args) {
   {
     std::unique_ptr<RequestSource> source = open_trace(trace);
     RequestSpec r;
+    read_first_request(*source, r);
+    requests.push_back(r);
     while (source->next(r)) requests.push_back(r);
   }
   bool any_infinite = false;

@@ -1,5 +1,7 @@
 // kvsim run SCENARIO.json [--out DIR] [--set /pointer=value ...] [--quiet]
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -11,13 +13,45 @@ namespace kvsim {
 
 namespace {
 
+// SIGINT and SIGTERM set the run's cancel flag; the run stops at its next check, publishes
+// nothing, and the command exits 128 + the signal's number. A second signal kills the process
+// (the output folder is still as before the run: a later run clears the staging folder).
+std::atomic<bool> g_cancel{false};
+std::atomic<int> g_signal{0};
+
+extern "C" void on_cancel_signal(int sig) {
+  g_signal.store(sig);
+  g_cancel.store(true);
+}
+
+class CancelOnSignals {
+ public:
+  CancelOnSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_cancel_signal;
+    sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C stops the process at once
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~CancelOnSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
 const char* kRunHelp =
     "usage: kvsim run SCENARIO.json [--out DIR] [--set /json/pointer=value ...] [--quiet]\n\n"
     "Simulates the scenario and prints a summary. With --out, writes into DIR:\n"
     "  summary.json    every figure of the run and the scenario as run\n"
     "  requests.csv    one row per request (arrival, scheduled, first token, finish, tokens, ...)\n"
     "  timeseries.csv  KV blocks, running/waiting requests, tokens per step, hit rate, per interval\n"
-    "Files are published only when the run completes.\n\n"
+    "Files are published only when the run completes; until then DIR keeps the previous run's\n"
+    "results. One run at a time writes into DIR (a second is refused). Ctrl-C (SIGINT) or SIGTERM\n"
+    "cancels the run, publishes nothing, and exits 130 or 143.\n\n"
     "  --out DIR              output folder (created if missing)\n"
     "  --set /ptr=value       override a scenario field, e.g. --set /cluster/replicas=4\n"
     "                         (value parsed as JSON, else taken as a string; repeatable)\n"
@@ -98,7 +132,18 @@ int cmd_run(const Args& args) {
       printed = true;
     };
   }
-  const RunResult r = run_scenario(sc, opt);
+  opt.cancel = &g_cancel;
+  RunResult r;
+  try {
+    CancelOnSignals cancel_on_signals;
+    r = run_scenario(sc, opt);
+  } catch (const Cancelled&) {
+    const int sig = g_signal.load();
+    std::fprintf(stderr, "%skvsim run: cancelled by %s; no outputs were published%s\n", printed ? "\n" : "",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                 out.empty() ? "" : (" (" + out + " is as it was before the run)").c_str());
+    return 128 + (sig == 0 ? SIGINT : sig);
+  }
   if (printed) std::fprintf(stderr, "\n");
   print_summary(sc, r);
   if (!out.empty()) std::printf("outputs: %s/{summary.json,requests.csv,timeseries.csv}\n", out.c_str());

@@ -12,6 +12,13 @@ class InputError : public std::runtime_error {
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A file could not be read, written or renamed (permissions, a full disk, a folder in use). It is
+// reported like bad input: the user fixes the path or frees the folder.
+class IoError : public InputError {
+ public:
+  explicit IoError(const std::string& message) : InputError(message) {}
+};
+
 // A run stopped on request (cancel flag); outputs are not published.
 class Cancelled : public std::runtime_error {
  public:

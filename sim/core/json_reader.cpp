@@ -1,9 +1,10 @@
 #include "core/json_reader.h"
 
 #include <cmath>
-#include <sstream>
+#include <cstdio>
 
 #include "core/error.h"
+#include "core/excerpt.h"
 
 namespace kvsim {
 
@@ -12,17 +13,34 @@ const nlohmann::json& null_json() {
   static const nlohmann::json n;
   return n;
 }
+std::string number_text(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.12g", x);
+  return buf;
+}
 std::string range_text(double min, double max) {
-  std::ostringstream o;
-  if (min > -1e300 && max < 1e300) o << " in [" << min << ", " << max << "]";
-  else if (min > -1e300) o << " >= " << min;
-  else if (max < 1e300) o << " <= " << max;
-  return o.str();
+  if (min > -1e300 && max < 1e300) return " in [" + number_text(min) + ", " + number_text(max) + "]";
+  if (min > -1e300) return " >= " + number_text(min);
+  if (max < 1e300) return " <= " + number_text(max);
+  return "";
 }
 }  // namespace
 
 void ErrorList::add(const std::string& pointer, const std::string& message) {
   errors_.push_back((pointer.empty() ? std::string("/") : pointer) + ": " + message);
+  pointers_.push_back(pointer);
+}
+
+void ErrorList::note_source(const std::string& pointer, const std::string& note) {
+  for (size_t i = 0; i < errors_.size(); ++i) {
+    const std::string& p = pointers_[i];
+    // The error is about the value set, something inside it, or the object or array it went into.
+    const auto within = [](const std::string& inner, const std::string& outer) {
+      return inner.compare(0, outer.size(), outer) == 0 && (inner.size() == outer.size() || inner[outer.size()] == '/');
+    };
+    const bool inside = within(p, pointer) || (!p.empty() && within(pointer, p));
+    if (inside && errors_[i].find(note) == std::string::npos) errors_[i] += " (" + note + ")";
+  }
 }
 
 void ErrorList::throw_if_any(const std::string& where) const {
@@ -33,9 +51,52 @@ void ErrorList::throw_if_any(const std::string& where) const {
   throw InputError(msg);
 }
 
+namespace {
+// Writes `j` as JSON text into `out`, stopping soon after `out` reaches `limit` characters and
+// below `depth` levels, so that describing a huge or deep value costs what the message shows.
+void dump_string_bounded(const std::string& s, std::string& out, size_t limit) {
+  const size_t take = limit > out.size() ? limit - out.size() + 1 : 1;
+  out += nlohmann::json(s.substr(0, take)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (s.size() > take) out += "...";
+}
+
+void dump_bounded(const nlohmann::json& j, std::string& out, size_t limit, int depth) {
+  if (out.size() >= limit) return;
+  if (depth <= 0) {
+    out += "...";
+    return;
+  }
+  switch (j.type()) {
+    case nlohmann::json::value_t::string:
+      dump_string_bounded(j.get_ref<const std::string&>(), out, limit);
+      return;
+    case nlohmann::json::value_t::object:
+    case nlohmann::json::value_t::array: {
+      const bool object = j.is_object();
+      out += object ? '{' : '[';
+      bool first = true;
+      for (auto it = j.begin(); it != j.end() && out.size() < limit; ++it) {
+        if (!first) out += ',';
+        first = false;
+        if (object) {
+          dump_string_bounded(it.key(), out, limit);
+          out += ':';
+        }
+        dump_bounded(*it, out, limit, depth - 1);
+      }
+      out += object ? '}' : ']';
+      return;
+    }
+    default: out += j.dump();
+  }
+}
+}  // namespace
+
 std::string describe_json(const nlohmann::json& j) {
-  std::string dump = j.dump();
-  if (dump.size() > 60) dump = dump.substr(0, 57) + "...";
+  constexpr size_t kShown = 60;
+  std::string dump;
+  dump_bounded(j, dump, kShown, 8);
+  if (dump.size() > kShown) dump = dump.substr(0, kShown - 3) + "...";
   switch (j.type()) {
     case nlohmann::json::value_t::null: return "null";
     case nlohmann::json::value_t::string: return "the string " + dump;
@@ -77,7 +138,9 @@ double JsonReader::number(const std::string& key, double def, double min, double
   if (!v) return def;
   if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < min ||
       v->get<double>() > max) {
-    errors_.add(child(key), "expected a number" + range_text(min, max) + ", found " + describe_json(*v));
+    const bool huge = v->is_number() && std::fabs(v->get<double>()) > 1e300;
+    errors_.add(child(key), "expected a number" + range_text(min, max) + ", found " + describe_json(*v) +
+                                (huge ? " (kvsim reads no number beyond +-1e300)" : ""));
     return def;
   }
   return v->get<double>();
@@ -139,7 +202,7 @@ std::string JsonReader::string(const std::string& key, const std::string& def) {
 }
 
 std::string JsonReader::required_string(const std::string& key) {
-  if (is_object_ && !j_.contains(key)) {
+  if (is_object_ && (!j_.contains(key) || j_.at(key).is_null())) {
     seen_.insert(key);
     errors_.add(child(key), "expected a string, found nothing (required)");
     return "";
@@ -187,7 +250,9 @@ void JsonReader::reject_unknown_keys() {
     if (seen_.count(it.key())) continue;
     std::string known;
     for (const auto& s : seen_) known += (known.empty() ? "" : ", ") + s;
-    errors_.add(child(it.key()), "unknown field (known here: " + known + ")");
+    const std::string& key = it.key();
+    if (key.size() <= kExcerptChars) errors_.add(child(key), "unknown field (known here: " + known + ")");
+    else errors_.add(pointer_, "unknown field " + quoted_excerpt(key) + " (known here: " + known + ")");
   }
 }
 

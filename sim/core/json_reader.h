@@ -16,6 +16,9 @@ namespace kvsim {
 class ErrorList {
  public:
   void add(const std::string& pointer, const std::string& message);
+  // Appends "(<note>)" to every error at `pointer`, below it or at one of its parents, e.g.
+  // "value from --set ...".
+  void note_source(const std::string& pointer, const std::string& note);
   bool empty() const { return errors_.empty(); }
   const std::vector<std::string>& errors() const { return errors_; }
   // Throws InputError listing every error, prefixed by `where` (e.g. the file name).
@@ -23,9 +26,12 @@ class ErrorList {
 
  private:
   std::vector<std::string> errors_;
+  std::vector<std::string> pointers_;  // of each error
 };
 
-std::string describe_json(const nlohmann::json& j);  // "the string \"abc\"", "a number 3", ...
+// "the string \"abc\"", "the number 3", ...: at most about 60 characters of the value, and at a
+// cost bounded by that, however large or deep the value.
+std::string describe_json(const nlohmann::json& j);
 std::string json_pointer_child(const std::string& parent, const std::string& key);
 
 class JsonReader {

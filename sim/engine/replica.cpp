@@ -4,7 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/error.h"
 #include "kv/eviction_registry.h"
+#include "workload/text_number.h"
 
 namespace kvsim {
 
@@ -121,7 +123,12 @@ SimTime Replica::begin_step(SimTime now) {
   }
   busy_ = true;
   step_start_ = now;
-  return now + std::max<SimTime>(1, from_seconds(step_model_.step_seconds(current_.shape) + current_.kv_transfer_seconds));
+  const double seconds = step_model_.step_seconds(current_.shape) + current_.kv_transfer_seconds;
+  // A step ends within the simulated-time range (a toy linear model may ask for 1e299 s).
+  if (!(seconds <= to_seconds(kMaxSimTime - now)))
+    throw InputError("a step at " + format_number(to_seconds(now)) + " s would last " + format_number(seconds) +
+                     " s, past the simulated-time limit of 100 years: check the perf_model's figures");
+  return now + std::max<SimTime>(1, from_seconds(seconds));
 }
 
 void Replica::on_transfer_done(uint64_t token, SimTime now) {

@@ -36,7 +36,8 @@ void MetricsCollector::write_request(const Request& r, const char* status) {
   const SimTime first_token = r.first_token >= 0 ? r.first_token + output_lag_ : -1;
   const SimTime finished = done ? r.finished + output_lag_ : -1;
   requests_csv_.u(r.spec.id).u(r.replica).s(status).seconds(r.spec.arrival).seconds(r.first_scheduled)
-      .seconds(first_token).seconds(finished).u(r.spec.prompt_tokens).u(r.num_output_tokens)
+      .seconds(first_token).seconds(finished).u(r.spec.prompt_tokens)
+      .u(done ? r.num_output_tokens : r.spec.output_tokens)  // a dropped request: the length it asked for
       .u(r.num_cached_tokens).u(r.num_preemptions)
       .seconds(r.first_scheduled >= 0 ? r.first_scheduled - r.spec.arrival : -1)
       .seconds(first_token >= 0 ? first_token - r.spec.arrival : -1);
@@ -110,13 +111,22 @@ void MetricsCollector::sample(SimTime now, const std::vector<std::unique_ptr<Rep
   iv_hit_tokens_base_ = hit_tokens;
   iv_query_tokens_base_ = query_tokens;
   last_sample_ = now;
-  timeseries_.push_back(row);
+  if (keep_timeseries_) timeseries_.push_back(row);
+  ++rows_;
+  last_used_ = row.kv_blocks_used;
+  used_sum_ += static_cast<double>(row.kv_blocks_used);
+  peak_used_ = std::max(peak_used_, static_cast<double>(row.kv_blocks_used));
   if (timeseries_csv_.is_open()) {
     timeseries_csv_.seconds(now).u(row.kv_blocks_used).u(row.kv_blocks_cached).u(row.kv_blocks_free)
         .u(row.kv_tokens).u(row.running).u(row.waiting).u(row.steps).f(row.tokens_per_step)
         .f(row.prefix_hit_rate).f(row.throughput_tok_s).u(row.finished);
     timeseries_csv_.end_row();
   }
+}
+
+void MetricsCollector::count_repeated_rows(uint64_t n) {
+  rows_ += n;
+  used_sum_ += static_cast<double>(last_used_) * static_cast<double>(n);
 }
 
 nlohmann::json MetricsCollector::finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas) {
@@ -173,16 +183,11 @@ nlohmann::json MetricsCollector::finish(SimTime end, const std::vector<std::uniq
       {"token_hit_rate", p.query_tokens ? static_cast<double>(p.hit_tokens) / p.query_tokens : 0.0},
       {"evictions", p.evictions},
       {"cached_tokens_of_completed", cached_tokens_}};
-  double used_sum = 0, peak_used = 0;
-  for (const auto& row : timeseries_) {
-    used_sum += static_cast<double>(row.kv_blocks_used);
-    peak_used = std::max(peak_used, static_cast<double>(row.kv_blocks_used));
-  }
   const double blocks_total = static_cast<double>(kv.blocks_total);
   s["kv"] = {{"blocks_total", kv.blocks_total},
              {"blocks_per_replica", replicas.empty() ? 0 : kv.blocks_total / replicas.size()},
-             {"mean_utilization", timeseries_.empty() || blocks_total == 0 ? 0.0 : used_sum / timeseries_.size() / blocks_total},
-             {"peak_utilization", blocks_total == 0 ? 0.0 : peak_used / blocks_total}};
+             {"mean_utilization", rows_ == 0 || blocks_total == 0 ? 0.0 : used_sum_ / static_cast<double>(rows_) / blocks_total},
+             {"peak_utilization", blocks_total == 0 ? 0.0 : peak_used_ / blocks_total}};
   double busy = 0;
   for (int64_t b : busy_ns_) busy += to_seconds(b);
   s["engine"] = {{"steps", steps_},

@@ -57,8 +57,15 @@ class MetricsCollector final : public ReplicaObserver {
   void on_step(uint32_t replica, const SchedulerOutput& out, SimTime start, SimTime end) override;
   void on_finished(Request& req) override;
   void on_dropped(Request& req, const char* reason) override;
-  // Appends a time-series row describing the cluster at `now`.
+  // Writes a time-series row describing the cluster at `now` (and keeps it, unless told not to).
   void sample(SimTime now, const std::vector<std::unique_ptr<Replica>>& replicas);
+  // Counts `n` rows equal to the last one but for their time, which are not written (a quiet
+  // stretch): the summary's mean KV utilization still weighs every interval.
+  void count_repeated_rows(uint64_t n);
+  // false: rows go only to timeseries.csv, so memory does not grow with the simulated time.
+  void keep_timeseries(bool keep) { keep_timeseries_ = keep; }
+  uint64_t timeseries_rows() const { return rows_; }
+  SimTime last_sample() const { return last_sample_; }
   // Closes the files and computes the summary's "requests", latency, throughput, goodput,
   // prefix-cache and KV sections, and "stages" when set_stages was given some. `end` is the
   // simulated end time.
@@ -69,7 +76,7 @@ class MetricsCollector final : public ReplicaObserver {
   uint64_t dropped() const { return dropped_; }
   uint64_t input_tokens() const { return input_tokens_; }
   uint64_t output_tokens() const { return output_tokens_; }
-  const std::vector<TimeseriesRow>& timeseries() const { return timeseries_; }
+  const std::vector<TimeseriesRow>& timeseries() const { return timeseries_; }  // kept rows
   LatencySamples& samples() { return samples_; }
   // One result per stage of set_stages, in order; filled by finish().
   const std::vector<StageResult>& stage_results() const { return stage_results_; }
@@ -95,6 +102,10 @@ class MetricsCollector final : public ReplicaObserver {
   uint64_t iv_steps_ = 0, iv_tokens_ = 0, iv_finished_ = 0;
   uint64_t iv_hit_tokens_base_ = 0, iv_query_tokens_base_ = 0;
   SimTime last_sample_ = 0;
+  bool keep_timeseries_ = true;
+  uint64_t rows_ = 0;  // written and repeated
+  uint64_t last_used_ = 0;
+  double used_sum_ = 0, peak_used_ = 0;
 };
 
 }  // namespace kvsim

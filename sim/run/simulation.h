@@ -29,7 +29,9 @@ struct RunOptions {
   std::function<void(const Progress&)> on_progress;
   double progress_interval_s = 0.25;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop; run_scenario throws Cancelled
-  bool keep_samples = true;  // keep per-request latencies in the result (for CDFs)
+  // Keep per-request latencies (for CDFs) and the time-series rows in the result; false keeps
+  // memory independent of the run's length (the rows still go to timeseries.csv).
+  bool keep_samples = true;
 };
 
 struct RunResult {
@@ -41,6 +43,12 @@ struct RunResult {
   uint64_t events = 0;
 };
 
+// Throws InputError before allocating anything when the replicas' state will not fit in the
+// memory available (estimated_state_bytes against /proc/meminfo's MemAvailable).
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+// The memory the replicas' KV bookkeeping takes, measured on quickstart.json: about 64 bytes per
+// block (GPU blocks and the blocks of bounded lower tiers) and 64 KiB per replica.
+double estimated_state_bytes(const Scenario& scenario);
 
 }  // namespace kvsim

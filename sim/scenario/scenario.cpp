@@ -4,6 +4,8 @@
 
 #include "cluster/router.h"
 #include "core/error.h"
+#include "core/excerpt.h"
+#include "core/json_text.h"
 #include "core/json_reader.h"
 #include "kv/eviction_registry.h"
 #include "kv/tiers/tier_spec.h"
@@ -11,6 +13,7 @@
 #include "perf/deployment_layout.h"
 #include "perf/memory_plan.h"
 #include "perf/step_model_factory.h"
+#include "workload/text_number.h"
 
 namespace kvsim {
 
@@ -70,6 +73,10 @@ void validate_kv_features(const Scenario& s, ErrorList& errors) {
       errors.add("/kv_cache/tiers", "KV tiers need continuous or orca batching (static batching looks up no prefix)");
     bool shared_above = false;
     for (size_t t = 0; t < c.kv_tiers.tiers.size(); ++t) {
+      if (!(c.kv_tiers.tiers[t].ttl_s <= kMaxSimSeconds))
+        errors.add("/kv_cache/tiers/" + std::to_string(t) + "/ttl_s",
+                   "expected a number in [0, " + format_number(kMaxSimSeconds) + "] (100 years), found " +
+                       format_number(c.kv_tiers.tiers[t].ttl_s));
       if (shared_above && !c.kv_tiers.tiers[t].shared)
         errors.add("/kv_cache/tiers/" + std::to_string(t) + "/shared",
                    "expected true: a tier below a shared tier must be shared too (a shared store spills into it)");
@@ -92,7 +99,7 @@ void validate_kv_features(const Scenario& s, ErrorList& errors) {
 }  // namespace
 
 Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, const Catalog& catalog,
-                        const std::string& where) {
+                        const std::string& where, const std::vector<std::string>& overrides) {
   ErrorList errors;
   JsonReader r(j, "", errors);
   Scenario s;
@@ -107,6 +114,8 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   const nlohmann::json& model_field = r.raw("model");
   std::string model_name;
   bool have_specs = true;
+  // A missing name or one not a string is reported by required_string; an empty one by the catalog.
+  const auto is_name = [&j](const char* key) { return j.is_object() && j.contains(key) && j[key].is_string(); };
   if (model_field.is_object()) {
     nlohmann::json entry = model_field;
     model_name = entry.value("name", std::string());
@@ -121,7 +130,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   } else {
     model_name = r.required_string("model");
     try {
-      if (!model_name.empty()) s.model = catalog.llm(model_name);
+      if (is_name("model")) s.model = catalog.llm(model_name);
     } catch (const InputError& e) {
       errors.add("/model", e.what());
       have_specs = false;
@@ -129,12 +138,12 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   }
   const std::string gpu_name = r.required_string("gpu");
   try {
-    if (!gpu_name.empty()) s.gpu = catalog.gpu(gpu_name);
+    if (is_name("gpu")) s.gpu = catalog.gpu(gpu_name);
   } catch (const InputError& e) {
     errors.add("/gpu", e.what());
     have_specs = false;
   }
-  have_specs = have_specs && !model_name.empty() && !gpu_name.empty();
+  have_specs = have_specs && (model_field.is_object() ? !model_name.empty() : is_name("model")) && is_name("gpu");
 
   JsonReader d = r.object("deployment");
   s.deployment.tensor_parallel = static_cast<uint32_t>(d.integer("tensor_parallel", 1, 1, 64));
@@ -163,7 +172,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   s.replica.eviction_params = kv.raw("eviction_params");
   make_eviction_policy(s.replica.eviction_policy, s.replica.eviction_params, errors, "/kv_cache/eviction_params");
   s.replica.radix_tree = kv.choice("prefix_index", "hash", {"hash", "radix"}) == "radix";
-  s.replica.kv_ttl_s = kv.number("ttl_s", 0, 0);
+  s.replica.kv_ttl_s = kv.number("ttl_s", 0, 0, kMaxSimSeconds);
   s.replica.kv_tiers = parse_kv_tiers(kv, s.gpu);
   s.replica.scheduler.token_budget = parse_token_budget(kv);
   kv.reject_unknown_keys();
@@ -223,33 +232,96 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
     s.step_model = std::shared_ptr<const StepModel>(std::move(model));
     s.replica.schedule_ahead = s.engine.cpu.async_scheduling;
   }
+  for (const std::string& o : overrides)
+    errors.note_source(o.substr(0, o.find('=')), "value from --set " + quoted_excerpt(o, 60));
   errors.throw_if_any(where);
   return s;
 }
 
+namespace {
+
+int json_depth(const nlohmann::json& j) {
+  int deepest = 0;
+  if (j.is_structured())
+    for (const auto& child : j) deepest = std::max(deepest, json_depth(child));
+  return j.is_structured() ? deepest + 1 : 0;
+}
+
+// The reference tokens of a JSON pointer ("/a/b~1c" -> a, b/c); false on a bad "~" escape.
+bool pointer_tokens(const std::string& pointer, std::vector<std::string>& tokens) {
+  std::string token;
+  for (size_t i = 1; i <= pointer.size(); ++i) {
+    if (i == pointer.size() || pointer[i] == '/') {
+      tokens.push_back(token);
+      token.clear();
+    } else if (pointer[i] == '~') {
+      if (i + 1 >= pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1')) return false;
+      token += pointer[++i] == '0' ? '~' : '/';
+    } else {
+      token += pointer[i];
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void apply_override(nlohmann::json& j, const std::string& assignment) {
+  const std::string where = "--set " + quoted_excerpt(assignment, 80);
   const size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0 || assignment[0] != '/')
-    throw InputError("--set " + assignment + ": expected /json/pointer=value, e.g. /engine/max_num_seqs=128");
+    throw InputError(where + ": expected /json/pointer=value, e.g. /engine/max_num_seqs=128");
   const std::string pointer = assignment.substr(0, eq), text = assignment.substr(eq + 1);
   nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception&) {
+  JsonTextError error;
+  if (!try_parse_json_text(text, value, error)) {
+    if (error.kind != JsonTextError::Kind::kSyntax)
+      throw InputError(where + ": value, column " + std::to_string(error.column) + ": " + error.describe());
     value = text;  // a bare word is a string
   }
-  try {
-    j[nlohmann::json::json_pointer(pointer)] = value;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError("--set " + assignment + ": cannot set " + pointer + " (" + e.what() + ")");
+  std::vector<std::string> tokens;
+  if (!pointer_tokens(pointer, tokens))
+    throw InputError(where + ": bad JSON pointer (write ~0 for ~ and ~1 for / in a key)");
+  if (static_cast<int>(tokens.size()) + json_depth(value) > kMaxJsonDepth)
+    throw InputError(where + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  nlohmann::json* at = &j;
+  std::string walked;
+  for (const std::string& token : tokens) {
+    if (at->is_null()) *at = nlohmann::json::object();
+    if (at->is_object()) {
+      at = &(*at)[token];
+    } else if (at->is_array()) {
+      const size_t size = at->size();
+      size_t index = size;
+      const bool digits = !token.empty() && token.size() <= 9 &&
+                          token.find_first_not_of("0123456789") == std::string::npos &&
+                          (token == "0" || token[0] != '0');
+      if (token != "-") {
+        if (!digits)
+          throw InputError(where + ": " + (walked.empty() ? "/" : walked) + " is an array: expected an index "
+                           "in [0, " + std::to_string(size) + "] or - (to append), found " + quoted_excerpt(token));
+        index = std::stoul(token);
+      }
+      if (index > size)
+        throw InputError(where + ": " + (walked.empty() ? "/" : walked) + " has " + std::to_string(size) +
+                         " element(s): expected an index in [0, " + std::to_string(size) + "] (" +
+                         std::to_string(size) + " or - appends), found " + token);
+      if (index == size) at->push_back(nullptr);
+      at = &(*at)[index];
+    } else {
+      throw InputError(where + ": cannot set a field inside " + (walked.empty() ? "/" : walked) + ", which is " +
+                       describe_json(*at));
+    }
+    walked = json_pointer_child(walked, token);
   }
+  *at = std::move(value);
 }
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, const Catalog& catalog) {
   nlohmann::json j = read_json_file(path);
   for (const auto& o : overrides) apply_override(j, o);
   const std::string base = std::filesystem::absolute(path).parent_path().string();
-  Scenario s = parse_scenario(j, base, catalog, path);
+  Scenario s = parse_scenario(j, base, catalog, path, overrides);
   s.path = path;
   return s;
 }

@@ -45,11 +45,15 @@ struct Scenario {
 };
 
 // Validates and resolves a scenario; throws InputError listing every problem with its pointer.
+// `overrides` are the --set assignments already applied to `j`: errors at or below their pointers
+// say that the value came from --set.
 Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, const Catalog& catalog,
-                        const std::string& where = "scenario");
+                        const std::string& where = "scenario", const std::vector<std::string>& overrides = {});
 // Reads a scenario file, applies `--set` overrides ("/json/pointer=value"), then parse_scenario.
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, const Catalog& catalog);
 // Applies one "/json/pointer=value" assignment; value is parsed as JSON, else taken as a string.
+// Missing objects on the way are created; an array index may be at most the array's size (which
+// appends, as "-" does), so that no array is padded with nulls. Throws InputError naming --set.
 void apply_override(nlohmann::json& j, const std::string& assignment);
 
 }  // namespace kvsim

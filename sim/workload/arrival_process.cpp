@@ -62,13 +62,18 @@ ArrivalProcess::ArrivalProcess(const ArrivalConfig& config, uint64_t seed)
     }
     start_s_.push_back(t);
     lambda_.push_back(lambda);
-  } else if (!(config.rate > 0) || !std::isfinite(config.rate)) {
-    throw InputError("arrival rate must be a positive number of requests per second, found " +
-                     format_number(config.rate));
+    if (!(t <= kMaxSimSeconds))
+      throw InputError("arrival stages last " + format_number(t) + " s, past the simulated-time limit of 100 years (" +
+                       format_number(kMaxSimSeconds) + " s)");
+  } else if (!(config.rate >= ArrivalConfig::kMinRate && config.rate <= ArrivalConfig::kMaxRate)) {
+    throw InputError("arrival rate: expected a number of requests per second in [" +
+                     format_number(ArrivalConfig::kMinRate) + ", " + format_number(ArrivalConfig::kMaxRate) +
+                     "], found " + format_number(config.rate));
   }
   if (config.process == ArrivalConfig::Process::kGamma) {
-    if (!(config.cv > 0) || !std::isfinite(config.cv))
-      throw InputError("gamma arrivals need a positive cv, found " + format_number(config.cv));
+    if (!(config.cv >= ArrivalConfig::kMinCv && config.cv <= ArrivalConfig::kMaxCv))
+      throw InputError("gamma arrivals: expected a cv in [" + format_number(ArrivalConfig::kMinCv) + ", " +
+                       format_number(ArrivalConfig::kMaxCv) + "], found " + format_number(config.cv));
     // A Gamma(k, theta) gap has mean k*theta = 1/rate (1 on a schedule's unit-rate clock) and cv
     // 1/sqrt(k).
     gamma_shape_ = 1.0 / (config.cv * config.cv);
@@ -98,7 +103,14 @@ double ArrivalProcess::inverse_cumulative_rate(double tau) {
 
 SimTime ArrivalProcess::next() {
   if (config_.stages.empty()) {
-    if (started_) time_ += from_seconds(gap());
+    if (started_) {
+      const double g = gap();
+      if (!(g <= kMaxSimSeconds - to_seconds(time_)))
+        throw InputError("the " + describe() + " arrivals pass the simulated-time limit of 100 years (" +
+                         format_number(kMaxSimSeconds) + " s) after " + format_number(to_seconds(time_)) +
+                         " s: raise the rate or ask for fewer requests");
+      time_ += from_seconds(g);
+    }
     started_ = true;
     return time_;
   }

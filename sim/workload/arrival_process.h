@@ -43,9 +43,14 @@ struct ArrivalConfig {
       : process(process), cv(cv), stages(std::move(stages)) {}
 
   Process process = Process::kPoisson;
-  double rate = 1.0;  // mean requests per second, > 0 (unused when stages are set)
-  double cv = 1.0;    // Gamma only: standard deviation / mean of the gaps, > 0
+  double rate = 1.0;  // mean requests per second, in [kMinRate, kMaxRate] (unused when stages are set)
+  double cv = 1.0;    // Gamma only: standard deviation / mean of the gaps, in [kMinCv, kMaxCv]
   std::vector<ArrivalStage> stages;  // when not empty, the rate schedule (replaces rate)
+
+  // In these ranges the samplers' arithmetic stays finite, so Marsaglia and Tsang's Gamma sampler
+  // accepts with probability above 0.95 per try and terminates (a cv of 1e-160 would square to 0).
+  static constexpr double kMinRate = 1e-6, kMaxRate = 1e9;
+  static constexpr double kMinCv = 1e-6, kMaxCv = 1e3;
 };
 
 const char* process_name(ArrivalConfig::Process p);
@@ -57,11 +62,12 @@ double mean_rate(const ArrivalConfig& config);
 
 class ArrivalProcess {
  public:
-  // Throws InputError if a rate, a duration or the cv is out of range (see ArrivalStage), or if no
-  // stage has a rate > 0.
+  // Throws InputError if a rate, a duration or the cv is out of range (see ArrivalStage and the
+  // constants above), or if no stage has a rate > 0.
   ArrivalProcess(const ArrivalConfig& config, uint64_t seed);
 
   // The arrival time of the next request; non-decreasing. kNever once the last stage is over.
+  // Throws InputError when it would pass kMaxSimTime (100 years).
   SimTime next();
   // "poisson 10 req/s", "gamma 10 req/s cv 2", "poisson stages 2.5 req/s for 600 s, 1->10 req/s
   // for 300 s".

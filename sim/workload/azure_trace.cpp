@@ -15,7 +15,8 @@ bool AzureTraceReader::next(RequestSpec& out) {
     const std::string_view text = csv_.field(time_column_);
     SimTime t;
     if (!parse_datetime_ns(text, t))
-      csv_.fail(time_column_, "expected a date-time like 2023-11-16 18:15:46.6805900, found " +
+      csv_.fail(time_column_, "expected a date-time like 2023-11-16 18:15:46.6805900 (years " +
+                                  std::to_string(kMinYear) + " to " + std::to_string(kMaxYear) + "), found " +
                                   quote_field(text));
     observe_time(t);
   }

@@ -9,6 +9,9 @@ CsvFile::CsvFile(std::string path) : lines_(std::move(path)) {
   std::string_view line;
   if (!lines_.next(line)) throw InputError(lines_.path() + ": the file is empty; expected a CSV header line");
   if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // UTF-8 byte-order mark
+  if (line.find('\r') != std::string_view::npos)
+    throw InputError(lines_.where() + ": the header line holds a carriage return: lines that end in a carriage "
+                     "return alone (old Mac style) are not read; convert them, e.g. tr '\\r' '\\n'");
   header_line_ = lines_.line_number();
   split(line);
   for (auto f : fields_) header_.emplace_back(f);
@@ -23,9 +26,12 @@ std::optional<size_t> CsvFile::find_column(std::string_view name) const {
 size_t CsvFile::column(std::string_view name) const {
   if (auto c = find_column(name)) return *c;
   std::string names;
-  for (const auto& h : header_) names += (names.empty() ? "" : ", ") + h;
-  throw InputError(header_where() + ": missing column \"" +
-                   std::string(name) + "\" (the header has: " + names + ")");
+  for (size_t i = 0; i < header_.size() && i < 20; ++i) {
+    const std::string shown = quote_field(header_[i]);  // short and printable, without its quotes
+    names += (names.empty() ? "" : ", ") + shown.substr(1, shown.size() - 2);
+  }
+  if (header_.size() > 20) names += ", ... (" + std::to_string(header_.size()) + " columns)";
+  throw InputError(header_where() + ": missing column \"" + std::string(name) + "\" (the header has: " + names + ")");
 }
 
 bool CsvFile::next_row() {

@@ -13,6 +13,8 @@ CsvTraceReader::CsvTraceReader(std::string path, const TraceReaderOptions& optio
       output_column_(csv_.column(output_column)) {}
 
 void CsvTraceReader::observe_time(SimTime t) {
+  if (clock_.beyond_range(t))
+    csv_.fail(time_column_, quote_field(csv_.field(time_column_)) + " " + beyond_range_message(t, clock_));
   if (!clock_.observe(t, csv_.line_number()))
     csv_.fail(time_column_, quote_field(csv_.field(time_column_)) + " " + out_of_order_message(t, clock_));
 }

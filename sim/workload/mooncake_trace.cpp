@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/json_reader.h"
+#include "core/json_text.h"
 #include "workload/stream_ids.h"
 #include "workload/text_number.h"
 
@@ -79,6 +80,7 @@ class FastReader {
     return row_.has_timestamp = true;
   }
   bool start_object(std::size_t) {
+    if (depth_ >= kMaxJsonDepth) return false;  // DomReader says why
     if (depth_ == 0) seen_object_ = true;
     else if (depth_ == 1 ? field_ != Field::kOther : in_ids_) return false;
     ++depth_;
@@ -98,7 +100,7 @@ class FastReader {
     return true;
   }
   bool start_array(std::size_t) {
-    if (depth_ == 0) return false;
+    if (depth_ == 0 || depth_ >= kMaxJsonDepth) return false;
     if (depth_ == 1) {
       if (field_ == Field::kHashIds) {
         in_ids_ = true;
@@ -142,14 +144,11 @@ class FastReader {
 class DomReader {
  public:
   DomReader(std::string_view line, const LineReader& lines) : lines_(lines) {
-    try {
-      j_ = json::parse(line.begin(), line.end());
-    } catch (const json::parse_error& e) {
-      // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1,
-      // column 7: ..."; the column is the useful part, the line is ours.
-      const std::string what = e.what();
-      const auto at = what.find("column");
-      fail("invalid JSON" + (at == std::string::npos ? ": " + what : " at " + what.substr(at)));
+    JsonTextError error;
+    if (!try_parse_json_text(line, j_, error)) {
+      const std::string column = "column " + std::to_string(error.column);
+      fail(error.kind == JsonTextError::Kind::kSyntax ? "invalid JSON at " + column + ": " + error.detail
+                                                      : column + ": " + error.detail);
     }
     if (!j_.is_object()) fail("expected one JSON object per line, found " + describe_json(j_));
   }
@@ -224,6 +223,9 @@ bool MooncakeTraceReader::next(RequestSpec& out) {
   FastReader fast(row);
   if (!fast.parse(line) || (need_timestamp && !row.has_timestamp))
     DomReader(line, lines_).read(row, need_timestamp);
+  if (need_timestamp && clock_.beyond_range(row.timestamp))
+    throw InputError(lines_.where() + ": timestamp: " + format_number(to_seconds(row.timestamp) * 1e3) + " ms " +
+                     beyond_range_message(row.timestamp, clock_));
   if (need_timestamp && !clock_.observe(row.timestamp, lines_.line_number()))
     throw InputError(lines_.where() + ": timestamp: " + format_number(to_seconds(row.timestamp) * 1e3) +
                      " ms " + out_of_order_message(row.timestamp, clock_));

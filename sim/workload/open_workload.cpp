@@ -18,7 +18,11 @@ std::string resolve(const std::string& path, const std::string& base_dir, const 
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) {
     const fs::path tried = fs::absolute(p, ec).lexically_normal();
-    std::string message = "trace file not found: " + tried.string();
+    const fs::file_status status = fs::status(p, ec);
+    std::string message = !fs::exists(status)         ? "trace file not found: " + tried.string()
+                          : fs::is_directory(status) ? "trace file " + tried.string() + " is a folder, not a file"
+                                                     : "trace file " + tried.string() +
+                                                           " is not a regular file (a device or a pipe)";
     if (!pointer.empty()) message += " (from " + pointer + ")";
     if (path.find("shared/") != std::string::npos)
       message += "; the shared traces live in ../shared/data/traces/ next to the repository";
@@ -78,6 +82,12 @@ std::unique_ptr<RequestSource> open_workload(const WorkloadConfig& config,
   if (s.sessions.fraction > 0) resolve_length(s.sessions.user_tokens, base_dir);
   if (s.eos_tokens) resolve_length(*s.eos_tokens, base_dir);
   return make_synthetic_source(s);
+}
+
+void read_first_request(RequestSource& source, RequestSpec& first) {
+  if (!source.next(first))
+    throw InputError("workload " + source.describe() +
+                     ": holds no request (an empty trace, a header alone, or a window or filter that selects no row)");
 }
 
 }  // namespace kvsim

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "workload/stream_ids.h"
+#include "workload/text_number.h"
 
 namespace kvsim {
 
@@ -166,6 +167,9 @@ void SyntheticSource::schedule_next_turn(const RequestSpec& previous, uint64_t s
   if (prompt > limit) return;  // the conversation would overflow the context: it ends here
   const double think = ses.think_time_s > 0 ? session_rng_.exponential(1.0 / ses.think_time_s) : 0.0;
   const double answer = ses.assumed_tpot_s * previous.output_tokens;
+  if (!(answer + think <= kMaxSimSeconds - to_seconds(previous.arrival)))
+    throw InputError("a session's next turn would arrive after the simulated-time limit of 100 years (" +
+                     format_number(kMaxSimSeconds) + " s): lower sessions.think_time_s or assumed_tpot_s");
   PendingTurn t;
   t.arrival = previous.arrival + from_seconds(answer + think);
   t.order = turn_order_++;

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/excerpt.h"
+
 namespace kvsim {
 
 namespace {
@@ -200,7 +202,7 @@ bool parse_datetime_ns(std::string_view s, SimTime& out) {
   if (!fixed_digits(s, pos, 2, hour) || !expect(s, pos, ':') || !fixed_digits(s, pos, 2, minute) ||
       !expect(s, pos, ':') || !fixed_digits(s, pos, 2, second))
     return false;
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+  if (year < kMinYear || year > kMaxYear || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
       minute > 59 || second > 59)
     return false;
   int64_t fraction_ns = 0;
@@ -244,16 +246,6 @@ std::string format_number(double x) {
   return buf;
 }
 
-std::string quote_field(std::string_view s) {
-  std::string q = "\"";
-  if (s.size() > 40) {
-    q.append(s.substr(0, 37));
-    q += "...";
-  } else {
-    q.append(s);
-  }
-  q += '"';
-  return q;
-}
+std::string quote_field(std::string_view s) { return quoted_excerpt(s, 40); }
 
 }  // namespace kvsim

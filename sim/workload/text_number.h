@@ -31,6 +31,8 @@ bool parse_millis_ns(std::string_view s, SimTime& out);
 // A calendar date and time "YYYY-MM-DD HH:MM:SS[.fraction]" (a 'T' may replace the space; the
 // fraction has 1 to 9 digits), optionally followed by "Z" or a UTC offset "+HH:MM" / "-HH:MM",
 // converted to nanoseconds since 1970-01-01 00:00:00 UTC. A time without offset is read as UTC.
+// Years run from kMinYear to kMaxYear, so that any two times are less than 2^63 ns apart.
+constexpr unsigned kMinYear = 1970, kMaxYear = 2199;
 bool parse_datetime_ns(std::string_view s, SimTime& out);
 
 // Days from 1970-01-01 to the given proleptic Gregorian date (negative before 1970).

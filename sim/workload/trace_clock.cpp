@@ -10,6 +10,7 @@ TraceClock::TraceClock(const TraceReaderOptions& options) {
 
 bool TraceClock::observe(SimTime timestamp, uint64_t line) {
   if (any_row_ && timestamp < previous_) return false;
+  if (!any_row_) first_ = timestamp;
   previous_ = timestamp;
   previous_line_ = line;
   any_row_ = true;
@@ -24,6 +25,13 @@ SimTime TraceClock::arrival() {
 
 std::string TraceClock::describe_arrivals() const {
   return process_ ? " with " + process_->describe() + " arrivals" : std::string();
+}
+
+std::string beyond_range_message(SimTime timestamp, const TraceClock& clock) {
+  std::ostringstream o;
+  o << "is " << to_seconds(timestamp - clock.first_) << " s after the first row's, beyond the simulated-time "
+    << "limit of 100 years (" << kMaxSimSeconds << " s)";
+  return o.str();
 }
 
 std::string out_of_order_message(SimTime timestamp, const TraceClock& clock) {

@@ -27,6 +27,9 @@ class TraceClock {
   // Records the timestamp of the row on `line`. Returns false, leaving the clock unchanged, when it
   // is earlier than the previous row's.
   bool observe(SimTime timestamp, uint64_t line);
+  // True when `timestamp` is more than kMaxSimTime (100 years) after the first row's: its arrival
+  // time would leave the simulated-time range.
+  bool beyond_range(SimTime timestamp) const { return any_row_ && timestamp - first_ > kMaxSimTime; }
   SimTime previous_timestamp() const { return previous_; }
   uint64_t previous_line() const { return previous_line_; }
 
@@ -40,11 +43,16 @@ class TraceClock {
  private:
   std::optional<ArrivalProcess> process_;
   SimTime previous_ = 0;
+  SimTime first_ = 0;
   uint64_t previous_line_ = 0;
   bool any_row_ = false;
   std::optional<SimTime> origin_;
+
+  friend std::string beyond_range_message(SimTime, const TraceClock&);
 };
 
+// The end of the message about a row too far after the first: "is 3.2e9 s after the first row; ...".
+std::string beyond_range_message(SimTime timestamp, const TraceClock& clock);
 // The end of the message about a row whose timestamp goes back in time, e.g.
 // "is 0.52 s earlier than the row on line 16; a trace must be sorted by arrival time".
 std::string out_of_order_message(SimTime timestamp, const TraceClock& clock);

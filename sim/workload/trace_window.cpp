@@ -11,8 +11,9 @@ TraceWindowSource::TraceWindowSource(std::unique_ptr<RequestSource> inner, const
     : inner_(std::move(inner)), window_(window) {
   if (!(window.speed > 0) || !std::isfinite(window.speed))
     throw InputError("trace speed must be a positive number, found " + format_number(window.speed));
-  if (!(window.start_s >= 0) || !std::isfinite(window.start_s))
-    throw InputError("trace window start must be >= 0 s, found " + format_number(window.start_s));
+  if (!(window.start_s >= 0 && window.start_s <= kMaxSimSeconds))
+    throw InputError("trace window start: expected a time in [0, " + format_number(kMaxSimSeconds) +
+                     "] s, found " + format_number(window.start_s));
   if (!(window.end_s > window.start_s))
     throw InputError("trace window end (" + format_number(window.end_s) +
                      " s) must be after its start (" + format_number(window.start_s) + " s)");
@@ -39,7 +40,14 @@ bool TraceWindowSource::next(RequestSpec& out) {
     break;
   }
   SimTime t = out.arrival - start_;
-  if (window_.speed != 1.0) t = static_cast<SimTime>(std::llround(static_cast<double>(t) / window_.speed));
+  if (window_.speed != 1.0) {
+    const double scaled = static_cast<double>(t) / window_.speed;
+    if (!(scaled <= static_cast<double>(kMaxSimTime)))
+      throw InputError("trace speed " + format_number(window_.speed) + " puts the arrival at " +
+                       format_number(to_seconds(t)) + " s of the trace at " + format_number(scaled * 1e-9) +
+                       " s, beyond the simulated-time limit of 100 years (" + format_number(kMaxSimSeconds) + " s)");
+    t = static_cast<SimTime>(std::llround(scaled));
+  }
   out.arrival = t;
   out.id = emitted_++;
   return true;

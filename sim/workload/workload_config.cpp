@@ -30,22 +30,15 @@ std::string required_choice(JsonReader& r, const std::string& key,
   return r.choice(key, "", options);
 }
 
-double positive_number(JsonReader& r, const std::string& key, double def) {
+// A number in (0, max]; every error states that range.
+double positive_number(JsonReader& r, const std::string& key, double def, double max) {
   const json& raw = r.raw(key);
-  if (raw.is_number() && !(raw.get<double>() > 0)) {
-    r.errors().add(r.child(key), "expected a number > 0, found " + describe_json(raw));
+  if (raw.is_null()) return def;
+  if (!raw.is_number() || !(raw.get<double>() > 0 && raw.get<double>() <= max)) {
+    r.errors().add(r.child(key), "expected a number in (0, " + format_number(max) + "], found " + describe_json(raw));
     return def;
   }
-  return r.number(key, def, 0);
-}
-
-double required_positive(JsonReader& r, const std::string& key) {
-  if (!r.has(key)) {
-    r.raw(key);
-    r.errors().add(r.child(key), "expected a number > 0, found nothing (required)");
-    return 1.0;
-  }
-  return positive_number(r, key, 1.0);
+  return raw.get<double>();
 }
 
 uint32_t count32(JsonReader& r, const std::string& key, uint32_t def, uint32_t min) {
@@ -97,9 +90,10 @@ ArrivalConfig parse_arrivals(JsonReader& a) {
     a.raw("rate");
     c.stages = parse_stages(a);
   } else {
-    c.rate = required_positive(a, "rate");
+    c.rate = a.required_number("rate", ArrivalConfig::kMinRate, ArrivalConfig::kMaxRate);
   }
-  if (c.process == ArrivalConfig::Process::kGamma) c.cv = positive_number(a, "cv", 1.0);
+  if (c.process == ArrivalConfig::Process::kGamma)
+    c.cv = a.number("cv", 1.0, ArrivalConfig::kMinCv, ArrivalConfig::kMaxCv);
   a.reject_unknown_keys();
   return c;
 }
@@ -136,12 +130,13 @@ LengthDist parse_length(JsonReader& parent, const std::string& key, bool allow_t
     d.kind = LengthDist::Kind::kLognormal;
     d.mean = r.number("mean", 0, 0);
     d.median = r.number("median", 0, 0);
-    d.sigma = r.required_number("sigma", 0);
+    d.sigma = r.required_number("sigma", 0, 100);
     d.min = count32(r, "min", 1, 1);
     d.max = count32(r, "max", LengthDist::kDefaultMax, 1);
   } else if (kind == "zipf") {
     d.kind = LengthDist::Kind::kZipf;
-    d.s = required_positive(r, "s");
+    d.s = positive_number(r, "s", 1.0, 100);
+    if (!r.has("s")) r.errors().add(r.child("s"), "expected a number in (0, 100], found nothing (required)");
     d.min = count32(r, "min", 1, 1);
     d.max = required_count32(r, "max", 1);
   } else if (kind == "geometric") {
@@ -171,8 +166,8 @@ TraceConfig parse_trace(JsonReader& t) {
   c.path = t.required_string("path");
   if (t.has("path") && t.raw("path").is_string() && c.path.empty())
     t.errors().add(t.child("path"), "expected the trace file, found an empty string");
-  c.window.speed = positive_number(t, "speed", 1.0);
-  c.window.start_s = t.number("start_s", 0.0, 0);
+  c.window.speed = t.number("speed", 1.0, 1e-6, 1e6);
+  c.window.start_s = t.number("start_s", 0.0, 0, kMaxSimSeconds);
   c.window.end_s = t.number_or_inf("end_s", INFINITY, 0);
   if (c.window.end_s <= c.window.start_s)
     t.errors().add(t.child("end_s"), "expected a time after start_s (" +
@@ -248,8 +243,8 @@ SyntheticConfig parse_synthetic(JsonReader& s) {
     ses.fraction = q.number("fraction", 0.0, 0, 1);
     if (ses.fraction > 0 || q.has("turns")) ses.turns = parse_length(q, "turns", false);
     if (ses.fraction > 0 || q.has("user_tokens")) ses.user_tokens = parse_length(q, "user_tokens", true);
-    ses.think_time_s = q.number("think_time_s", ses.think_time_s, 0);
-    ses.assumed_tpot_s = q.number("assumed_tpot_s", ses.assumed_tpot_s, 0);
+    ses.think_time_s = q.number("think_time_s", ses.think_time_s, 0, 1e6);
+    ses.assumed_tpot_s = q.number("assumed_tpot_s", ses.assumed_tpot_s, 0, 100);
     ses.max_prompt_tokens = count32(q, "max_prompt_tokens", 0, 0);
     q.reject_unknown_keys();
   }

@@ -58,4 +58,8 @@ std::unique_ptr<RequestSource> open_trace(const TraceConfig& config);
 // A plain reader of `format` ("azure", "mooncake", "vidur", "burstgpt") on `path`.
 std::unique_ptr<RequestSource> open_trace(const std::string& format, const std::string& path);
 
+// Reads the first request of `source` into `first`; throws InputError when the workload holds none
+// (an empty trace, a header alone, or a window or filter that selects no row).
+void read_first_request(RequestSource& source, RequestSpec& first);
+
 }  // namespace kvsim

@@ -7,35 +7,19 @@
 #include "core/error.h"
 #include "run/simulation.h"
 #include "scenario/scenario.h"
+#include "test_run_util.h"
 
 using namespace kvsim;
+using kvsim::testing::hand_scenario;
+using kvsim::testing::slurp;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 fs::path fresh_dir(const std::string& name) {
   const fs::path d = fs::temp_directory_path() / ("kvsim_test_" + name);
   fs::remove_all(d);
   return d;
-}
-
-// A toy linear step model makes every latency computable by hand.
-nlohmann::json hand_scenario() {
-  return nlohmann::json::parse(R"({
-    "name": "hand", "model": "Llama-3-8B", "gpu": "H100-SXM",
-    "engine": {"max_num_batched_tokens": 100, "num_gpu_blocks_override": 1000},
-    "kv_cache": {"enable_prefix_caching": false},
-    "perf_model": {"kind": "linear", "base_s": 0.01, "per_prefill_token_s": 0.001,
-                   "per_decode_seq_s": 0.002, "per_context_token_s": 0.0},
-    "workload": {"trace": {"format": "vidur", "path": "e2e/two_requests.csv"}}
-  })");
 }
 
 nlohmann::json synthetic_scenario(uint64_t num_requests) {

@@ -135,7 +135,7 @@ TEST_CASE("workload errors are collected with JSON pointers") {
   CHECK_ERROR(bad_trace, "/workload/trace/format: expected one of \"azure\", \"mooncake\", \"vidur\", "
                          "\"burstgpt\", found the string \"csv\"");
   CHECK_ERROR(bad_trace, "/workload/trace/path: expected the trace file, found an empty string");
-  CHECK_ERROR(bad_trace, "/workload/trace/speed: expected a number > 0, found the number 0");
+  CHECK_ERROR(bad_trace, "/workload/trace/speed: expected a number in [1e-06, 1000000], found the number 0");
   CHECK_ERROR(bad_trace, "/workload/trace/end_s: expected a time after start_s (10 s), found the number 5");
   CHECK(bad_trace.errors.size() >= 5);
   bool unknown = false;
@@ -154,7 +154,7 @@ TEST_CASE("workload errors are collected with JSON pointers") {
       "sessions": {"fraction": 0.5, "turns": {"dist": "trace", "format": "azure", "path": "x"}}}}})"));
   CHECK_ERROR(bad_synthetic, "/workload/synthetic: set \"num_requests\", \"duration_s\" or \"arrivals\": "
                              "{\"stages\": ...}, or the workload never ends");
-  CHECK_ERROR(bad_synthetic, "/workload/synthetic/arrivals/rate: expected a number > 0, found the number -1");
+  CHECK_ERROR(bad_synthetic, "/workload/synthetic/arrivals/rate: expected a number in [1e-06, 1000000000], found the number -1");
   CHECK_ERROR(bad_synthetic, "/workload/synthetic/output_tokens: expected exactly one of \"mean\" and \"median\" "
                              "(a positive number)");
   CHECK_ERROR(bad_synthetic, "/workload/synthetic/system_prompt/fraction: expected a number in [0, 1], found the number 1.5");

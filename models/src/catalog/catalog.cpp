@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/excerpt.h"
 #include "core/json_reader.h"
+#include "core/json_text.h"
 
 namespace kvsim {
 
@@ -98,29 +100,13 @@ uint32_t u32(JsonReader& r, const std::string& key, int64_t min, int64_t max = 1
 }  // namespace
 
 nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path + ": cannot open file");
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw InputError(path + ": is a folder, expected a JSON file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open file (" + (fs::exists(path, ec) ? "permission denied?" : "no such file") + ")");
   std::stringstream buf;
   buf << in.rdbuf();
-  const std::string text = buf.str();
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // Translate the byte offset into line:column.
-    size_t line = 1, col = 1;
-    const size_t end = std::min(static_cast<size_t>(e.byte), text.size());
-    for (size_t i = 0; i + 1 < end; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else
-        ++col;
-    }
-    std::string what = e.what();
-    const auto pos = what.find("syntax error");
-    throw InputError(path + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON (" +
-                     (pos == std::string::npos ? what : what.substr(pos)) + ")");
-  }
+  return parse_json_text(buf.str(), path);
 }
 
 LlmSpec parse_llm_spec(const nlohmann::json& j, const std::string& name, const std::string& where) {
@@ -232,6 +218,10 @@ std::vector<std::string> Catalog::gpu_names() const {
 std::string Catalog::resolve(const std::string& kind, const std::string& name) const {
   const std::string folder = dir_ + "/" + kind;
   const std::vector<std::string> known = stems(folder);
+  const std::string what = kind == "llm" ? "model" : "GPU";
+  if (name.empty())
+    throw InputError("expected a " + what + " name, found an empty string (known in " + folder + ": " +
+                     join(known) + ")");
   for (const auto& s : known)
     if (s == name) return s;
   std::vector<std::vector<std::string>> aliases;
@@ -253,9 +243,10 @@ std::string Catalog::resolve(const std::string& kind, const std::string& name) c
   if (const std::string* s = find(lower(name), [](const std::string& x) { return lower(x); })) return *s;
   if (const std::string* s = find(repo_basename(lower(name)), [](const std::string& x) { return repo_basename(lower(x)); }))
     return *s;
-  throw InputError("unknown " + std::string(kind == "llm" ? "model" : "GPU") + " \"" + name +
-                   "\" (known in " + folder + ": " + join(known) + "; add one by writing " + folder + "/" +
-                   name + ".json, see docs/models.md)");
+  const bool short_name = name.size() <= kExcerptChars;
+  throw InputError("unknown " + what + " " + quoted_excerpt(name) + " (known in " + folder + ": " + join(known) +
+                   "; add one by writing " + folder + "/" + (short_name ? name : std::string("NAME")) +
+                   ".json, see docs/models.md)");
 }
 
 LlmSpec Catalog::llm(const std::string& name) const {

@@ -211,7 +211,8 @@ void KvOffloader::finish(SimTime end) {
 
 nlohmann::json KvOffloader::links_json() const {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, l] : links_) {
+  for (const auto& [name, link] : links_) {
+    const auto& l = link;  // a lambda cannot capture a structured binding before C++20 in clang 14
     const auto dir = [&](LinkDirection d) {
       return nlohmann::json{{"transfers", l->transfers(d)},
                             {"gb", l->bytes(d) / 1e9},
