@@ -82,7 +82,8 @@ TEST_CASE("perf_model.engine overrides the profile's engine terms field by field
                            c.gpu("H100-SXM"), Deployment{}, errors, "/perf_model", 256, &resolved);
   REQUIRE(errors.empty());
   CHECK(resolved.cpu.base_s == 0.02);
-  CHECK(resolved.cpu.per_seq_s == EngineOverheads{}.cpu.per_seq_s);
+  const CalibrationProfile profile = CalibrationProfile::load(default_profile_path(c.models_dir(), c.gpu("H100-SXM")));
+  CHECK(resolved.cpu.per_seq_s == (profile.has_engine ? profile.engine : EngineOverheads{}).cpu.per_seq_s);
   // A one-sequence decode of a 7B model takes about 5.5 ms on the GPU: 20 ms of CPU sets the pace.
   CHECK(m->step_seconds(BatchShape{0, 0, 0, 0, 1, 100, 1}) == Approx(0.02 + resolved.cpu.per_seq_s));
   CHECK(build({{"kind", "calibrated"}, {"engine", {{"cpu", {{"bsae_s", 1}}}}}}, "H100-SXM", errors) == nullptr);
