@@ -80,6 +80,16 @@ nlohmann::json replay_scenario(const ServingRun& run, const ReplayOptions& o, co
           {"metrics", {{"timeseries_interval_s", 10}}}};
   if (eos)
     scenario["workload"]["shared_prefix"]["eos_tokens"] = static_cast<uint32_t>(std::lround(implied));
+  if (run.random_dataset) {  // vllm bench serve's random dataset: every prompt its own
+    nlohmann::json arrivals = {{"process", run.arrival_cv == 1.0 ? "poisson" : "gamma"}, {"stages", stages}};
+    if (run.arrival_cv != 1.0) arrivals["cv"] = run.arrival_cv;
+    scenario["workload"] = {{"synthetic",
+                             {{"seed", o.seed},
+                              {"num_requests", run.num_requests},
+                              {"arrivals", arrivals},
+                              {"prompt_tokens", run.question_tokens},
+                              {"output_tokens", run.max_output_tokens}}}};
+  }
   return scenario;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "catalog/catalog.h"
 #include "core/error.h"
@@ -34,7 +35,7 @@ std::string gpu_name(const std::string& s) {
   return g;
 }
 
-ServingRun read_run(const nlohmann::json& j, const std::string& pointer, ErrorList& errors) {
+ServingRun read_run(const nlohmann::json& j, const std::string& pointer, const std::string& folder, ErrorList& errors) {
   JsonReader r(j, pointer, errors);
   ServingRun run;
   run.id = r.required_string("id");
@@ -63,6 +64,14 @@ ServingRun read_run(const nlohmann::json& j, const std::string& pointer, ErrorLi
   e.reject_unknown_keys();
   run.gpu_kv_blocks = static_cast<uint64_t>(r.integer("vllm_gpu_kv_blocks", 0, 0, int64_t{1} << 40));
 
+  if (r.has("vllm_bench_serve")) {
+    if (r.has("workload") || r.has("measured_ms"))
+      errors.add(r.child("vllm_bench_serve"),
+                 "a run is either a vllm_bench_serve result or a workload with measured_ms, not both");
+    read_vllm_bench_serve(r.raw("vllm_bench_serve"), folder, r.child("vllm_bench_serve"), run, errors);
+    r.reject_unknown_keys();
+    return run;
+  }
   JsonReader w = r.object("workload");
   const std::string generator = w.string("generator", "inference-perf shared_prefix");
   if (generator != "inference-perf shared_prefix")
@@ -120,12 +129,14 @@ uint32_t default_prompts_per_group(const std::string& run_name) {
 }
 
 double ServingRun::implied_output_tokens() const {
+  if (mean_output_tokens > 0) return std::min(mean_output_tokens, static_cast<double>(max_output_tokens));
   const LatencyFigures& s = measured_summary;
   const double n = 1 + (s.e2e_mean - s.ttft_mean) / s.itl_mean;
   return std::clamp(n, 1.0, static_cast<double>(max_output_tokens));
 }
 
-std::vector<ServingRun> parse_serving_runs(const nlohmann::json& j, const std::string& where) {
+std::vector<ServingRun> parse_serving_runs(const nlohmann::json& j, const std::string& where,
+                                           const std::string& folder) {
   ErrorList errors;
   JsonReader root(j, "", errors);
   root.string("what", "");
@@ -137,7 +148,7 @@ std::vector<ServingRun> parse_serving_runs(const nlohmann::json& j, const std::s
     errors.add("/experiments", "expected a non-empty array of runs, found " + describe_json(experiments));
   for (size_t i = 0; experiments.is_array() && i < experiments.size(); ++i) {
     ErrorList run_errors;
-    ServingRun run = read_run(experiments[i], "/experiments/" + std::to_string(i), run_errors);
+    ServingRun run = read_run(experiments[i], "/experiments/" + std::to_string(i), folder, run_errors);
     // Each message names the record by its id and the field by its pointer:
     // "run 64: /experiments/3/engine/max_num_seqs: expected ...".
     const std::string label = run.id.empty() ? "run " + std::to_string(i) : "run " + run.id;
@@ -163,7 +174,70 @@ void resolve_model_keys(std::vector<ServingRun>& runs, const Catalog& catalog) {
 }
 
 std::vector<ServingRun> read_serving_runs(const std::string& path) {
-  return parse_serving_runs(read_json_file(path), path);
+  return parse_serving_runs(read_json_file(path), path, std::filesystem::path(path).parent_path().string());
+}
+
+void read_vllm_bench_serve(const nlohmann::json& value, const std::string& folder, const std::string& pointer,
+                           ServingRun& run, ErrorList& errors) {
+  nlohmann::json result;
+  if (value.is_string()) {
+    const std::string path = (std::filesystem::path(folder) / value.get<std::string>()).string();
+    try {
+      result = read_json_file(path);
+    } catch (const InputError& e) {
+      errors.add(pointer, e.what());
+      return;
+    }
+  } else if (value.is_object()) {
+    result = value;
+  } else {
+    errors.add(pointer, "expected the result JSON of vllm bench serve (an object) or its file name, found " +
+                            describe_json(value));
+    return;
+  }
+  JsonReader b(result, pointer, errors);
+  const size_t before = errors.errors().size();
+  if (!b.raw("max_concurrency").is_null())
+    errors.add(b.child("max_concurrency"), "a concurrency-limited (closed-loop) benchmark is not replayed; "
+                                           "run vllm bench serve with --request-rate and no --max-concurrency");
+  const nlohmann::json& rate = b.raw("request_rate");
+  double rps = 0;
+  if (rate.is_string() && rate.get<std::string>() == "inf") rps = 1e6;  // every request at once
+  else if (rate.is_number() && rate.get<double>() > 0 && rate.get<double>() <= 1e6) rps = rate.get<double>();
+  else errors.add(b.child("request_rate"), "expected a rate in (0, 1e6] requests/s or \"inf\", found " + describe_json(rate));
+  const double burstiness = b.number("burstiness", 1.0, 1e-6, 1e6);
+  run.arrival_cv = 1.0 / std::sqrt(burstiness);  // vLLM: Gamma gaps with shape = burstiness
+  const uint64_t completed = static_cast<uint64_t>(b.required_integer("completed", 1, int64_t{1} << 40));
+  run.num_requests = static_cast<uint64_t>(b.integer("num_prompts", static_cast<int64_t>(completed), 1, int64_t{1} << 40));
+  const double input = b.required_number("total_input_tokens", 1, 1e15);
+  const double output = b.required_number("total_output_tokens", 1, 1e15);
+  constexpr double kMaxMs = 1e9;
+  LatencyFigures f;
+  f.ttft_mean = b.required_number("mean_ttft_ms", 1e-6, kMaxMs) * kMs;
+  f.ttft_p90 = b.number("p90_ttft_ms", NAN, 1e-6, kMaxMs) * kMs;
+  f.ttft_p99 = b.number("p99_ttft_ms", NAN, 1e-6, kMaxMs) * kMs;
+  f.itl_mean = b.required_number("mean_itl_ms", 1e-6, kMaxMs) * kMs;
+  const double tpot = b.number("mean_tpot_ms", NAN, 0, kMaxMs) * kMs;
+  f.e2e_p90 = b.number("p90_e2el_ms", NAN, 1e-6, kMaxMs) * kMs;
+  f.e2e_p99 = b.number("p99_e2el_ms", NAN, 1e-6, kMaxMs) * kMs;
+  if (errors.errors().size() != before) return;
+  run.random_dataset = true;
+  run.question_tokens = static_cast<uint32_t>(std::max(1.0, std::round(input / static_cast<double>(completed))));
+  run.system_prompt_tokens = 0;
+  run.system_prompts = 1;
+  run.mean_output_tokens = output / static_cast<double>(completed);
+  run.max_output_tokens = static_cast<uint32_t>(std::max(1.0, std::round(run.mean_output_tokens)));
+  // E2E is recorded only with --percentile-metrics e2el; otherwise TTFT plus the answer's tokens.
+  f.e2e_mean = b.has("mean_e2el_ms") ? b.required_number("mean_e2el_ms", 1e-6, kMaxMs) * kMs
+               : std::isfinite(tpot)  ? f.ttft_mean + tpot * (run.mean_output_tokens - 1)
+                                      : f.ttft_mean + f.itl_mean * (run.mean_output_tokens - 1);
+  run.stages = {{rps, static_cast<double>(run.num_requests) / rps}};
+  run.measured_stages = {f};
+  run.measured_summary = f;
+  if (run.question_tokens + run.max_output_tokens > run.max_model_len)
+    errors.add(pointer, "the mean prompt plus answer (" + std::to_string(run.question_tokens + run.max_output_tokens) +
+                            " tokens) exceeds engine.max_model_len (" + std::to_string(run.max_model_len) + ")");
+  // Other members of the result (per-request lists, throughputs, other percentiles) are not used.
 }
 
 }  // namespace kvsim

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_reader.h"
+
 namespace kvsim {
 
 // Client-side latency figures, in seconds; NaN where the measurement did not record one.
@@ -49,13 +51,21 @@ struct ServingRun {
   // cycles, so a prompt comes back whole every system_prompts x prompts_per_group requests.
   uint32_t prompts_per_group = 0;
   std::vector<LoadStage> stages;
+  // Runs read from `vllm bench serve` results: a random dataset (every prompt its own, no system
+  // prompt), num_requests of them, Poisson or Gamma arrivals (cv = 1 / sqrt(burstiness)), and the
+  // mean answer length the benchmark counted.
+  bool random_dataset = false;
+  uint64_t num_requests = 0;
+  double arrival_cv = 1.0;
+  double mean_output_tokens = 0;  // > 0: counted by the benchmark (else implied, see below)
   // Measured, per stage (same order as `stages`) and for the whole run.
   std::vector<LatencyFigures> measured_stages;
   LatencyFigures measured_summary;
 
-  // Output tokens the measurement implies per request, 1 + (E2E - TTFT) / ITL of the whole run:
-  // engines stop at EOS before the cap, and client reports record the resulting lengths only
-  // through these means. Capped at max_output_tokens.
+  // Output tokens per request: the benchmark's count when it has one, else what the measurement
+  // implies, 1 + (E2E - TTFT) / ITL of the whole run: engines stop at EOS before the cap, and
+  // client reports record the resulting lengths only through these means. Capped at
+  // max_output_tokens.
   double implied_output_tokens() const;
   // The model's family key for leave-one-model-out (the catalog name the run resolves to).
   std::string model_key;
@@ -66,9 +76,18 @@ struct ServingRun {
 // profiles get 100000 (every question its own).
 uint32_t default_prompts_per_group(const std::string& run_name);
 
+// A run's "vllm_bench_serve" member: the result JSON `vllm bench serve --save-result` writes
+// (request_rate, burstiness, num_prompts, completed, total_input_tokens, total_output_tokens,
+// mean/p90/p99 of ttft, itl and e2el in ms), as an object or a file name relative to `folder`.
+// Fills the workload and the measured figures; errors are added under `pointer`.
+void read_vllm_bench_serve(const nlohmann::json& value, const std::string& folder, const std::string& pointer,
+                           ServingRun& run, ErrorList& errors);
+
 // Reads every run of a file; throws InputError naming the file, record and field.
 std::vector<ServingRun> read_serving_runs(const std::string& path);
-std::vector<ServingRun> parse_serving_runs(const nlohmann::json& j, const std::string& where);
+// `folder` resolves the file names of vllm_bench_serve members.
+std::vector<ServingRun> parse_serving_runs(const nlohmann::json& j, const std::string& where,
+                                           const std::string& folder = ".");
 // Sets each run's model_key: the catalog name its model resolves to, else its inline
 // architecture's name, else the name as given.
 class Catalog;

@@ -183,3 +183,47 @@ TEST_CASE("a profile written from a fit carries the fitted engine terms and deco
   CHECK(back.attention_decode_bandwidth_fraction == Approx(0.55));
   CHECK(back.source["engine_fit"]["runs"].size() == 2);
 }
+
+TEST_CASE("a vllm bench serve result replays as a random-dataset run with its rate, count and lengths") {
+  std::vector<ServingRun> runs =
+      read_serving_runs(std::string(KVSIM_TEST_DATA) + "/serving/vllm_bench_serve_runs_handmade.json");
+  REQUIRE(runs.size() == 1);
+  const ServingRun& r = runs[0];
+  CHECK(r.random_dataset);
+  CHECK(r.num_requests == 400);
+  CHECK(r.question_tokens == 1000);
+  CHECK(r.implied_output_tokens() == 200);
+  CHECK(r.stages[0].rate_rps == 4.0);
+  CHECK(r.stages[0].duration_s == 100.0);
+  CHECK(r.measured_summary.e2e_mean == Approx(1.4441));
+  CHECK(r.measured_summary.itl_mean == Approx(0.0071));
+  const Catalog catalog = Catalog::open_default();
+  const nlohmann::json s = replay_scenario(r, ReplayOptions{}, catalog);
+  CHECK(s["workload"]["synthetic"]["num_requests"] == 400);
+  CHECK(s["workload"]["synthetic"]["output_tokens"] == 200);
+  CHECK(s["workload"]["synthetic"]["arrivals"]["process"] == "poisson");
+  const ReplayResult p = replay_run(r, ReplayOptions{}, catalog);
+  REQUIRE(p.error.empty());
+  REQUIRE(p.stages.size() == 1);
+  CHECK(p.stages[0].itl_mean > 0.003);  // a 7B model on one H100: milliseconds per token
+  CHECK(p.stages[0].itl_mean < 0.02);
+}
+
+TEST_CASE("a vllm bench serve result without E2E takes TTFT plus the answer's tokens; closed loops are refused") {
+  nlohmann::json result = nlohmann::json::parse(
+      std::ifstream(std::string(KVSIM_TEST_DATA) + "/serving/bench_serve_result_handmade.json"));
+  result.erase("mean_e2el_ms");
+  result.erase("p99_e2el_ms");
+  result["burstiness"] = 4.0;
+  nlohmann::json j = nlohmann::json::parse(
+      std::ifstream(std::string(KVSIM_TEST_DATA) + "/serving/vllm_bench_serve_runs_handmade.json"));
+  j["experiments"][0]["vllm_bench_serve"] = result;
+  const ServingRun r = parse_serving_runs(j, "runs.json")[0];
+  CHECK(r.measured_summary.e2e_mean == Approx(0.0312 + 0.0071 * 199));
+  CHECK(std::isnan(r.measured_summary.e2e_p99));
+  CHECK(r.arrival_cv == Approx(0.5));  // Gamma gaps of shape 4
+  result["max_concurrency"] = 32;
+  j["experiments"][0]["vllm_bench_serve"] = result;
+  CHECK(error_of(j).find("run bench-qwen: /experiments/0/vllm_bench_serve/max_concurrency: a concurrency-limited") !=
+        std::string::npos);
+}
