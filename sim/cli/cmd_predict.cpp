@@ -8,6 +8,7 @@
 #include "core/json_reader.h"
 #include "perf/calibrated_step_model.h"
 #include "perf/deployment_layout.h"
+#include "perf/engine_step_model.h"
 #include "perf/roofline.h"
 #include "perf/step_model_factory.h"
 
@@ -24,7 +25,9 @@ const char* kPredictUsage =
     "Prints JSON: the milliseconds of each operator of one layer on one GPU (input_norm, qkv_proj,\n"
     "rotary, attention, o_proj, post_attention_norm, gate_up_proj, activation, down_proj,\n"
     "residual_add, all_reduce), layer_ms, the once-per-step operators (embedding, lm_head, sampling,\n"
-    "pipeline_send_recv, overhead) and step_ms, with where each number came from.\n\n"
+    "pipeline_send_recv, overhead) and step_ms, with where each number came from; for the calibrated\n"
+    "model also \"engine\": the step as the engine runs it (CUDA-graph padding, launches, CPU time;\n"
+    "docs/calibration.md section 9).\n\n"
     "  --tokens T     a prefill of T new prompt tokens (one sequence)\n"
     "  --prefix C     ... whose first C tokens are already cached (attention reads them)\n"
     "  --batch B      B decoding sequences ...\n"
@@ -159,8 +162,21 @@ int predict(const Args& args) {
   errors.throw_if_any("the performance model");
 
   nlohmann::json out;
-  if (const auto* c = dynamic_cast<const CalibratedStepModel*>(model.get())) out = calibrated_json(*c, b);
+  // The calibrated kind runs inside the engine model (padding, launches, CPU); predict prints the kernels.
+  const StepModel* kernels = model.get();
+  if (const auto* e = dynamic_cast<const EngineStepModel*>(kernels)) kernels = &e->kernels();
+  if (const auto* c = dynamic_cast<const CalibratedStepModel*>(kernels)) out = calibrated_json(*c, b);
   else out = roofline_json(RooflineStepModel(llm, gpu, d), b, llm.num_layers);
+  if (const auto* e = dynamic_cast<const EngineStepModel*>(model.get())) {
+    // The step as the engine runs it (docs/calibration.md section 9), next to the kernels' step_ms.
+    const EngineStepExplain x = e->explain(b);
+    out["engine"] = {{"graph", x.graph},
+                     {"padded_tokens", x.padded_tokens},
+                     {"kernels_ms", x.kernels_s * 1e3},
+                     {"launch_ms", x.launch_s * 1e3},
+                     {"cpu_ms", x.cpu_s * 1e3},
+                     {"step_ms", x.step_s * 1e3}};
+  }
   out["input"] = {{"model", llm.name},
                   {"gpu", gpu.name},
                   {"tensor_parallel", d.tensor_parallel},

@@ -149,9 +149,12 @@ FitResult fit_parameters(const std::vector<const ServingRun*>& runs, const std::
     for (size_t i = 0; i < n; ++i) set_parameter(section, params[i].pointer, from_unit(params[i], unit[i]));
     return section;
   };
+  std::string first_error;  // why a run could not be replayed, for the message if none could
   auto objective = [&](const std::vector<double>& unit) {
     const Evaluation ev = evaluate(runs, section_at(unit), options.replay, catalog, options.jobs);
     ++result.evaluations;
+    for (const RunComparison& c : ev.runs)
+      if (first_error.empty() && !c.predicted.error.empty()) first_error = "run " + c.run->id + ": " + c.predicted.error;
     const double value = ev.failed_runs == static_cast<int>(runs.size()) ? INFINITY : ev.objective;
     if (options.on_evaluation) options.on_evaluation(result.evaluations, value);
     return value;
@@ -168,7 +171,7 @@ FitResult fit_parameters(const std::vector<const ServingRun*>& runs, const std::
   }
   for (size_t v = 0; v <= n; ++v) values[v] = objective(simplex[v]);
   if (!std::isfinite(values[0]))
-    throw InputError("kvsim fit: none of the runs could be replayed, so nothing can be fitted");
+    throw InputError("none of the runs could be replayed, so nothing can be fitted (" + first_error + ")");
   auto clamp_point = [](std::vector<double>& p) {
     for (double& x : p) x = std::clamp(x, 0.0, 1.0);
   };
