@@ -102,7 +102,7 @@ std::vector<ChartData> build_charts(const std::vector<const RunRecord*>& runs) {
   charts.push_back(time_chart(runs, "prefix_hit_rate", "Prefix cache hit rate (tokens)", "hit rate", "hit_rate",
                               {{"hit rate", Qt::SolidLine}},
                               [](const RunRecord&, const TimeseriesRow& row, int) { return row.prefix_hit_rate; }));
-  charts.push_back(time_chart(runs, "requests", "Requests (— running, - - waiting)", "requests", "requests",
+  charts.push_back(time_chart(runs, "running_waiting", "Requests (— running, - - waiting)", "requests", "requests",
                               {{"running", Qt::SolidLine}, {"waiting", Qt::DashLine}},
                               [](const RunRecord&, const TimeseriesRow& row, int which) {
                                 return static_cast<double>(which == 0 ? row.running : row.waiting);

@@ -21,6 +21,7 @@
 #include <QValueAxis>
 #include <QVBoxLayout>
 
+#include "results_folder.h"
 #include "user_prompts.h"
 
 namespace kvsim::gui {
@@ -252,7 +253,8 @@ bool ChartPanel::save_png(const QString& path, QSize size) const {
     painter.setRenderHint(QPainter::Antialiasing);
     offscreen.scene()->render(&painter, QRectF(QPointF(0, 0), QSizeF(size)), QRectF(QPointF(0, 0), QSizeF(size)));
   }
-  return image.save(path, "PNG");
+  QSaveFile file(path);  // a failed export leaves the file that was there
+  return file.open(QIODevice::WriteOnly) && image.save(&file, "PNG") && file.commit();
 }
 
 bool ChartPanel::save_csv(const QString& path) const {
@@ -261,15 +263,23 @@ bool ChartPanel::save_csv(const QString& path) const {
   return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size() && file.commit();
 }
 
+bool refuse_result_file(UserPrompts* prompts, QWidget* parent, const QString& path) {
+  if (!is_result_file(path.toStdString())) return false;
+  prompts->show_error(parent, "Not saved",
+                      path + " is one of a run's result files; saving over it would lose the run. "
+                             "Choose another name or folder.");
+  return true;
+}
+
 void ChartPanel::ask_and_save_png() {
   const QString path = prompts_->save_file(this, "Save chart as PNG", data_.id + ".png", "PNG images (*.png)");
-  if (path.isEmpty()) return;
+  if (path.isEmpty() || refuse_result_file(prompts_, this, path)) return;
   if (!save_png(path)) prompts_->show_error(this, "Chart not saved", path + ": cannot write the image");
 }
 
 void ChartPanel::ask_and_save_csv() {
   const QString path = prompts_->save_file(this, "Save chart data as CSV", data_.id + ".csv", "CSV files (*.csv)");
-  if (path.isEmpty()) return;
+  if (path.isEmpty() || refuse_result_file(prompts_, this, path)) return;
   if (!save_csv(path)) prompts_->show_error(this, "Data not saved", path + ": cannot write the file");
 }
 

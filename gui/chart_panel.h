@@ -20,6 +20,10 @@ inline constexpr size_t kMaxDrawnPoints = 600;
 // stay visible. Exactly kMaxDrawnPoints points then.
 std::vector<QPointF> points_to_draw(const std::vector<QPointF>& points);
 
+// True (after telling the user) when `path` is a run's result file (results_folder.h), which
+// no export may replace.
+bool refuse_result_file(UserPrompts* prompts, QWidget* parent, const QString& path);
+
 // A new chart (owned by the caller) drawing `data`.
 QChart* make_chart(const ChartData& data);
 
