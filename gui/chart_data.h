@@ -40,13 +40,17 @@ struct BarSetData {
 struct ChartData {
   QString id;     // file stem for exports; never a results folder's file name (requests.csv)
   QString title;
+  QString key;    // how the lines or bars are told apart ("— used, - - cached, ··· free"), for the legend
   QString x_title, y_title;
   QString x_column, y_column;  // CSV header names
   bool bars = false;
   std::vector<SeriesData> series;  // line charts
   QStringList categories;          // bar charts: one per run
+  std::vector<QColor> category_colors;  // bar charts: each run's colour, which its bars are drawn in
   std::vector<BarSetData> sets;    // bar charts
   bool stacked = false;
+  // The axis a log scale applies to: latency (x) for a CDF, the value (y) for the others.
+  bool log_on_x() const { return !bars && y_column == "fraction"; }
 };
 
 // Every results chart for `runs`, in display order (empty runs give empty charts).

@@ -400,9 +400,13 @@ TierListField::TierListField(std::string pointer, Writer writer, const QStringLi
   buttons->addWidget(add);
   buttons->addWidget(remove);
   buttons->addStretch();
-  buttons->addWidget(new_column_);
-  buttons->addWidget(add_column_button);
   layout->addLayout(buttons);
+  // The new field's name on a line of its own, so that a narrow form need not scroll sideways.
+  auto* columns = new QHBoxLayout;
+  new_column_->setMinimumWidth(80);
+  columns->addWidget(new_column_, 1);
+  columns->addWidget(add_column_button);
+  layout->addLayout(columns);
   set_control(box);
 
   QObject::connect(add, &QPushButton::clicked, table_, [this] { add_tier(); });

@@ -169,8 +169,9 @@ void MainWindow::build_layout() {
   main->setObjectName("main_splitter");
   main->addWidget(editor_);
   main->addWidget(right);
-  main->setStretchFactor(0, 0);
-  main->setStretchFactor(1, 1);
+  // A wider window widens the charts more than the form.
+  main->setStretchFactor(0, 1);
+  main->setStretchFactor(1, 3);
   main->setChildrenCollapsible(false);
   main_splitter_ = main;
   results_splitter_ = right;

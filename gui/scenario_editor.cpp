@@ -66,7 +66,7 @@ ScenarioEditor::ScenarioEditor(ScenarioDocument* document, const Catalog& catalo
   messages_ = new QStackedWidget;
   messages_->addWidget(no_issues);
   messages_->addWidget(issue_list_);
-  messages_->setFixedHeight(4 * issue_list_->fontMetrics().lineSpacing() + 12);
+  messages_->setFixedHeight(3 * issue_list_->fontMetrics().lineSpacing() + 12);
 
   json_text_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   json_text_->setLineWrapMode(QPlainTextEdit::NoWrap);

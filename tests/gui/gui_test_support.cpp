@@ -1,6 +1,7 @@
 #include "gui_test_support.h"
 
 #include <QFile>
+#include <QStandardPaths>
 #include <QTest>
 #include <QThread>
 
@@ -52,6 +53,8 @@ QString ScriptedPrompts::choose_folder(QWidget* parent, const QString& title, co
 }
 
 std::unique_ptr<MainWindow> make_window(ScriptedPrompts** prompts) {
+  // Window geometry is read from and saved to a test settings file, never the user's.
+  QStandardPaths::setTestModeEnabled(true);
   auto scripted = std::make_unique<ScriptedPrompts>();
   *prompts = scripted.get();
   return std::make_unique<MainWindow>(std::move(scripted));

@@ -3,7 +3,14 @@
 // edits undo and redo, the window fits a small screen and remembers its place, messages never
 // move the field being clicked, KV tier results are shown, a run's scenario comes back as it was
 // written, Save As has a shortcut, and a trace run shows its total and how long it has left.
+#include <QAbstractBarSeries>
 #include <QAbstractScrollArea>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QLogValueAxis>
+#include <QValueAxis>
+#include <QXYSeries>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
@@ -27,6 +34,7 @@
 #include <QToolButton>
 #include <QWheelEvent>
 
+#include "chart_data.h"
 #include "chart_panel.h"
 #include "form_fields.h"
 #include "gui_test_support.h"
@@ -87,6 +95,7 @@ class UserJourneysTest : public QObject {
   void the_tier_table_shows_its_columns_readably();
   void a_runs_scenario_comes_back_in_its_key_order_and_unmodified();
   void a_trace_run_shows_its_total_percentage_and_time_left();
+  void compared_runs_have_whole_legends_run_coloured_bars_hover_values_zoom_and_a_log_scale();
 };
 
 void UserJourneysTest::initTestCase() {
@@ -454,6 +463,87 @@ void UserJourneysTest::a_trace_run_shows_its_total_percentage_and_time_left() {
   }
   w->cancel_run();
   QVERIFY(test::wait_for_run(*w));
+}
+
+void UserJourneysTest::compared_runs_have_whole_legends_run_coloured_bars_hover_values_zoom_and_a_log_scale() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  QVERIFY(show_active(*w));
+  Json scenario = test::small_scenario(60);
+  QVERIFY(test::run_in_window(*w, scenario));
+  scenario["engine"]["max_num_seqs"] = 8;
+  QVERIFY(test::run_in_window(*w, scenario));
+  const QString long_name = "LRU eviction, 8 sequences at most, on the small synthetic workload";
+  w->runs()->rename(0, "S3-FIFO with the default small queue");
+  w->runs()->rename(1, long_name);
+  w->results()->finish_redraw();
+  QApplication::processEvents();
+
+  // The legend is text under the chart that wraps: every run with both percentiles.
+  ChartPanel* ttft = w->results()->panel("ttft_cdf");
+  const QString legend = ttft->legend()->text();
+  QVERIFY(ttft->legend()->isVisible() && ttft->legend()->wordWrap());
+  QVERIFY2(legend.contains(long_name.toHtmlEscaped()) && legend.count("P50 ") == 2 && legend.count("P99 ") == 2,
+           qPrintable(legend));
+  QVERIFY(ttft->legend()->height() >= ttft->legend()->heightForWidth(ttft->legend()->width()));
+  const double p99 = w->runs()->run(1)->ttft.p99;
+  QVERIFY2(legend.contains(QString::number(p99, 'g', 3)), qPrintable(legend));
+
+  // Bars are drawn in their run's colour; their values are in the legend, whole.
+  ChartPanel* per_token = w->results()->panel("cost_per_million_tokens");
+  auto* bars = qobject_cast<QAbstractBarSeries*>(per_token->chart()->series().at(0));
+  QVERIFY(bars != nullptr);
+  for (int r = 0; r < 2; ++r) {
+    const RunRecord& run = *w->runs()->run(r);
+    bool found = false;
+    for (QBarSet* set : bars->barSets()) {
+      if (!set->label().startsWith(run.name) || set->at(r) == 0) continue;
+      QCOMPARE(set->color(), run.color);
+      found = true;
+    }
+    QVERIFY2(found, qPrintable(run.name));
+    QVERIFY(per_token->legend()->text().contains(run.name.toHtmlEscaped()));
+  }
+
+  // Hovering a line or a bar shows its values.
+  auto* line = qobject_cast<QXYSeries*>(ttft->chart()->series().at(0));
+  emit line->hovered(QPointF(0.25, 0.5), true);
+  QVERIFY2(ttft->hover_value().contains(line->name()) && ttft->hover_value().contains("0.25") &&
+               ttft->hover_value().contains("TTFT (s)"),
+           qPrintable(ttft->hover_value()));
+  emit line->hovered(QPointF(0.25, 0.5), false);
+  QVERIFY(ttft->hover_value().isEmpty());
+  QBarSet* first = bars->barSets().at(0);
+  emit bars->hovered(true, 0, first);
+  QVERIFY2(per_token->hover_value().startsWith(first->label()), qPrintable(per_token->hover_value()));
+
+  // Zoom in by dragging, back with Reset zoom.
+  QCOMPARE(ttft->view()->rubberBand(), QChartView::RectangleRubberBand);
+  ttft->chart()->zoomIn(QRectF(ttft->chart()->plotArea().center(), QSizeF(40, 40)));
+  QVERIFY(ttft->chart()->isZoomed());
+  ttft->reset_zoom_button()->click();
+  QVERIFY(!ttft->chart()->isZoomed());
+
+  // A log scale: latency for a CDF, the value for a time series; the data (and CSV) stay whole.
+  const QString csv_before = chart_csv(ttft->data());
+  ttft->set_log_scale(true);
+  QVERIFY(qobject_cast<QLogValueAxis*>(ttft->chart()->axes(Qt::Horizontal).at(0)) != nullptr);
+  QCOMPARE(chart_csv(ttft->data()), csv_before);
+  ChartPanel* memory = w->results()->panel("kv_memory");
+  memory->set_log_scale(true);
+  QVERIFY(qobject_cast<QLogValueAxis*>(memory->chart()->axes(Qt::Vertical).at(0)) != nullptr);
+  memory->set_log_scale(false);
+  QVERIFY(qobject_cast<QValueAxis*>(memory->chart()->axes(Qt::Vertical).at(0)) != nullptr);
+  // The scale stays when the runs are redrawn.
+  w->runs()->set_shown(0, false);
+  w->results()->finish_redraw();
+  QVERIFY(qobject_cast<QLogValueAxis*>(ttft->chart()->axes(Qt::Horizontal).at(0)) != nullptr);
+  if (qEnvironmentVariableIsSet("KVSIM_GUI_PNG_DIR")) {  // to look at them
+    w->runs()->set_shown(0, true);
+    w->results()->finish_redraw();
+    for (ChartPanel* p : w->results()->panels())
+      p->save_png(QDir(qEnvironmentVariable("KVSIM_GUI_PNG_DIR")).filePath(p->data().id + ".png"));
+  }
 }
 
 QTEST_MAIN(UserJourneysTest)
