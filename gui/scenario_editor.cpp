@@ -155,7 +155,7 @@ void ScenarioEditor::on_validated(const Validation& v) {
     const QString details = QString::fromStdString(v.details);
     const qsizetype workload = details.indexOf(", workload ");
     status_->setText("✔ valid: " + (workload > 0 ? details.left(workload) : details));
-    status_->setToolTip(workload > 0 ? details.mid(workload + 2) : QString());
+    status_->setToolTip(details);  // the whole line: the label has room for two lines
     status_->setStyleSheet("color: #2e7d32;");
   } else {
     status_->setText(QString("✘ %1 problem(s); fix them before running").arg(v.issues.size()));

@@ -301,7 +301,9 @@ QWidget* ScenarioForm::build_slo_and_cost() {
   QFormLayout* c = group(col, "Prices", add<SectionField>("/cost", writer_));
   c->addRow("$ per GPU-hour", add<TextField>("/cost/usd_per_gpu_hour", writer_, TextKind::kNumber,
                                              "the GPU's catalog price")->widget());
-  c->addRow(new QLabel("Storage ($/GB-month) and transfer ($/GB) prices are set per KV tier."));
+  auto* per_tier = new QLabel("Storage ($/GB-month) and transfer ($/GB) prices are set per KV tier.");
+  per_tier->setWordWrap(true);
+  c->addRow(per_tier);
   QFormLayout* m = group(col, "Metrics", add<SectionField>("/metrics", writer_));
   m->addRow("time-series interval (s)", add<TextField>("/metrics/timeseries_interval_s", writer_, TextKind::kNumber,
                                                        "1.0")->widget());

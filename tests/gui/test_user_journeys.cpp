@@ -263,7 +263,7 @@ void UserJourneysTest::the_window_fits_a_small_screen_with_the_status_bar_and_ca
   ScriptedPrompts* prompts = nullptr;
   auto w = test::make_window(&prompts);
   QVERIFY(show_active(*w));
-  // The offscreen platform's screen is 800x600: smaller than any laptop's.
+  // The offscreen platform's screen (800 pixels wide) is smaller than any laptop's.
   const QRect available = w->screen()->availableGeometry();
   QVERIFY2(available.contains(w->geometry()),
            qPrintable(QString("window %1x%2 on a %3x%4 screen")
@@ -275,6 +275,8 @@ void UserJourneysTest::the_window_fits_a_small_screen_with_the_status_bar_and_ca
   QVERIFY(w->start_run());
   QVERIFY(QTest::qWaitFor([&] { return w->progress_label()->text().startsWith("simulated"); }, 20000));
   QApplication::processEvents();
+  if (qEnvironmentVariableIsSet("KVSIM_GUI_PNG_DIR"))  // to look at it
+    w->grab().save(QDir(qEnvironmentVariable("KVSIM_GUI_PNG_DIR")).filePath("window_800x600.png"));
   const QRect window_rect = w->rect();
   for (QWidget* part : {static_cast<QWidget*>(w->cancel_button()), static_cast<QWidget*>(w->progress_bar())}) {
     QVERIFY(part->isVisible());
@@ -292,6 +294,12 @@ void UserJourneysTest::the_window_fits_a_small_screen_with_the_status_bar_and_ca
   w->resize(800, 600);
   QApplication::processEvents();
   QVERIFY(content->width() >= content->minimumSizeHint().width());
+  QCOMPARE(w->size(), QSize(800, 600));
+  // The editor keeps room for its fields; the runs' buttons go on two rows instead.
+  QVERIFY2(w->editor()->width() >= 300, qPrintable(QString::number(w->editor()->width())));
+  qInfo("form %d wide, its fields need %d", scroll->viewport()->width(), content->minimumSizeHint().width());
+  if (qEnvironmentVariableIsSet("KVSIM_GUI_PNG_DIR"))
+    w->grab().save(QDir(qEnvironmentVariable("KVSIM_GUI_PNG_DIR")).filePath("window_800x600_idle.png"));
 }
 
 void UserJourneysTest::the_window_remembers_its_size_and_place() {
