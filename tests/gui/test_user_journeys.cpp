@@ -96,11 +96,17 @@ class UserJourneysTest : public QObject {
   void a_runs_scenario_comes_back_in_its_key_order_and_unmodified();
   void a_trace_run_shows_its_total_percentage_and_time_left();
   void compared_runs_have_whole_legends_run_coloured_bars_hover_values_zoom_and_a_log_scale();
+
+ private:
+  QTemporaryDir settings_dir_;
 };
 
 void UserJourneysTest::initTestCase() {
-  // Window geometry goes to a test settings file, not the user's.
+  // Window geometry goes to this suite's own settings file: not the user's, and not the one other
+  // suites running at the same time write when their windows close.
   QStandardPaths::setTestModeEnabled(true);
+  QVERIFY(settings_dir_.isValid());
+  QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings_dir_.path());
   QSettings("kvsim", "kvsim-gui").clear();
 }
 
