@@ -173,11 +173,11 @@ void add_line_series(QChart* chart, const ChartData& data, bool log) {
 // sets are told apart by fill pattern, solid for the first.
 const Qt::BrushStyle kSetPatterns[] = {Qt::SolidPattern, Qt::Dense4Pattern, Qt::BDiagPattern, Qt::CrossPattern};
 
-void add_bar_series(QChart* chart, const ChartData& data, bool log) {
+void add_bar_series(QChart* chart, const ChartData& data) {
   // One set per (set, run) with a value at its run only: each bar has its run's colour, and
   // stacking keeps one bar per run.
   auto* series = new QStackedBarSeries;
-  double top = 0, bottom = 0;
+  double top = 0;
   std::vector<double> stack(static_cast<size_t>(data.categories.size()), 0.0);
   for (size_t k = 0; k < data.sets.size(); ++k) {
     const BarSetData& set = data.sets[k];
@@ -191,7 +191,6 @@ void add_bar_series(QChart* chart, const ChartData& data, bool log) {
       series->append(bar);
       stack[r] += set.values[r];
       top = std::max(top, stack[r]);
-      if (set.values[r] > 0) bottom = bottom > 0 ? std::min(bottom, set.values[r]) : set.values[r];
     }
   }
   series->setBarWidth(0.6);
@@ -203,10 +202,10 @@ void add_bar_series(QChart* chart, const ChartData& data, bool log) {
   x->setGridLineVisible(false);
   chart->addAxis(x, Qt::AlignBottom);
   series->attachAxis(x);
-  QAbstractAxis* y = value_axis(log, data.y_title);
+  QAbstractAxis* y = value_axis(false, data.y_title);
   chart->addAxis(y, Qt::AlignLeft);
   series->attachAxis(y);
-  set_range(y, log ? bottom : 0, top > 0 ? top * 1.1 : 1, true, false);
+  set_range(y, 0, top > 0 ? top * 1.1 : 1, true, false);
 }
 
 }  // namespace
@@ -319,7 +318,7 @@ QChart* make_chart(const ChartData& data, bool log) {
   chart->legend()->setAlignment(Qt::AlignBottom);
   chart->legend()->setShowToolTips(true);
   chart->setAnimationOptions(QChart::NoAnimation);
-  if (data.bars) add_bar_series(chart, data, log);
+  if (data.bars) add_bar_series(chart, data);
   else add_line_series(chart, data, log);
   // The legend is text under the chart (legend_html): it wraps where Qt's legend cuts.
   chart->legend()->hide();
@@ -363,7 +362,9 @@ QString legend_html(const ChartData& data) {
 void ChartPanel::show_data(const ChartData& data) {
   data_ = data;
   QChart* old = view_->chart();
-  QChart* chart = make_chart(data_, log_scale());
+  // A bar stands on 0, which a log scale has not: bars keep a linear one.
+  log_button_->setEnabled(!data_.bars);
+  QChart* chart = make_chart(data_, log_scale() && !data_.bars);
   view_->setChart(chart);
   delete old;
   connect_hover(chart);
@@ -386,7 +387,7 @@ bool ChartPanel::save_png(const QString& path, QSize size) const {
   const QSize chart_size(size.width(), std::max(100, size.height() - legend_height));
   QChartView offscreen;
   offscreen.setRenderHint(QPainter::Antialiasing);
-  offscreen.setChart(make_chart(data_, log_scale()));
+  offscreen.setChart(make_chart(data_, log_scale() && !data_.bars));
   offscreen.resize(chart_size);
   offscreen.chart()->resize(QSizeF(chart_size));
   {

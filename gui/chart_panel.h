@@ -27,7 +27,8 @@ std::vector<QPointF> points_to_draw(const std::vector<QPointF>& points);
 bool refuse_result_file(UserPrompts* prompts, QWidget* parent, const QString& path);
 
 // A new chart (owned by the caller) drawing `data`, on a log scale if `log` (see
-// ChartData::log_on_x; points at or below 0 on that axis are left out of the drawing).
+// ChartData::log_on_x; points at or below 0 on that axis are left out of the drawing). Bar
+// charts stand on 0 and ignore `log`.
 QChart* make_chart(const ChartData& data, bool log = false);
 
 // One line of a chart's legend: a run, its colour, and what the chart says of it ("LRU (P50
