@@ -76,8 +76,9 @@ ScenarioEditor::ScenarioEditor(ScenarioDocument* document, const Catalog& catalo
   auto* json_page = new QWidget;
   auto* json_layout = new QVBoxLayout(json_page);
   json_layout->setContentsMargins(0, 0, 0, 0);
-  json_layout->addWidget(json_error_);
+  // The error goes under the text, so that the text being typed does not move when it appears.
   json_layout->addWidget(json_text_);
+  json_layout->addWidget(json_error_);
 
   tabs_->addTab(form_, "Form");
   tabs_->addTab(json_page, "JSON");

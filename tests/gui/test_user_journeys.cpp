@@ -29,6 +29,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -92,6 +93,7 @@ class UserJourneysTest : public QObject {
   void the_window_fits_a_small_screen_with_the_status_bar_and_cancel_on_it();
   void the_window_remembers_its_size_and_place();
   void messages_never_move_the_field_being_edited();
+  void a_json_syntax_error_does_not_move_the_text_being_typed();
   void kv_tier_results_are_in_the_summary_table();
   void the_tier_table_shows_its_columns_readably();
   void a_runs_scenario_comes_back_in_its_key_order_and_unmodified();
@@ -351,6 +353,21 @@ void UserJourneysTest::messages_never_move_the_field_being_edited() {
   QVERIFY(!w->editor()->issues_shown());
   QTest::qWait(50);
   QCOMPARE(y_in_window(ttl), y);
+}
+
+void UserJourneysTest::a_json_syntax_error_does_not_move_the_text_being_typed() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  load(*w, test::small_scenario());
+  QVERIFY(show_active(*w));
+  w->editor()->tabs()->setCurrentIndex(1);
+  QPlainTextEdit* text = w->editor()->json_text();
+  QApplication::processEvents();
+  const int y = y_in_window(text);
+  text->setPlainText(text->toPlainText() + "}");  // a stray brace
+  QVERIFY(!w->editor()->json_error().isEmpty());
+  QApplication::processEvents();
+  QCOMPARE(y_in_window(text), y);
 }
 
 void UserJourneysTest::kv_tier_results_are_in_the_summary_table() {
