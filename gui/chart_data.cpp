@@ -33,7 +33,8 @@ ChartData cdf_chart(const std::vector<const RunRecord*>& runs, const char* id, c
                     CdfCurve RunRecord::*curve) {
   ChartData c;
   c.id = id;
-  c.title = metric + " CDF (● P50, ■ P99)";
+  c.title = metric + " CDF";
+  c.key = "● P50, ■ P99";
   c.x_title = metric + " (s)";
   c.y_title = "fraction of requests";
   c.x_column = QString(id).section('_', 0, 0) + "_s";
@@ -91,7 +92,7 @@ std::vector<ChartData> build_charts(const std::vector<const RunRecord*>& runs) {
   bool in_gib = !runs.empty();
   for (const RunRecord* r : runs) in_gib = in_gib && block_bytes(*r) > 0;
   charts.push_back(time_chart(
-      runs, "kv_memory", "KV cache memory (— used, - - cached, ··· free)", in_gib ? "KV cache (GiB)" : "KV blocks",
+      runs, "kv_memory", "KV cache memory", in_gib ? "KV cache (GiB)" : "KV blocks",
       in_gib ? "gib" : "blocks", {{"used", Qt::SolidLine}, {"cached", Qt::DashLine}, {"free", Qt::DotLine}},
       [in_gib](const RunRecord& r, const TimeseriesRow& row, int which) {
         const double blocks = static_cast<double>(which == 0 ? row.kv_blocks_used
@@ -102,12 +103,12 @@ std::vector<ChartData> build_charts(const std::vector<const RunRecord*>& runs) {
   charts.push_back(time_chart(runs, "prefix_hit_rate", "Prefix cache hit rate (tokens)", "hit rate", "hit_rate",
                               {{"hit rate", Qt::SolidLine}},
                               [](const RunRecord&, const TimeseriesRow& row, int) { return row.prefix_hit_rate; }));
-  charts.push_back(time_chart(runs, "requests", "Requests (— running, - - waiting)", "requests", "requests",
+  charts.push_back(time_chart(runs, "running_waiting", "Requests", "requests", "requests",
                               {{"running", Qt::SolidLine}, {"waiting", Qt::DashLine}},
                               [](const RunRecord&, const TimeseriesRow& row, int which) {
                                 return static_cast<double>(which == 0 ? row.running : row.waiting);
                               }));
-  charts.push_back(time_chart(runs, "throughput", "Throughput (prompt + generated tokens)", "tokens/s",
+  charts.push_back(time_chart(runs, "throughput", "Throughput", "tokens/s",
                               "tokens_per_s", {{"tokens/s", Qt::SolidLine}},
                               [](const RunRecord&, const TimeseriesRow& row, int) { return row.throughput_tok_s; }));
 
@@ -127,6 +128,8 @@ std::vector<ChartData> build_charts(const std::vector<const RunRecord*>& runs) {
   for (const RunRecord* r : runs) {
     cost.categories << r->name;
     per_token.categories << r->name;
+    cost.category_colors.push_back(r->color);
+    per_token.category_colors.push_back(r->color);
     cost.sets[0].values.push_back(cost_value(r->summary, "usd_gpu"));
     cost.sets[1].values.push_back(cost_value(r->summary, "usd_storage"));
     cost.sets[2].values.push_back(cost_value(r->summary, "usd_transfer"));
@@ -134,6 +137,11 @@ std::vector<ChartData> build_charts(const std::vector<const RunRecord*>& runs) {
   }
   charts.push_back(cost);
   charts.push_back(per_token);
+  for (ChartData& c : charts) {
+    if (c.id == "kv_memory") c.key = "— used, - - cached (free but reusable), ··· free";
+    if (c.id == "running_waiting") c.key = "— running, - - waiting";
+    if (c.id == "throughput") c.key = "prompt + generated tokens per second";
+  }
   return charts;
 }
 

@@ -3,7 +3,7 @@
 //   ttft_cdf, tpot_cdf, e2e_cdf   latency CDFs, P50 and P99 marked on each run's curve
 //   kv_memory                     KV cache used / cached (free but reusable) / free over time
 //   prefix_hit_rate               token hit rate of the admissions in each interval
-//   requests                      running and waiting requests over time
+//   running_waiting               running and waiting requests over time
 //   throughput                    tokens computed per second over time
 //   cost_breakdown                GPU, storage and transfer dollars per run (stacked bars)
 //   cost_per_million_tokens       $ per million tokens per run
@@ -38,15 +38,19 @@ struct BarSetData {
 };
 
 struct ChartData {
-  QString id;     // file stem for exports
+  QString id;     // file stem for exports; never a results folder's file name (requests.csv)
   QString title;
+  QString key;    // how the lines or bars are told apart ("— used, - - cached, ··· free"), for the legend
   QString x_title, y_title;
   QString x_column, y_column;  // CSV header names
   bool bars = false;
   std::vector<SeriesData> series;  // line charts
   QStringList categories;          // bar charts: one per run
+  std::vector<QColor> category_colors;  // bar charts: each run's colour, which its bars are drawn in
   std::vector<BarSetData> sets;    // bar charts
   bool stacked = false;
+  // The axis a log scale applies to: latency (x) for a CDF, the value (y) for the others.
+  bool log_on_x() const { return !bars && y_column == "fraction"; }
 };
 
 // Every results chart for `runs`, in display order (empty runs give empty charts).

@@ -4,6 +4,11 @@
 #include <map>
 
 #include <QBarCategoryAxis>
+#include <QCursor>
+#include <QLabel>
+#include <QLogValueAxis>
+#include <QTextDocument>
+#include <QToolTip>
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
@@ -21,6 +26,7 @@
 #include <QValueAxis>
 #include <QVBoxLayout>
 
+#include "results_folder.h"
 #include "user_prompts.h"
 
 namespace kvsim::gui {
@@ -50,15 +56,74 @@ QString label_format(double lo, double hi) {
 
 QString seconds(double v) { return QString::number(v, 'g', 3) + " s"; }
 
-void add_line_series(QChart* chart, const ChartData& data, QValueAxis* x, QValueAxis* y) {
-  double x_min = 0, x_max = 0, y_min = 0, y_max = 0;
-  bool any = false;
-  QString legend_run;  // the run whose legend entry is shown already
-  std::map<QString, QString> percentiles;  // run -> "P50 … · P99 …" for the CDF legend
+// The legend entries of a line chart: one per run, with its percentiles when the chart has them.
+std::vector<LegendEntry> line_legend(const ChartData& data) {
+  std::vector<LegendEntry> entries;
+  std::map<QString, QString> percentiles;  // run -> "P50 … · P99 …"
   for (const auto& s : data.series) {
     if (s.kind == SeriesData::Kind::kP50) percentiles[s.run] = "P50 " + seconds(s.points.front().x());
     if (s.kind == SeriesData::Kind::kP99) percentiles[s.run] += " · P99 " + seconds(s.points.front().x());
   }
+  for (const auto& s : data.series) {
+    if (s.kind != SeriesData::Kind::kLine || (!entries.empty() && entries.back().run == s.run)) continue;
+    const auto p = percentiles.find(s.run);
+    entries.push_back({s.run, s.color, p == percentiles.end() ? s.run : s.run + " (" + p->second + ")"});
+  }
+  return entries;
+}
+
+// The points of `points` a log axis can show (those above 0 on it).
+std::vector<QPointF> positive_on(const std::vector<QPointF>& points, bool on_x) {
+  std::vector<QPointF> kept;
+  kept.reserve(points.size());
+  for (const QPointF& p : points)
+    if ((on_x ? p.x() : p.y()) > 0) kept.push_back(p);
+  return kept;
+}
+
+QAbstractAxis* value_axis(bool log, const QString& title) {
+  if (log) {
+    auto* axis = new QLogValueAxis;
+    axis->setBase(10);
+    axis->setMinorTickCount(-1);  // 2..9 between the powers of ten
+    axis->setTitleText(title + " (log)");
+    axis->setTitleFont(small_font(-1));
+    axis->setLabelsFont(small_font(-2));
+    axis->setLabelFormat("%g");
+    return axis;
+  }
+  auto* axis = new QValueAxis;
+  style_axis(axis, title);
+  return axis;
+}
+
+void set_range(QAbstractAxis* axis, double lo, double hi, bool from_zero, bool fraction) {
+  if (auto* log = qobject_cast<QLogValueAxis*>(axis)) {
+    if (!(lo > 0)) lo = hi > 0 ? hi / 1000 : 1e-3;
+    if (!(hi > lo)) hi = lo * 10;
+    log->setRange(std::pow(10.0, std::floor(std::log10(lo))), std::pow(10.0, std::ceil(std::log10(hi))));
+    return;
+  }
+  auto* v = static_cast<QValueAxis*>(axis);
+  if (fraction) {
+    v->setRange(0, 1);
+    v->setTickCount(6);
+  } else {
+    if (from_zero) lo = std::min(0.0, lo);
+    v->setRange(lo, hi > lo ? hi : lo + 1);
+    v->applyNiceNumbers();
+  }
+  v->setLabelFormat(label_format(v->min(), v->max()));
+}
+
+void add_line_series(QChart* chart, const ChartData& data, bool log) {
+  const bool log_x = log && data.log_on_x(), log_y = log && !data.log_on_x();
+  QAbstractAxis* x = value_axis(log_x, data.x_title);
+  QAbstractAxis* y = value_axis(log_y, data.y_title);
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  double x_min = 0, x_max = 0, y_min = 0, y_max = 0;
+  bool any = false;
   for (const auto& s : data.series) {
     QXYSeries* series = nullptr;
     if (s.kind == SeriesData::Kind::kLine) {
@@ -78,21 +143,13 @@ void add_line_series(QChart* chart, const ChartData& data, QValueAxis* x, QValue
       series = m;
     }
     series->setName(s.label());
-    const std::vector<QPointF> drawn = points_to_draw(s.points);
+    const std::vector<QPointF> points = log ? positive_on(s.points, log_x) : s.points;
+    const std::vector<QPointF> drawn = points_to_draw(points);
     series->replace(QList<QPointF>(drawn.begin(), drawn.end()));
     chart->addSeries(series);
     series->attachAxis(x);
     series->attachAxis(y);
-    // One legend entry per run: its first line, labelled with the run (and its percentiles).
-    const bool first_of_run = s.kind == SeriesData::Kind::kLine && s.run != legend_run;
-    for (QLegendMarker* marker : chart->legend()->markers(series)) {
-      marker->setVisible(first_of_run);
-      if (!first_of_run) continue;
-      const auto p = percentiles.find(s.run);
-      marker->setLabel(p == percentiles.end() ? s.run : s.run + " (" + p->second + ")");
-    }
-    if (first_of_run) legend_run = s.run;
-    for (const auto& p : s.points) {
+    for (const auto& p : points) {
       if (!any) {
         x_min = x_max = p.x();
         y_min = y_max = p.y();
@@ -108,53 +165,47 @@ void add_line_series(QChart* chart, const ChartData& data, QValueAxis* x, QValue
     x_max = 1;
     y_max = 1;
   }
-  x->setRange(std::min(0.0, x_min), x_max > x_min ? x_max : x_min + 1);
-  x->applyNiceNumbers();
-  if (data.y_column == "fraction") {
-    y->setRange(0, 1);
-    y->setTickCount(6);
-  } else {
-    y->setRange(std::min(0.0, y_min), y_max > y_min ? y_max * 1.05 : y_min + 1);
-    y->applyNiceNumbers();
-  }
-  x->setLabelFormat(label_format(x->min(), x->max()));
-  y->setLabelFormat(label_format(y->min(), y->max()));
+  set_range(x, x_min, x_max, true, false);
+  set_range(y, y_min, y_max > y_min && !log_y ? y_max * 1.05 : y_max, true, data.y_column == "fraction");
 }
 
+// Bars in the colour of their run. A bar chart with several sets (the cost split) is stacked: its
+// sets are told apart by fill pattern, solid for the first.
+const Qt::BrushStyle kSetPatterns[] = {Qt::SolidPattern, Qt::Dense4Pattern, Qt::BDiagPattern, Qt::CrossPattern};
+
 void add_bar_series(QChart* chart, const ChartData& data) {
-  QAbstractBarSeries* series = data.stacked ? static_cast<QAbstractBarSeries*>(new QStackedBarSeries)
-                                            : static_cast<QAbstractBarSeries*>(new QBarSeries);
+  // One set per (set, run) with a value at its run only: each bar has its run's colour, and
+  // stacking keeps one bar per run.
+  auto* series = new QStackedBarSeries;
   double top = 0;
   std::vector<double> stack(static_cast<size_t>(data.categories.size()), 0.0);
-  for (const auto& set : data.sets) {
-    auto* bar = new QBarSet(set.name);
-    bar->setColor(set.color);
-    for (size_t i = 0; i < set.values.size(); ++i) {
-      *bar << set.values[i];
-      stack[i] = data.stacked ? stack[i] + set.values[i] : std::max(stack[i], set.values[i]);
-      top = std::max(top, stack[i]);
+  for (size_t k = 0; k < data.sets.size(); ++k) {
+    const BarSetData& set = data.sets[k];
+    for (size_t r = 0; r < set.values.size(); ++r) {
+      auto* bar = new QBarSet(data.categories[static_cast<int>(r)] + " · " + set.name);
+      const QColor color = r < data.category_colors.size() ? data.category_colors[r] : set.color;
+      bar->setColor(color);
+      bar->setBrush(QBrush(color, kSetPatterns[k % std::size(kSetPatterns)]));
+      bar->setBorderColor(color.darker(130));
+      for (size_t i = 0; i < set.values.size(); ++i) *bar << (i == r ? set.values[i] : 0.0);
+      series->append(bar);
+      stack[r] += set.values[r];
+      top = std::max(top, stack[r]);
     }
-    series->append(bar);
   }
-  if (!data.stacked) {
-    series->setLabelsVisible(true);
-    series->setLabelsFormat("@value");
-    series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
-    series->setLabelsPrecision(4);
-  }
+  series->setBarWidth(0.6);
   chart->addSeries(series);
   auto* x = new QBarCategoryAxis;
   x->append(data.categories);
-  x->setLabelsFont(small_font(-2));
+  // The runs' names and values are in the legend under the chart, which wraps instead of cutting.
+  x->setLabelsVisible(false);
+  x->setGridLineVisible(false);
   chart->addAxis(x, Qt::AlignBottom);
   series->attachAxis(x);
-  auto* y = new QValueAxis;
-  style_axis(y, data.y_title);
+  QAbstractAxis* y = value_axis(false, data.y_title);
   chart->addAxis(y, Qt::AlignLeft);
   series->attachAxis(y);
-  y->setRange(0, top > 0 ? top * 1.15 : 1);
-  y->applyNiceNumbers();
-  y->setLabelFormat(label_format(0, y->max()));
+  set_range(y, 0, top > 0 ? top * 1.1 : 1, true, false);
 }
 
 }  // namespace
@@ -179,21 +230,41 @@ std::vector<QPointF> points_to_draw(const std::vector<QPointF>& points) {
 }
 
 ChartPanel::ChartPanel(UserPrompts* prompts, QWidget* parent)
-    : QWidget(parent), prompts_(prompts), view_(new QChartView) {
+    : QWidget(parent), prompts_(prompts), view_(new QChartView), legend_(new QLabel) {
   view_->setRenderHint(QPainter::Antialiasing);
   view_->setMinimumSize(300, 240);
-  auto* png = new QToolButton;
-  png->setText("PNG…");
-  png->setToolTip("Save this chart as a PNG image");
-  auto* csv = new QToolButton;
-  csv->setText("CSV…");
-  csv->setToolTip("Save this chart's data as CSV");
-  png->setAutoRaise(true);
-  csv->setAutoRaise(true);
+  // Drag a rectangle to zoom in; right-click zooms out, Reset zoom goes back to everything.
+  view_->setRubberBand(QChartView::RectangleRubberBand);
+  view_->setToolTip("Drag to zoom in, right-click to zoom out; hover a line or bar for its values");
+  legend_->setObjectName("legend");
+  legend_->setWordWrap(true);
+  legend_->setTextFormat(Qt::RichText);
+  legend_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  legend_->setContentsMargins(6, 0, 6, 0);
+  legend_->setFont(small_font(-1));
+  const auto button = [this](const QString& text, const QString& tip) {
+    auto* b = new QToolButton;
+    b->setText(text);
+    b->setToolTip(tip);
+    b->setAutoRaise(true);
+    return b;
+  };
+  log_button_ = button("Log", "Logarithmic scale (latency for a CDF, the value otherwise)");
+  log_button_->setObjectName("log_scale");
+  log_button_->setCheckable(true);
+  reset_zoom_button_ = button("Reset zoom", "Show the whole chart again");
+  reset_zoom_button_->setObjectName("reset_zoom");
+  auto* png = button("PNG…", "Save this chart as a PNG image");
+  auto* csv = button("CSV…", "Save this chart's data as CSV");
+  connect(log_button_, &QToolButton::toggled, this, [this] { show_data(data_); });
+  connect(reset_zoom_button_, &QToolButton::clicked, this, [this] { chart()->zoomReset(); });
   connect(png, &QToolButton::clicked, this, &ChartPanel::ask_and_save_png);
   connect(csv, &QToolButton::clicked, this, &ChartPanel::ask_and_save_csv);
   auto* buttons = new QHBoxLayout;
   buttons->setContentsMargins(0, 0, 0, 0);
+  buttons->setSpacing(0);
+  buttons->addWidget(log_button_);
+  buttons->addWidget(reset_zoom_button_);
   buttons->addStretch();
   buttons->addWidget(png);
   buttons->addWidget(csv);
@@ -201,39 +272,104 @@ ChartPanel::ChartPanel(UserPrompts* prompts, QWidget* parent)
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
   layout->addWidget(view_, 1);
+  layout->addWidget(legend_);
   layout->addLayout(buttons);
   show_data(ChartData{});
 }
 
+bool ChartPanel::log_scale() const { return log_button_->isChecked(); }
+
+void ChartPanel::set_log_scale(bool log) { log_button_->setChecked(log); }
+
+void ChartPanel::connect_hover(QChart* chart) {
+  const QString x_title = data_.x_title, y_title = data_.y_title;
+  for (QAbstractSeries* s : chart->series()) {
+    if (auto* xy = qobject_cast<QXYSeries*>(s)) {
+      connect(xy, &QXYSeries::hovered, this, [this, xy, x_title, y_title](const QPointF& p, bool on) {
+        show_value_tip(on ? hover_text(xy->name(), x_title, p.x(), y_title, p.y()) : QString());
+      });
+    } else if (auto* bars = qobject_cast<QAbstractBarSeries*>(s)) {
+      connect(bars, &QAbstractBarSeries::hovered, this, [this](bool on, int index, QBarSet* set) {
+        show_value_tip(on ? set->label() + ": " + QString::number(set->at(index), 'g', 6) : QString());
+      });
+    }
+  }
+}
+
+QString hover_text(const QString& series, const QString& x_title, double x, const QString& y_title, double y) {
+  return QString("%1\n%2: %3\n%4: %5")
+      .arg(series, x_title, QString::number(x, 'g', 5), y_title, QString::number(y, 'g', 5));
+}
+
+void ChartPanel::show_value_tip(const QString& text) {
+  hover_text_ = text;
+  if (text.isEmpty()) QToolTip::hideText();
+  else QToolTip::showText(QCursor::pos(), text, view_);
+}
+
 QChart* ChartPanel::chart() const { return view_->chart(); }
 
-QChart* make_chart(const ChartData& data) {
+QChart* make_chart(const ChartData& data, bool log) {
   auto* chart = new QChart;
   chart->setTitle(data.title);
   chart->setTitleFont(small_font(0));
   chart->setMargins(QMargins(4, 4, 4, 4));
   chart->legend()->setFont(small_font(-2));
   chart->legend()->setAlignment(Qt::AlignBottom);
+  chart->legend()->setShowToolTips(true);
   chart->setAnimationOptions(QChart::NoAnimation);
-  if (data.bars) {
-    add_bar_series(chart, data);
-  } else {
-    auto* x = new QValueAxis;
-    auto* y = new QValueAxis;
-    style_axis(x, data.x_title);
-    style_axis(y, data.y_title);
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
-    add_line_series(chart, data, x, y);
-  }
+  if (data.bars) add_bar_series(chart, data);
+  else add_line_series(chart, data, log);
+  // The legend is text under the chart (legend_html): it wraps where Qt's legend cuts.
+  chart->legend()->hide();
   return chart;
+}
+
+std::vector<LegendEntry> legend_entries(const ChartData& data) {
+  if (!data.bars) return line_legend(data);
+  std::vector<LegendEntry> entries;
+  for (int r = 0; r < data.categories.size(); ++r) {
+    const size_t i = static_cast<size_t>(r);
+    const QColor color = i < data.category_colors.size() ? data.category_colors[i] : QColor(Qt::gray);
+    QStringList parts;
+    double total = 0;
+    for (const auto& set : data.sets) {
+      total += set.values[i];
+      parts << set.name + " " + QString::number(set.values[i], 'g', 4);
+    }
+    QString text = data.categories[r] + ": ";
+    text += data.sets.size() == 1 ? QString::number(total, 'g', 4)
+                                  : QString::number(total, 'g', 4) + " (" + parts.join(", ") + ")";
+    entries.push_back({data.categories[r], color, text});
+  }
+  return entries;
+}
+
+QString legend_html(const ChartData& data) {
+  QStringList lines;
+  for (const LegendEntry& e : legend_entries(data))
+    lines << QString("<span style=\"color:%1\">&#9632;</span>&nbsp;%2").arg(e.color.name(), e.text.toHtmlEscaped());
+  if (!data.key.isEmpty()) lines << "<i>" + data.key.toHtmlEscaped() + "</i>";
+  if (data.bars && data.sets.size() > 1) {
+    QStringList key;
+    const char* pattern_names[] = {"solid", "dotted", "hatched", "crossed"};
+    for (size_t k = 0; k < data.sets.size(); ++k) key << QString(pattern_names[k % 4]) + " " + data.sets[k].name;
+    lines << "<i>" + key.join(", ").toHtmlEscaped() + "</i>";
+  }
+  return lines.join("<br>");
 }
 
 void ChartPanel::show_data(const ChartData& data) {
   data_ = data;
   QChart* old = view_->chart();
-  view_->setChart(make_chart(data_));
+  // A bar stands on 0, which a log scale has not: bars keep a linear one.
+  log_button_->setEnabled(!data_.bars);
+  QChart* chart = make_chart(data_, log_scale() && !data_.bars);
+  view_->setChart(chart);
   delete old;
+  connect_hover(chart);
+  legend_->setText(legend_html(data_));
+  legend_->setVisible(!legend_->text().isEmpty());
 }
 
 bool ChartPanel::save_png(const QString& path, QSize size) const {
@@ -242,17 +378,28 @@ bool ChartPanel::save_png(const QString& path, QSize size) const {
   image.setDevicePixelRatio(scale);
   image.fill(Qt::white);
   // A fresh chart at the export size, so the picture does not depend on the window's layout.
+  // The legend goes under it as the panel shows it, wrapped to the width.
+  QTextDocument legend;
+  legend.setDefaultFont(small_font(0));
+  legend.setHtml(legend_html(data_));
+  legend.setTextWidth(size.width() - 16);
+  const int legend_height = legend.isEmpty() ? 0 : static_cast<int>(std::ceil(legend.size().height())) + 4;
+  const QSize chart_size(size.width(), std::max(100, size.height() - legend_height));
   QChartView offscreen;
   offscreen.setRenderHint(QPainter::Antialiasing);
-  offscreen.setChart(make_chart(data_));
-  offscreen.resize(size);
-  offscreen.chart()->resize(QSizeF(size));
+  offscreen.setChart(make_chart(data_, log_scale() && !data_.bars));
+  offscreen.resize(chart_size);
+  offscreen.chart()->resize(QSizeF(chart_size));
   {
     QPainter painter(&image);
     painter.setRenderHint(QPainter::Antialiasing);
-    offscreen.scene()->render(&painter, QRectF(QPointF(0, 0), QSizeF(size)), QRectF(QPointF(0, 0), QSizeF(size)));
+    const QRectF area(QPointF(0, 0), QSizeF(chart_size));
+    offscreen.scene()->render(&painter, area, area);
+    painter.translate(8, chart_size.height());
+    legend.drawContents(&painter);
   }
-  return image.save(path, "PNG");
+  QSaveFile file(path);  // a failed export leaves the file that was there
+  return file.open(QIODevice::WriteOnly) && image.save(&file, "PNG") && file.commit();
 }
 
 bool ChartPanel::save_csv(const QString& path) const {
@@ -261,15 +408,23 @@ bool ChartPanel::save_csv(const QString& path) const {
   return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size() && file.commit();
 }
 
+bool refuse_result_file(UserPrompts* prompts, QWidget* parent, const QString& path) {
+  if (!is_result_file(path.toStdString())) return false;
+  prompts->show_error(parent, "Not saved",
+                      path + " is one of a run's result files; saving over it would lose the run. "
+                             "Choose another name or folder.");
+  return true;
+}
+
 void ChartPanel::ask_and_save_png() {
   const QString path = prompts_->save_file(this, "Save chart as PNG", data_.id + ".png", "PNG images (*.png)");
-  if (path.isEmpty()) return;
+  if (path.isEmpty() || refuse_result_file(prompts_, this, path)) return;
   if (!save_png(path)) prompts_->show_error(this, "Chart not saved", path + ": cannot write the image");
 }
 
 void ChartPanel::ask_and_save_csv() {
   const QString path = prompts_->save_file(this, "Save chart data as CSV", data_.id + ".csv", "CSV files (*.csv)");
-  if (path.isEmpty()) return;
+  if (path.isEmpty() || refuse_result_file(prompts_, this, path)) return;
   if (!save_csv(path)) prompts_->show_error(this, "Data not saved", path + ": cannot write the file");
 }
 

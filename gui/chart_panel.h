@@ -7,6 +7,8 @@
 
 class QChart;
 class QChartView;
+class QLabel;
+class QToolButton;
 
 namespace kvsim::gui {
 
@@ -20,8 +22,27 @@ inline constexpr size_t kMaxDrawnPoints = 600;
 // stay visible. Exactly kMaxDrawnPoints points then.
 std::vector<QPointF> points_to_draw(const std::vector<QPointF>& points);
 
-// A new chart (owned by the caller) drawing `data`.
-QChart* make_chart(const ChartData& data);
+// True (after telling the user) when `path` is a run's result file (results_folder.h), which
+// no export may replace.
+bool refuse_result_file(UserPrompts* prompts, QWidget* parent, const QString& path);
+
+// A new chart (owned by the caller) drawing `data`, on a log scale if `log` (see
+// ChartData::log_on_x; points at or below 0 on that axis are left out of the drawing). Bar
+// charts stand on 0 and ignore `log`.
+QChart* make_chart(const ChartData& data, bool log = false);
+
+// One line of a chart's legend: a run, its colour, and what the chart says of it ("LRU (P50
+// 0.12 s · P99 0.5 s)", or a bar chart's values).
+struct LegendEntry {
+  QString run;
+  QColor color;
+  QString text;
+};
+std::vector<LegendEntry> legend_entries(const ChartData& data);
+// The legend as rich text, one entry per line (the panel's label and the PNG draw it).
+QString legend_html(const ChartData& data);
+// What hovering a point shows: the series, then each axis with its value.
+QString hover_text(const QString& series, const QString& x_title, double x, const QString& y_title, double y);
 
 class ChartPanel : public QWidget {
   Q_OBJECT
@@ -33,6 +54,13 @@ class ChartPanel : public QWidget {
   const ChartData& data() const { return data_; }
   QChart* chart() const;
   QChartView* view() const { return view_; }
+  // The legend under the chart (word-wrapped, never cut).
+  QLabel* legend() const { return legend_; }
+  QToolButton* reset_zoom_button() const { return reset_zoom_button_; }
+  bool log_scale() const;
+  void set_log_scale(bool log);
+  // The values last shown on hover ("" when none).
+  const QString& hover_value() const { return hover_text_; }
 
   // Renders the chart at `size` (device-independent pixels, 2x for sharp text) into a PNG file.
   bool save_png(const QString& path, QSize size = QSize(900, 600)) const;
@@ -41,9 +69,15 @@ class ChartPanel : public QWidget {
  private:
   void ask_and_save_png();
   void ask_and_save_csv();
+  void connect_hover(QChart* chart);
+  void show_value_tip(const QString& text);
   UserPrompts* prompts_;
   QChartView* view_;
+  QLabel* legend_;
+  QToolButton* log_button_ = nullptr;
+  QToolButton* reset_zoom_button_ = nullptr;
   ChartData data_;
+  QString hover_text_;
 };
 
 }  // namespace kvsim::gui

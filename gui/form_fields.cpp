@@ -381,8 +381,11 @@ TierListField::TierListField(std::string pointer, Writer writer, const QStringLi
   auto* box = new QWidget;
   auto* layout = new QVBoxLayout(box);
   layout->setContentsMargins(0, 0, 0, 0);
-  table_->setMinimumHeight(110);
+  // Room for a header and four tiers; each column as wide as its key or widest value.
+  table_->setMinimumHeight(130);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+  table_->horizontalHeader()->setMinimumSectionSize(70);
+  table_->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
   table_->verticalHeader()->setDefaultSectionSize(22);
   table_->setToolTip("One row per KV tier, from the fastest (GPU) to the slowest. Cells hold JSON: a number, "
                      "true/false, or text; an empty cell leaves the key out.");
@@ -397,9 +400,13 @@ TierListField::TierListField(std::string pointer, Writer writer, const QStringLi
   buttons->addWidget(add);
   buttons->addWidget(remove);
   buttons->addStretch();
-  buttons->addWidget(new_column_);
-  buttons->addWidget(add_column_button);
   layout->addLayout(buttons);
+  // The new field's name on a line of its own, so that a narrow form need not scroll sideways.
+  auto* columns = new QHBoxLayout;
+  new_column_->setMinimumWidth(80);
+  columns->addWidget(new_column_, 1);
+  columns->addWidget(add_column_button);
+  layout->addLayout(columns);
   set_control(box);
 
   QObject::connect(add, &QPushButton::clicked, table_, [this] { add_tier(); });
@@ -479,6 +486,7 @@ void TierListField::rebuild_table(const Json& tiers) {
       table_->setItem(r, c, item);
     }
   }
+  table_->resizeColumnsToContents();
   refreshing_ = false;
 }
 

@@ -9,6 +9,8 @@
 #include <QMenuBar>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
@@ -53,8 +55,10 @@ MainWindow::MainWindow(std::unique_ptr<UserPrompts> prompts, QWidget* parent)
 
   connect(document_, &ScenarioDocument::dirty_changed, this, &MainWindow::update_title);
   connect(document_, &ScenarioDocument::path_changed, this, &MainWindow::update_title);
+  connect(document_, &ScenarioDocument::history_changed, this, &MainWindow::update_actions);
   connect(controller_, &RunController::run_started, this, &MainWindow::on_run_started);
   connect(controller_, &RunController::run_progress, this, &MainWindow::on_run_progress);
+  connect(controller_, &RunController::run_extent_known, this, &MainWindow::on_run_started);
   connect(controller_, &RunController::run_finished, this, &MainWindow::on_run_finished);
   connect(controller_, &RunController::run_failed, this, &MainWindow::on_run_failed);
   connect(controller_, &RunController::run_cancelled, this, &MainWindow::on_run_cancelled);
@@ -70,7 +74,7 @@ MainWindow::MainWindow(std::unique_ptr<UserPrompts> prompts, QWidget* parent)
   connect(runs_, &RunList::current_changed, this, &MainWindow::update_actions);
   update_title();
   update_actions();
-  resize(1600, 1000);
+  restore_window_state();
 }
 
 MainWindow::~MainWindow() = default;
@@ -84,12 +88,27 @@ void MainWindow::build_actions() {
     connect(a, &QAction::triggered, this, slot);
     return a;
   };
+  // The platform's keys, and the ones every Linux desktop user expects: Qt's generic X11 bindings
+  // have no Save As, and Redo differs between desktops.
+  const auto keys = [](QKeySequence::StandardKey standard, std::initializer_list<QKeySequence> extra) {
+    QList<QKeySequence> list = QKeySequence::keyBindings(standard);
+    for (const QKeySequence& k : extra)
+      if (!list.contains(k)) list << k;
+    return list;
+  };
   new_action_ = action("&New scenario", QKeySequence::New, "Start from the template scenario", [this] { new_scenario(); });
   open_action_ = action("&Open scenario…", QKeySequence::Open, "Open a scenario JSON file", [this] { open_scenario(); });
   save_action_ = action("&Save scenario", QKeySequence::Save, "Save the scenario", [this] { save_scenario(); });
   save_as_action_ = action("Save scenario &as…", QKeySequence::SaveAs, "Save the scenario under a new name",
                            [this] { save_scenario_as(); });
+  save_as_action_->setShortcuts(keys(QKeySequence::SaveAs, {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)}));
   quit_action_ = action("&Quit", QKeySequence::Quit, "Quit kvsim-gui", [this] { close(); });
+  quit_action_->setShortcuts(keys(QKeySequence::Quit, {QKeySequence(Qt::CTRL | Qt::Key_Q)}));
+  undo_action_ = action("&Undo", QKeySequence(), "Undo the last edit of the scenario", [this] { document_->undo(); });
+  undo_action_->setShortcuts(keys(QKeySequence::Undo, {QKeySequence(Qt::CTRL | Qt::Key_Z)}));
+  redo_action_ = action("&Redo", QKeySequence(), "Redo the edit undone last", [this] { document_->redo(); });
+  redo_action_->setShortcuts(
+      keys(QKeySequence::Redo, {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)}));
   run_action_ = action("&Run", QKeySequence(Qt::CTRL | Qt::Key_R), "Simulate the scenario (a worker thread runs it)",
                        [this] { start_run(); });
   cancel_action_ = action("&Cancel run", QKeySequence(Qt::Key_Escape), "Stop the run in progress",
@@ -116,6 +135,8 @@ void MainWindow::build_actions() {
   file->addActions({open_results_action_, save_results_action_, export_action_});
   file->addSeparator();
   file->addAction(quit_action_);
+  QMenu* edit = menuBar()->addMenu("&Edit");
+  edit->addActions({undo_action_, redo_action_});
   QMenu* run = menuBar()->addMenu("&Run");
   run->addActions({run_action_, cancel_action_, validate_action_});
   QMenu* runs = menuBar()->addMenu("R&esults");
@@ -138,19 +159,30 @@ void MainWindow::build_layout() {
   runs_ = new RunList({open_results_action_, save_results_action_, edit_run_action_, remove_run_action_});
 
   auto* right = new QSplitter(Qt::Vertical);
+  right->setObjectName("results_splitter");
   right->addWidget(results_);
   right->addWidget(runs_);
   right->setStretchFactor(0, 5);
   right->setStretchFactor(1, 1);
+  right->setChildrenCollapsible(false);
   auto* main = new QSplitter(Qt::Horizontal);
+  main->setObjectName("main_splitter");
   main->addWidget(editor_);
   main->addWidget(right);
-  main->setStretchFactor(0, 0);
-  main->setStretchFactor(1, 1);
-  main->setSizes({470, 1130});
+  // A wider window widens the charts more than the form.
+  main->setStretchFactor(0, 1);
+  main->setStretchFactor(1, 3);
+  main->setChildrenCollapsible(false);
+  main_splitter_ = main;
+  results_splitter_ = right;
   setCentralWidget(main);
 
+  // The status line shrinks with the window (its full text is in the tooltip), so that the
+  // progress bar and Cancel stay on screen.
+  progress_label_->setMinimumWidth(60);
+  progress_label_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
   progress_->setMaximumWidth(260);
+  progress_->setMinimumWidth(80);
   progress_->setTextVisible(true);
   progress_->hide();
   cancel_button_->hide();
@@ -161,6 +193,44 @@ void MainWindow::build_layout() {
   statusBar()->addPermanentWidget(cancel_button_);
 }
 
+namespace {
+
+constexpr int kPreferredWidth = 1600, kPreferredHeight = 1000;
+
+QSettings window_settings() { return QSettings("kvsim", "kvsim-gui"); }
+
+}  // namespace
+
+void MainWindow::fit_to_screen() {
+  const QScreen* s = screen();
+  const QRect available = s != nullptr ? s->availableGeometry() : QRect(0, 0, kPreferredWidth, kPreferredHeight);
+  // The frame (title bar, borders) comes on top of the size: leave it room.
+  const QSize size(std::min(kPreferredWidth, available.width() * 92 / 100),
+                   std::min(kPreferredHeight, available.height() * 88 / 100));
+  resize(size.expandedTo(minimumSizeHint()).boundedTo(available.size()));
+  move(available.topLeft() + QPoint((available.width() - width()) / 2, (available.height() - height()) / 3));
+  // The editor takes about a third, never less than its fields need to be readable.
+  const int editor = std::clamp(width() * 32 / 100, 360, 560);
+  main_splitter_->setSizes({editor, std::max(1, width() - editor)});
+}
+
+void MainWindow::restore_window_state() {
+  fit_to_screen();
+  const QSettings settings = window_settings();
+  // restoreGeometry moves a window saved on a screen that is gone back onto this one.
+  if (restoreGeometry(settings.value("window/geometry").toByteArray())) {
+    main_splitter_->restoreState(settings.value("window/main_splitter").toByteArray());
+    results_splitter_->restoreState(settings.value("window/results_splitter").toByteArray());
+  }
+}
+
+void MainWindow::save_window_state() const {
+  QSettings settings = window_settings();
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/main_splitter", main_splitter_->saveState());
+  settings.setValue("window/results_splitter", results_splitter_->saveState());
+}
+
 void MainWindow::update_title() {
   setWindowTitle(document_->display_name() + "[*] — kvsim-gui");
   setWindowModified(document_->dirty());
@@ -169,6 +239,8 @@ void MainWindow::update_title() {
 void MainWindow::update_actions() {
   const bool busy = controller_->busy();
   const bool has_run = runs_ != nullptr && runs_->count() > 0;
+  undo_action_->setEnabled(document_->can_undo());
+  redo_action_->setEnabled(document_->can_redo());
   run_action_->setEnabled(!busy);
   cancel_action_->setEnabled(busy);
   save_results_action_->setEnabled(has_run);
@@ -265,6 +337,7 @@ bool MainWindow::start_run() {
   const QString name = scenario_name(document_->json()) + " #" + QString::number(++run_counter_);
   if (!controller_->start(document_->json(), document_->base_dir(), document_->where(), name)) return false;
   extent_ = RunExtent{};
+  last_progress_ = Progress{};
   progress_->setRange(0, 0);
   progress_->setValue(0);
   progress_->show();
@@ -282,23 +355,18 @@ void MainWindow::cancel_run() {
 
 void MainWindow::on_run_started(const RunExtent& extent) {
   extent_ = extent;
-  if (extent.requests > 0) progress_->setRange(0, static_cast<int>(std::min<uint64_t>(extent.requests, INT32_MAX)));
-  else if (extent.duration_s > 0) progress_->setRange(0, 1000);
-  else progress_->setRange(0, 0);  // open-ended: a busy indicator
+  // Per mille of the requests or of the simulated time; open-ended: a busy indicator.
+  progress_->setRange(0, extent.requests > 0 || extent.duration_s > 0 ? 1000 : 0);
+  if (last_progress_.wall_s > 0) on_run_progress(last_progress_);
 }
 
 void MainWindow::on_run_progress(const Progress& p) {
-  if (extent_.requests > 0) {
-    progress_->setValue(static_cast<int>(std::min<uint64_t>(p.requests_done, extent_.requests)));
-  } else if (extent_.duration_s > 0) {
-    progress_->setValue(static_cast<int>(std::min(1000.0, 1000.0 * p.simulated_s / extent_.duration_s)));
-  }
-  QString requests = QString::number(p.requests_done);
-  if (extent_.requests > 0) requests += "/" + QString::number(extent_.requests);
-  progress_label_->setText(QString("simulated %1 s · %2 requests done · %3 s")
-                               .arg(p.simulated_s, 0, 'f', 1)
-                               .arg(requests)
-                               .arg(p.wall_s, 0, 'f', 1));
+  last_progress_ = p;
+  const double done = fraction_done(p, extent_);
+  if (done >= 0) progress_->setValue(static_cast<int>(1000 * done));
+  const QString text = describe_progress(p, extent_);
+  progress_label_->setText(text);
+  progress_label_->setToolTip(text);
 }
 
 void MainWindow::end_progress(const QString& message) {
@@ -362,6 +430,24 @@ bool MainWindow::save_results(const QString& dir) {
 bool MainWindow::export_charts(const QString& dir) {
   const QString folder = dir.isEmpty() ? prompts_->choose_folder(this, "Export charts to", suggested_dir()) : dir;
   if (folder.isEmpty()) return false;
+  // Nothing is replaced without asking: a results folder's own files are never among the names
+  // written, and any other file already there is listed in the question.
+  QStringList existing;
+  for (const QString& path : results_->export_paths(folder))
+    if (QFileInfo::exists(path)) existing << QFileInfo(path).fileName();
+  if (!existing.isEmpty()) {
+    const QString where = is_results_folder(folder.toStdString())
+                              ? folder + " is a run's results folder (its summary.json, requests.csv and "
+                                         "timeseries.csv stay as they are). "
+                              : QString();
+    const QString shown = existing.size() > 8 ? existing.mid(0, 8).join(", ") + QString(" and %1 more").arg(existing.size() - 8)
+                                              : existing.join(", ");
+    if (!prompts_->confirm(this, "Replace exported files?",
+                           where + QString("%1 file(s) of an earlier export are in %2: %3. Replace them?")
+                                       .arg(existing.size())
+                                       .arg(folder, shown)))
+      return false;
+  }
   QString error;
   const QStringList written = results_->export_all(folder, &error);
   if (!error.isEmpty()) {
@@ -376,14 +462,17 @@ void MainWindow::edit_run_scenario() {
   const int index = runs_->current();
   if (index < 0) return;
   const RunRecord& run = *runs_->run(index);
-  if (!run.summary.contains("scenario") || !run.summary["scenario"].is_object()) {
+  Json scenario = run.scenario;  // the keys in the order the user wrote them
+  if (!scenario.is_object() && run.summary.contains("scenario") && run.summary["scenario"].is_object())
+    scenario = Json(run.summary["scenario"]);
+  if (!scenario.is_object()) {
     prompts_->show_error(this, "No scenario", run.name + "'s summary does not record its scenario.");
     return;
   }
   if (!maybe_discard_changes()) return;
-  // A new, unsaved document: the run's own folder is not where its scenario came from.
-  document_->reset(Json::object(), QString());
-  document_->replace(Json(run.summary["scenario"]), ScenarioDocument::Origin::kLoad);
+  // A new document with nothing to save yet: it is the run's scenario, which the run keeps. (The
+  // run's folder is not where the scenario came from, so it has no file.)
+  document_->reset(scenario, QString());
 }
 
 void MainWindow::remove_run() {
@@ -411,6 +500,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     return;
   }
   if (controller_->busy()) controller_->cancel();
+  save_window_state();
   event->accept();
 }
 

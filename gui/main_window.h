@@ -17,6 +17,7 @@ class QAction;
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 
 namespace kvsim::gui {
 
@@ -41,6 +42,9 @@ class MainWindow : public QMainWindow {
   QLabel* progress_label() const { return progress_label_; }
   QPushButton* cancel_button() const { return cancel_button_; }
   QAction* run_action() const { return run_action_; }
+  QAction* save_as_action() const { return save_as_action_; }
+  QAction* undo_action() const { return undo_action_; }
+  QAction* redo_action() const { return redo_action_; }
   UserPrompts* prompts() const { return prompts_.get(); }
   const Catalog& catalog() const { return catalog_; }
 
@@ -64,6 +68,10 @@ class MainWindow : public QMainWindow {
   void remove_run();
   // Asks what to do with unsaved edits; true when the document may be replaced.
   bool maybe_discard_changes();
+  // The window's size, position and splitters, kept in the user's settings (QSettings) when the
+  // window closes and restored when the next one opens; a window that has none fits the screen.
+  void save_window_state() const;
+  void restore_window_state();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -71,6 +79,7 @@ class MainWindow : public QMainWindow {
  private:
   void build_actions();
   void build_layout();
+  void fit_to_screen();
   void update_title();
   void update_actions();
   void redraw_results();
@@ -89,14 +98,18 @@ class MainWindow : public QMainWindow {
   RunList* runs_;
   ResultsView* results_;
   RunController* controller_;
+  QSplitter* main_splitter_ = nullptr;
+  QSplitter* results_splitter_ = nullptr;
   QProgressBar* progress_;
   QLabel* progress_label_;
   QPushButton* cancel_button_;
   QAction *new_action_, *open_action_, *save_action_, *save_as_action_, *quit_action_;
+  QAction *undo_action_, *redo_action_;
   QAction *run_action_, *cancel_action_, *validate_action_;
   QAction *open_results_action_, *save_results_action_, *export_action_, *edit_run_action_, *remove_run_action_;
   int run_counter_ = 0;
   RunExtent extent_;
+  Progress last_progress_;
 };
 
 }  // namespace kvsim::gui

@@ -92,6 +92,13 @@ bool is_results_folder(const std::string& dir) {
   return fs::is_regular_file(fs::path(dir) / kSummaryFile, ec);
 }
 
+bool is_result_file(const std::string& path) {
+  const fs::path p(path);
+  const std::string name = p.filename().string();
+  if (name != kSummaryFile && name != kRequestsFile && name != kTimeseriesFile) return false;
+  return is_results_folder(p.parent_path().empty() ? "." : p.parent_path().string());
+}
+
 void copy_results_folder(const std::string& from, const std::string& to) {
   std::error_code ec;
   fs::create_directories(to, ec);

@@ -28,6 +28,9 @@ nlohmann::json read_summary_json(const std::string& path);
 
 // True when `dir` holds summary.json (written last, so it marks a complete folder).
 bool is_results_folder(const std::string& dir);
+// True when `path` is summary.json, requests.csv or timeseries.csv of a results folder: a file
+// no export may replace.
+bool is_result_file(const std::string& path);
 // Copies the three files from `from` to `to` (created if missing), summary.json last, replacing
 // files of the same names. Throws InputError naming the file that failed.
 void copy_results_folder(const std::string& from, const std::string& to);

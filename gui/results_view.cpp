@@ -3,6 +3,7 @@
 #include <QChart>
 #include <QDir>
 #include <QGridLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
@@ -67,7 +68,7 @@ ResultsView::ResultsView(UserPrompts* prompts, QWidget* parent)
   auto* save_csv = new QPushButton("Save table as CSV…");
   connect(save_csv, &QPushButton::clicked, this, [this] {
     const QString path = prompts_->save_file(this, "Save summary table", "summary_table.csv", "CSV files (*.csv)");
-    if (path.isEmpty()) return;
+    if (path.isEmpty() || refuse_result_file(prompts_, this, path)) return;
     QSaveFile f(path);
     const QByteArray bytes = summary_csv().toUtf8();
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
@@ -116,7 +117,21 @@ void ResultsView::finish_redraw() {
 }
 
 void ResultsView::fill_table(const std::vector<const RunRecord*>& runs) {
-  const std::vector<SummaryRow> layout_rows = summary_rows(nlohmann::json::object());
+  // Every run has the same rows but for its KV tiers: the table has each row any run has, in
+  // order, and a run without it shows an empty cell.
+  std::vector<SummaryRow> layout_rows = summary_rows(nlohmann::json::object());
+  std::vector<std::vector<SummaryRow>> run_rows;
+  const auto key = [](const SummaryRow& r) { return r.section + "\n" + r.label; };
+  QHash<QString, int> row_of;
+  for (size_t r = 0; r < layout_rows.size(); ++r) row_of.insert(key(layout_rows[r]), static_cast<int>(r));
+  for (const RunRecord* run : runs) {
+    run_rows.push_back(summary_rows(run->summary));
+    for (const SummaryRow& row : run_rows.back()) {
+      if (row_of.contains(key(row))) continue;
+      row_of.insert(key(row), static_cast<int>(layout_rows.size()));
+      layout_rows.push_back(row);
+    }
+  }
   table_->clear();
   table_->setRowCount(static_cast<int>(layout_rows.size()));
   table_->setColumnCount(2 + static_cast<int>(runs.size()));
@@ -133,11 +148,10 @@ void ResultsView::fill_table(const std::vector<const RunRecord*>& runs) {
     table_->setItem(static_cast<int>(r), 1, new QTableWidgetItem(layout_rows[r].label));
   }
   for (size_t c = 0; c < runs.size(); ++c) {
-    const auto rows = summary_rows(runs[c]->summary);
-    for (size_t r = 0; r < rows.size(); ++r) {
-      auto* item = new QTableWidgetItem(rows[r].text);
+    for (const SummaryRow& row : run_rows[c]) {
+      auto* item = new QTableWidgetItem(row.text);
       item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-      table_->setItem(static_cast<int>(r), 2 + static_cast<int>(c), item);
+      table_->setItem(row_of.value(key(row)), 2 + static_cast<int>(c), item);
     }
   }
 }
@@ -153,6 +167,13 @@ QString ResultsView::summary_csv() const {
     out += "\n";
   }
   return out;
+}
+
+QStringList ResultsView::export_paths(const QString& dir) const {
+  QStringList paths;
+  for (ChartPanel* p : panels_) paths << QDir(dir).filePath(p->data().id + ".png") << QDir(dir).filePath(p->data().id + ".csv");
+  paths << QDir(dir).filePath("summary_table.csv");
+  return paths;
 }
 
 QStringList ResultsView::export_all(const QString& dir, QString* error) {

@@ -38,8 +38,11 @@ class ResultsView : public QWidget {
   QTabWidget* tabs() const { return tabs_; }
   // The summary table as CSV: "section,figure,<run>,<run>,...".
   QString summary_csv() const;
-  // Writes <id>.png and <id>.csv for every chart, and summary_table.csv into `dir`. Returns the paths
-  // written; on failure sets `error` and stops.
+  // The files export_all writes into `dir`: <id>.png and <id>.csv per chart, then
+  // summary_table.csv. None of them is named like a results folder's files.
+  QStringList export_paths(const QString& dir) const;
+  // Writes export_paths(dir), each atomically. Returns the paths written; on failure sets `error`
+  // and stops. It replaces files without asking: MainWindow::export_charts asks first.
   QStringList export_all(const QString& dir, QString* error);
 
  private:

@@ -78,15 +78,24 @@ bool RunController::start(const Json& scenario, const std::string& base_dir, con
   auto active = std::make_shared<ActiveRun>();
   run_ = active;
   nlohmann::json j(scenario);
+  Json as_run = scenario;  // in the user's key order, for "Edit its scenario"
   const Catalog& catalog = catalog_;
   const double interval = progress_interval_s_;
   spawn(
-      [this, j = std::move(j), base_dir, where, name, scratch, active, &catalog, interval] {
+      [this, j = std::move(j), as_run = std::move(as_run), base_dir, where, name, scratch, active, &catalog,
+       interval] {
         lower_this_thread_priority();
         try {
           const Scenario sc = parse_scenario(j, base_dir, catalog, where);
           const RunExtent extent = extent_of(sc);
           QMetaObject::invokeMethod(this, [this, extent] { emit run_started(extent); }, Qt::QueuedConnection);
+          if (sc.workload.trace && extent.requests == 0) {
+            QMetaObject::invokeMethod(
+                this, [this, workload = sc.workload, base_dir = sc.base_dir, extent, active] {
+                  count_trace(workload, base_dir, extent, active);
+                },
+                Qt::QueuedConnection);
+          }
           RunOptions opt;
           opt.out_dir = scratch->path().toStdString();
           opt.cancel = &active->cancel;
@@ -97,6 +106,7 @@ bool RunController::start(const Json& scenario, const std::string& base_dir, con
           RunResult result = run_scenario(sc, opt);
           auto record = std::make_shared<RunRecord>(
               make_run_record(name, std::move(result.summary), std::move(result.timeseries), result.latencies));
+          record->scenario = as_run;
           record->folder = scratch->path();
           record->scratch = scratch;
           record->wall_seconds = result.wall_seconds;
@@ -117,7 +127,55 @@ bool RunController::start(const Json& scenario, const std::string& base_dir, con
   return true;
 }
 
-void RunController::end_run() { run_.reset(); }
+void RunController::count_trace(WorkloadConfig workload, std::string base_dir, RunExtent extent,
+                                std::shared_ptr<ActiveRun> run) {
+  if (run != run_) return;  // the run ended already
+  spawn(
+      [this, workload = std::move(workload), base_dir = std::move(base_dir), extent, run]() mutable {
+        lower_this_thread_priority();
+        try {
+          std::unique_ptr<RequestSource> source = open_workload(workload, base_dir);
+          RequestSpec spec;
+          uint64_t n = 0;
+          while (source->next(spec)) {
+            if ((++n & 1023) == 0 && (run->cancel || run->ended)) return;
+          }
+          extent.requests = n;
+        } catch (const std::exception&) {
+          return;  // the run itself reports what is wrong with the trace
+        }
+        QMetaObject::invokeMethod(
+            this, [this, extent, run] { if (run == run_) emit run_extent_known(extent); }, Qt::QueuedConnection);
+      },
+      /*low_priority=*/true);
+}
+
+void RunController::end_run() {
+  if (run_) run_->ended = true;
+  run_.reset();
+}
+
+double fraction_done(const Progress& p, const RunExtent& extent) {
+  if (extent.requests > 0) return std::min(1.0, static_cast<double>(p.requests_done) / static_cast<double>(extent.requests));
+  if (extent.duration_s > 0) return std::min(1.0, p.simulated_s / extent.duration_s);
+  return -1;
+}
+
+QString describe_progress(const Progress& p, const RunExtent& extent) {
+  QString requests = QString::number(p.requests_done);
+  if (extent.requests > 0) requests += "/" + QString::number(extent.requests);
+  QString text = QString("simulated %1 s · %2 requests done").arg(p.simulated_s, 0, 'f', 1).arg(requests);
+  const double done = fraction_done(p, extent);
+  if (done >= 0) text += QString(" (%1%)").arg(static_cast<int>(100 * done));
+  text += QString(" · %1 s").arg(p.wall_s, 0, 'f', 1);
+  // The rate so far, once there is enough of it to go by.
+  if (done > 0.01 && done < 1 && p.wall_s >= 0.5) {
+    const double left = p.wall_s * (1 - done) / done;
+    text += left < 90 ? QString(" · about %1 s left").arg(std::ceil(left), 0, 'f', 0)
+                      : QString(" · about %1 min left").arg(std::ceil(left / 60), 0, 'f', 0);
+  }
+  return text;
+}
 
 void RunController::cancel() {
   if (run_) run_->cancel = true;

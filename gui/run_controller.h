@@ -22,11 +22,19 @@ class QThread;
 
 namespace kvsim::gui {
 
-// What the progress bar can be measured against, known once the scenario is parsed.
+// What the progress bar can be measured against, known once the scenario is parsed (a trace's
+// request count a little later: it is counted while the run goes).
 struct RunExtent {
-  uint64_t requests = 0;   // the workload's request count, 0 when open-ended
+  uint64_t requests = 0;   // the workload's request count, 0 when open-ended or not known yet
   double duration_s = 0;   // its simulated duration, 0 when open-ended
 };
+
+// The status line of a run: "simulated 12.0 s · 420/1000 requests done (42%) · 3.1 s · about 4 s
+// left";
+// without a total, no percentage and no estimate.
+QString describe_progress(const Progress& p, const RunExtent& extent);
+// Its fraction done in [0, 1] by requests (else by simulated time); -1 when it cannot be told.
+double fraction_done(const Progress& p, const RunExtent& extent);
 
 class RunController : public QObject {
   Q_OBJECT
@@ -48,6 +56,8 @@ class RunController : public QObject {
 
  signals:
   void run_started(const kvsim::gui::RunExtent& extent);
+  // A trace's requests were counted (after run_started; not for a run that has ended).
+  void run_extent_known(const kvsim::gui::RunExtent& extent);
   void run_progress(const kvsim::Progress& progress);
   void run_finished(std::shared_ptr<kvsim::gui::RunRecord> run);
   // The scenario was invalid, a trace was missing, or the run failed: the message as the CLI
@@ -60,7 +70,10 @@ class RunController : public QObject {
  private:
   struct ActiveRun {
     std::atomic<bool> cancel{false};
+    std::atomic<bool> ended{false};  // stops the trace count
   };
+  // Counts the requests of a trace workload on a worker, for the progress bar's total.
+  void count_trace(WorkloadConfig workload, std::string base_dir, RunExtent extent, std::shared_ptr<ActiveRun> run);
   void spawn(std::function<void()> work, bool low_priority);
   void end_run();
 

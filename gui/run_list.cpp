@@ -1,7 +1,10 @@
 #include "run_list.h"
 
+#include <algorithm>
+
 #include <QAction>
-#include <QHBoxLayout>
+#include <QGridLayout>
+#include <QResizeEvent>
 #include <QLabel>
 #include <QListWidget>
 #include <QPainter>
@@ -34,20 +37,26 @@ RunList::RunList(const QList<QAction*>& actions, QWidget* parent) : QWidget(pare
   list_->setObjectName("runs");
   list_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
   auto* title = new QLabel("<b>Runs</b> (tick to compare; double-click to rename)");
-  auto* buttons = new QHBoxLayout;
-  buttons->setContentsMargins(0, 0, 0, 0);
+  buttons_layout_ = new QGridLayout;
+  buttons_layout_->setContentsMargins(0, 0, 0, 0);
   for (QAction* a : actions) {
     auto* b = new QToolButton;
     b->setDefaultAction(a);
     b->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    buttons->addWidget(b);
+    buttons_.push_back(b);
   }
-  buttons->addStretch();
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addWidget(title);
   layout->addWidget(list_, 1);
-  layout->addLayout(buttons);
+  layout->addLayout(buttons_layout_);
+  title->setWordWrap(true);
+  arrange_buttons(static_cast<int>(buttons_.size()));
+  // As narrow as two buttons side by side: a narrow window puts them on two rows (resizeEvent).
+  int widest_pair = 0;
+  for (size_t i = 0; i + 1 < buttons_.size(); i += 2)
+    widest_pair = std::max(widest_pair, buttons_[i]->sizeHint().width() + buttons_[i + 1]->sizeHint().width());
+  setMinimumWidth(widest_pair + 16);
 
   connect(list_, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
     if (updating_) return;
@@ -59,6 +68,22 @@ RunList::RunList(const QList<QAction*>& actions, QWidget* parent) : QWidget(pare
     emit shown_changed();
   });
   connect(list_, &QListWidget::currentRowChanged, this, &RunList::current_changed);
+}
+
+void RunList::arrange_buttons(int columns) {
+  if (columns == button_columns_) return;
+  button_columns_ = columns;
+  for (QToolButton* b : buttons_) buttons_layout_->removeWidget(b);
+  for (size_t i = 0; i < buttons_.size(); ++i)
+    buttons_layout_->addWidget(buttons_[i], static_cast<int>(i) / columns, static_cast<int>(i) % columns, Qt::AlignLeft);
+  buttons_layout_->setColumnStretch(columns, 1);
+}
+
+void RunList::resizeEvent(QResizeEvent* event) {
+  int one_row = 16;
+  for (QToolButton* b : buttons_) one_row += b->sizeHint().width() + buttons_layout_->horizontalSpacing();
+  arrange_buttons(event->size().width() >= one_row ? static_cast<int>(buttons_.size()) : 2);
+  QWidget::resizeEvent(event);
 }
 
 void RunList::add(std::shared_ptr<RunRecord> run) {

@@ -9,7 +9,9 @@
 #include "run_record.h"
 
 class QAction;
+class QGridLayout;
 class QListWidget;
+class QToolButton;
 
 namespace kvsim::gui {
 
@@ -41,8 +43,17 @@ class RunList : public QWidget {
   void shown_changed();
   void current_changed(int index);
 
+ protected:
+  void resizeEvent(QResizeEvent* event) override;
+
  private:
+  // Lays the buttons out `columns` to a row.
+  void arrange_buttons(int columns);
+
   QListWidget* list_;
+  std::vector<QToolButton*> buttons_;
+  QGridLayout* buttons_layout_ = nullptr;
+  int button_columns_ = 0;
   std::vector<std::shared_ptr<RunRecord>> runs_;
   int next_color_ = 0;
   bool updating_ = false;

@@ -1,5 +1,7 @@
 #include "run_record.h"
 
+#include <fstream>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QTemporaryDir>
@@ -31,6 +33,18 @@ std::pair<double, double> RunRecord::p50_p99(const nlohmann::json& summary, cons
   return {d.value("p50", 0.0), d.value("p99", 0.0)};
 }
 
+namespace {
+
+// summary.json's "scenario" with its keys in the order the file has them; null when absent.
+nlohmann::ordered_json scenario_in_file_order(const std::string& summary_path) {
+  std::ifstream in(summary_path, std::ios::binary);
+  const nlohmann::ordered_json j = nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("scenario") || !j["scenario"].is_object()) return nullptr;
+  return j["scenario"];
+}
+
+}  // namespace
+
 RunRecord make_run_record(const QString& name, nlohmann::json summary, std::vector<TimeseriesRow> timeseries,
                           const LatencySamples& latencies) {
   RunRecord r;
@@ -59,6 +73,7 @@ RunRecord load_run_record(const QString& folder) {
       summary["scenario"]["name"].is_string())
     name = QString::fromStdString(summary["scenario"]["name"].get<std::string>()) + " (" + name + ")";
   RunRecord r = make_run_record(name, std::move(summary), std::move(timeseries), latencies);
+  r.scenario = scenario_in_file_order(dir + "/" + kSummaryFile);
   r.folder = QString::fromStdString(dir);
   r.saved_to = r.folder;
   return r;

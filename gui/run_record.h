@@ -36,6 +36,9 @@ struct RunRecord {
   QString name;
   QColor color;
   nlohmann::json summary;
+  // The scenario as run, in its file's key order (summary["scenario"] has the keys sorted); null
+  // when the run does not record it.
+  nlohmann::ordered_json scenario;
   std::vector<TimeseriesRow> timeseries;
   CdfCurve ttft, tpot, e2e;
   QString folder;                          // summary.json, requests.csv, timeseries.csv

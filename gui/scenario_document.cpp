@@ -1,5 +1,6 @@
 #include "scenario_document.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -9,6 +10,14 @@
 #include "core/error.h"
 
 namespace kvsim::gui {
+
+namespace {
+
+// Edits of one field closer together than this are one undo step (typing "256" is one edit).
+constexpr qint64 kTypingPauseMs = 1500;
+constexpr size_t kMaxUndoSteps = 500;
+
+}  // namespace
 
 ScenarioDocument::ScenarioDocument(QObject* parent) : QObject(parent) {}
 
@@ -24,6 +33,7 @@ QString ScenarioDocument::display_name() const {
 std::string ScenarioDocument::where() const { return path_.isEmpty() ? "scenario" : path_.toStdString(); }
 
 void ScenarioDocument::reset(const Json& json, const QString& path) {
+  clear_history();
   json_ = json;
   saved_ = json;
   const bool path_differs = path != path_;
@@ -81,15 +91,64 @@ bool ScenarioDocument::save(const QString& path, QString* error) {
 }
 
 void ScenarioDocument::set_value(const std::string& pointer, const std::optional<Json>& value) {
-  json_assign(json_, pointer, value);
+  Json edited = json_;
+  json_assign(edited, pointer, value);
+  if (edited == json_) return;
+  remember(pointer);
+  json_ = std::move(edited);
   update_dirty();
   emit changed(Origin::kForm);
 }
 
 void ScenarioDocument::replace(const Json& json, Origin origin) {
+  if (json == json_) return;
+  remember(origin == Origin::kRawText ? "(JSON text)" : "");
   json_ = json;
   update_dirty();
   emit changed(origin);
+}
+
+void ScenarioDocument::remember(const std::string& what) {
+  const qint64 now = QDateTime::currentMSecsSinceEpoch();
+  const bool same_edit = !what.empty() && what == last_edit_ && now - last_edit_ms_ < kTypingPauseMs && !undo_.empty();
+  if (!same_edit) {
+    undo_.push_back(json_);
+    if (undo_.size() > kMaxUndoSteps) undo_.erase(undo_.begin());
+  }
+  last_edit_ = what;
+  last_edit_ms_ = now;
+  const bool had_redo = !redo_.empty();
+  redo_.clear();
+  if (!same_edit || had_redo) emit history_changed();
+}
+
+void ScenarioDocument::clear_history() {
+  undo_.clear();
+  redo_.clear();
+  last_edit_.clear();
+  emit history_changed();
+}
+
+void ScenarioDocument::undo() {
+  if (undo_.empty()) return;
+  redo_.push_back(std::move(json_));
+  json_ = std::move(undo_.back());
+  undo_.pop_back();
+  last_edit_.clear();  // the next edit is a step of its own
+  update_dirty();
+  emit history_changed();
+  emit changed(Origin::kUndo);
+}
+
+void ScenarioDocument::redo() {
+  if (redo_.empty()) return;
+  undo_.push_back(std::move(json_));
+  json_ = std::move(redo_.back());
+  redo_.pop_back();
+  last_edit_.clear();
+  update_dirty();
+  emit history_changed();
+  emit changed(Origin::kUndo);
 }
 
 void ScenarioDocument::update_dirty() {

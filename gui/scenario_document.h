@@ -1,9 +1,11 @@
 // The scenario being edited: its JSON (in the user's key order), the file it belongs to, and
 // whether it differs from what is on disk. The form and the raw JSON tab both edit it; `changed`
-// says which of them did, so the other one refreshes and the editing one keeps its cursor.
+// says which of them did, so the other one refreshes and the editing one keeps its cursor. Every
+// edit can be undone and redone; the keystrokes of one field typed in a row are one step.
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <QObject>
 #include <QString>
@@ -16,7 +18,7 @@ class ScenarioDocument : public QObject {
   Q_OBJECT
 
  public:
-  enum class Origin { kLoad, kForm, kRawText };
+  enum class Origin { kLoad, kForm, kRawText, kUndo };
 
   explicit ScenarioDocument(QObject* parent = nullptr);
 
@@ -43,13 +45,27 @@ class ScenarioDocument : public QObject {
   // The whole document replaced (raw JSON tab, or the scenario of a kept run).
   void replace(const Json& json, Origin origin);
 
+  // Edits since the document was reset or loaded can be undone, and undone ones redone, until the
+  // next new edit. reset() and load() start a new history.
+  bool can_undo() const { return !undo_.empty(); }
+  bool can_redo() const { return !redo_.empty(); }
+  void undo();
+  void redo();
+
  signals:
   void changed(kvsim::gui::ScenarioDocument::Origin origin);
   void dirty_changed(bool dirty);
   void path_changed(const QString& path);
+  void history_changed();
 
  private:
   void update_dirty();
+  // Records the state before an edit of `what` (a pointer, or "" for the whole document).
+  void remember(const std::string& what);
+  void clear_history();
+  std::vector<Json> undo_, redo_;
+  std::string last_edit_;           // what the newest undo step edited
+  qint64 last_edit_ms_ = 0;         // and when
   Json json_ = Json::object();
   Json saved_ = Json::object();
   QString path_;

@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPlainTextEdit>
+#include <QStackedWidget>
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -49,13 +50,23 @@ ScenarioEditor::ScenarioEditor(ScenarioDocument* document, const Catalog& catalo
       issue_list_(new QListWidget),
       validator_(new ScenarioValidator(catalog, this)),
       debounce_(new QTimer(this)) {
+  // The status line and the messages keep their height whatever they say, so that the form
+  // under them never moves when a message comes or goes (the next click lands where aimed).
   status_->setWordWrap(true);
   status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  status_->setFixedHeight(2 * status_->fontMetrics().lineSpacing() + 4);
+  status_->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
   issue_list_->setObjectName("issues");
-  issue_list_->setMaximumHeight(110);
   issue_list_->setWordWrap(true);
   issue_list_->setStyleSheet("QListWidget { color: #c62828; }");
-  issue_list_->hide();
+  auto* no_issues = new QLabel("No problems found.");
+  no_issues->setObjectName("no_issues");
+  no_issues->setStyleSheet("color: palette(mid);");
+  no_issues->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+  messages_ = new QStackedWidget;
+  messages_->addWidget(no_issues);
+  messages_->addWidget(issue_list_);
+  messages_->setFixedHeight(3 * issue_list_->fontMetrics().lineSpacing() + 12);
 
   json_text_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   json_text_->setLineWrapMode(QPlainTextEdit::NoWrap);
@@ -65,8 +76,9 @@ ScenarioEditor::ScenarioEditor(ScenarioDocument* document, const Catalog& catalo
   auto* json_page = new QWidget;
   auto* json_layout = new QVBoxLayout(json_page);
   json_layout->setContentsMargins(0, 0, 0, 0);
-  json_layout->addWidget(json_error_);
+  // The error goes under the text, so that the text being typed does not move when it appears.
   json_layout->addWidget(json_text_);
+  json_layout->addWidget(json_error_);
 
   tabs_->addTab(form_, "Form");
   tabs_->addTab(json_page, "JSON");
@@ -74,7 +86,7 @@ ScenarioEditor::ScenarioEditor(ScenarioDocument* document, const Catalog& catalo
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(status_);
-  layout->addWidget(issue_list_);
+  layout->addWidget(messages_);
   layout->addWidget(tabs_, 1);
 
   debounce_->setSingleShot(true);
@@ -128,6 +140,8 @@ void ScenarioEditor::on_json_text_changed() {
   if (parsed != document_->json()) document_->replace(parsed, ScenarioDocument::Origin::kRawText);
 }
 
+bool ScenarioEditor::issues_shown() const { return messages_->currentWidget() == issue_list_; }
+
 bool ScenarioEditor::validation_pending() const { return debounce_->isActive() || validator_->pending(); }
 
 void ScenarioEditor::validate_now() {
@@ -142,7 +156,7 @@ void ScenarioEditor::on_validated(const Validation& v) {
     const QString details = QString::fromStdString(v.details);
     const qsizetype workload = details.indexOf(", workload ");
     status_->setText("✔ valid: " + (workload > 0 ? details.left(workload) : details));
-    status_->setToolTip(workload > 0 ? details.mid(workload + 2) : QString());
+    status_->setToolTip(details);  // the whole line: the label has room for two lines
     status_->setStyleSheet("color: #2e7d32;");
   } else {
     status_->setText(QString("✘ %1 problem(s); fix them before running").arg(v.issues.size()));
@@ -165,7 +179,7 @@ void ScenarioEditor::show_issues(const std::vector<Issue>& issues, const QString
     item->setToolTip(issue.pointer.empty() ? QString("not tied to one field") : "click to go to the field");
     issue_list_->addItem(item);
   }
-  issue_list_->setVisible(!issues.empty());
+  messages_->setCurrentIndex(issues.empty() ? 0 : 1);
 }
 
 }  // namespace kvsim::gui

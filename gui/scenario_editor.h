@@ -11,6 +11,7 @@
 class QLabel;
 class QListWidget;
 class QPlainTextEdit;
+class QStackedWidget;
 class QTabWidget;
 class QTimer;
 
@@ -29,6 +30,8 @@ class ScenarioEditor : public QWidget {
   QPlainTextEdit* json_text() const { return json_text_; }
   QTabWidget* tabs() const { return tabs_; }
   QListWidget* issue_list() const { return issue_list_; }
+  // True when the messages list (not "no problems") is showing.
+  bool issues_shown() const;
   ScenarioValidator* validator() const { return validator_; }
   // The raw JSON tab's parse error ("" when its text is valid JSON).
   QString json_error() const;
@@ -51,6 +54,7 @@ class ScenarioEditor : public QWidget {
   QTabWidget* tabs_;
   QLabel* status_;
   QListWidget* issue_list_;
+  QStackedWidget* messages_;  // "no problems" or the list, in a space of fixed height
   ScenarioValidator* validator_;
   QTimer* debounce_;
 };

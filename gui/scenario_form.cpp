@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include <QApplication>
+#include <QCursor>
 #include <QFileInfo>
 #include <QDir>
 #include <QFormLayout>
@@ -9,13 +11,16 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QStackedWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "cluster/router.h"
+#include "form_input_filter.h"
 #include "kv/eviction_registry.h"
 #include "kv/tiers/tier_spec.h"
 #include "user_prompts.h"
@@ -24,6 +29,9 @@
 namespace kvsim::gui {
 
 namespace {
+
+// How long after messages change the field in use is kept where it was on screen.
+constexpr qint64 kPinMs = 500;
 
 QStringList to_qt(const std::vector<std::string>& names) {
   QStringList list;
@@ -83,7 +91,11 @@ ScenarioForm::ScenarioForm(ScenarioDocument* document, const Catalog& catalog, U
   scroll_->setWidget(content);
   scroll_->setWidgetResizable(true);
   scroll_->setFrameShape(QFrame::NoFrame);
-  scroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  // A narrow window scrolls sideways rather than clipping the fields.
+  scroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+  (new FormInputFilter(scroll_, this))->install(content);
+  content->installEventFilter(this);
+  connect(scroll_->verticalScrollBar(), &QScrollBar::rangeChanged, this, [this] { keep_pinned(); });
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(scroll_);
@@ -173,8 +185,10 @@ QWidget* ScenarioForm::build_kv_cache() {
   f->addRow("prefix index", add<ChoiceField>("/kv_cache/prefix_index", writer_, ChoiceField::strings({"hash", "radix"}),
                                              "(default: hash)")->widget());
   f->addRow("TTL (s)", add<TextField>("/kv_cache/ttl_s", writer_, TextKind::kNumber, "0 (keep until evicted)")->widget());
-  f->addRow("tiers", add<TierListField>("/kv_cache/tiers", writer_,
-                                        QStringList{"name", "kind", "capacity_gib", "usd_per_gb_month"})->widget());
+  // The tier table takes the full width of the group (its label above it): it has a column per key.
+  f->addRow(new QLabel("tiers (one row per tier, fastest first)"));
+  f->addRow(add<TierListField>("/kv_cache/tiers", writer_,
+                               QStringList{"name", "kind", "capacity_gib", "usd_per_gb_month"})->widget());
   f->addRow("offload", add<ChoiceField>("/kv_cache/offload", writer_,
                                         ChoiceField::strings({"write_back", "write_through"}),
                                         "(default: write_back)")->widget());
@@ -289,7 +303,9 @@ QWidget* ScenarioForm::build_slo_and_cost() {
   QFormLayout* c = group(col, "Prices", add<SectionField>("/cost", writer_));
   c->addRow("$ per GPU-hour", add<TextField>("/cost/usd_per_gpu_hour", writer_, TextKind::kNumber,
                                              "the GPU's catalog price")->widget());
-  c->addRow(new QLabel("Storage ($/GB-month) and transfer ($/GB) prices are set per KV tier."));
+  auto* per_tier = new QLabel("Storage ($/GB-month) and transfer ($/GB) prices are set per KV tier.");
+  per_tier->setWordWrap(true);
+  c->addRow(per_tier);
   QFormLayout* m = group(col, "Metrics", add<SectionField>("/metrics", writer_));
   m->addRow("time-series interval (s)", add<TextField>("/metrics/timeseries_interval_s", writer_, TextKind::kNumber,
                                                        "1.0")->widget());
@@ -324,7 +340,48 @@ FieldBinding* ScenarioForm::field(const std::string& pointer) const {
   return nullptr;
 }
 
+QWidget* ScenarioForm::anchor_widget() const {
+  QWidget* content = scroll_->widget();
+  const auto inside = [content](QWidget* w) { return w != nullptr && w != content && content->isAncestorOf(w); };
+  // The control under the mouse (about to be clicked), else the one being typed in.
+  QWidget* hovered = QApplication::widgetAt(QCursor::pos());
+  if (inside(hovered) && hovered->isVisible()) return hovered;
+  QWidget* focused = QApplication::focusWidget();
+  if (inside(focused) && focused->isVisible()) return focused;
+  return nullptr;
+}
+
 std::vector<Issue> ScenarioForm::show_issues(const std::vector<Issue>& issues) {
+  // Messages appearing under fields above the one the user is pointing at or typing in would
+  // push it down; the form scrolls by as much, so it stays where the user sees it.
+  if (!pin_clock_.isValid() || pin_clock_.elapsed() > kPinMs || pinned_ == nullptr) {
+    pinned_ = anchor_widget();
+    if (pinned_ != nullptr) pinned_y_ = pinned_->mapTo(scroll_->viewport(), QPoint(0, 0)).y();
+  }
+  pin_clock_.start();
+  std::vector<Issue> unclaimed = assign_issues(issues);
+  if (pinned_ != nullptr) {
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);  // lay out the new lines now
+    keep_pinned();
+  }
+  return unclaimed;
+}
+
+void ScenarioForm::keep_pinned() {
+  if (pinned_ == nullptr || !pin_clock_.isValid() || pin_clock_.elapsed() > kPinMs) return;
+  const int moved = pinned_->mapTo(scroll_->viewport(), QPoint(0, 0)).y() - pinned_y_;
+  if (moved != 0) scroll_->verticalScrollBar()->setValue(scroll_->verticalScrollBar()->value() + moved);
+}
+
+bool ScenarioForm::eventFilter(QObject* watched, QEvent* event) {
+  // Wrapped message lines settle their height in later layout passes: follow them for a moment.
+  if (watched == scroll_->widget() && (event->type() == QEvent::Resize || event->type() == QEvent::LayoutRequest) &&
+      pinned_ != nullptr && pin_clock_.isValid() && pin_clock_.elapsed() <= kPinMs)
+    QTimer::singleShot(0, this, [this] { keep_pinned(); });
+  return QWidget::eventFilter(watched, event);
+}
+
+std::vector<Issue> ScenarioForm::assign_issues(const std::vector<Issue>& issues) {
   std::vector<Issue> unclaimed;
   std::map<FieldBinding*, std::vector<Issue>> claimed;
   for (const auto& issue : issues) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <QElapsedTimer>
+#include <QPointer>
 #include <QWidget>
 
 #include "catalog/catalog.h"
@@ -29,6 +31,8 @@ class ScenarioForm : public QWidget {
   // Hands each issue to the field or section with the longest pointer at or above the issue's;
   // returns those no field took (e.g. a key at the top level).
   std::vector<Issue> show_issues(const std::vector<Issue>& issues);
+  // The scroll area holding the groups.
+  QScrollArea* scroll_area() const { return scroll_; }
   // Scrolls to the field that takes `pointer` and gives it focus; false when there is none.
   bool focus_pointer(const std::string& pointer);
   // The binding that takes `pointer` (nullptr when none); for tests and focus.
@@ -49,6 +53,12 @@ class ScenarioForm : public QWidget {
   QWidget* build_trace();
   QWidget* build_slo_and_cost();
   void browse_trace();
+  std::vector<Issue> assign_issues(const std::vector<Issue>& issues);
+  // The control whose place on screen must not change while messages come and go.
+  QWidget* anchor_widget() const;
+  // Scrolls so that the pinned control is back where it was when the messages changed.
+  void keep_pinned();
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
   ScenarioDocument* document_;
   const Catalog& catalog_;
@@ -56,6 +66,9 @@ class ScenarioForm : public QWidget {
   Writer writer_;
   QScrollArea* scroll_;
   std::vector<std::unique_ptr<FieldBinding>> bindings_;
+  QPointer<QWidget> pinned_;  // the control kept in place while messages change
+  int pinned_y_ = 0;          // its place in the viewport
+  QElapsedTimer pin_clock_;   // since the messages last changed
 };
 
 }  // namespace kvsim::gui

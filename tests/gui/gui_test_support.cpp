@@ -1,9 +1,17 @@
 #include "gui_test_support.h"
 
+#include <QFile>
+#include <QStandardPaths>
 #include <QTest>
+#include <QThread>
 
+#include <algorithm>
+
+#include "form_fields.h"
 #include "results_view.h"
+#include "scenario_form.h"
 #include "run_controller.h"
+#include "scenario_document.h"
 #include "scenario_editor.h"
 
 namespace kvsim::gui::test {
@@ -45,9 +53,36 @@ QString ScriptedPrompts::choose_folder(QWidget* parent, const QString& title, co
 }
 
 std::unique_ptr<MainWindow> make_window(ScriptedPrompts** prompts) {
+  // Window geometry is read from and saved to a test settings file, never the user's.
+  QStandardPaths::setTestModeEnabled(true);
   auto scripted = std::make_unique<ScriptedPrompts>();
   *prompts = scripted.get();
   return std::make_unique<MainWindow>(std::move(scripted));
+}
+
+QLineEdit* text_field(MainWindow& w, const std::string& pointer) {
+  auto* f = dynamic_cast<TextField*>(w.editor()->form()->field(pointer));
+  return f == nullptr ? nullptr : f->line_edit();
+}
+
+QComboBox* choice_field(MainWindow& w, const std::string& pointer) {
+  auto* f = dynamic_cast<ChoiceField*>(w.editor()->form()->field(pointer));
+  return f == nullptr ? nullptr : f->combo();
+}
+
+QByteArray file_bytes(const QString& path) {
+  QFile f(path);
+  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<missing " + path.toUtf8() + ">");
+}
+
+QString machine_busy() {
+  QFile f("/proc/loadavg");
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  bool ok = false;
+  const double load = QString::fromLatin1(f.readAll()).section(' ', 0, 0).toDouble(&ok);
+  const int cores = std::max(1, QThread::idealThreadCount());
+  if (!ok || load < cores) return {};
+  return QString("load average %1 on %2 cores").arg(load, 0, 'f', 1).arg(cores);
 }
 
 QString data_path(const char* name) { return QString(KVSIM_GUI_TEST_DATA) + "/" + name; }
@@ -80,6 +115,11 @@ Json long_scenario() {
 
 bool wait_for_run(MainWindow& w, int timeout_ms) {
   return QTest::qWaitFor([&] { return !w.controller()->busy() && !w.results()->redrawing(); }, timeout_ms);
+}
+
+bool run_in_window(MainWindow& w, const Json& scenario) {
+  w.document()->reset(scenario, data_path("scenario.json"));
+  return w.start_run() && wait_for_run(w);
 }
 
 bool wait_for_validation(MainWindow& w, int timeout_ms) {

@@ -133,7 +133,7 @@ void GuiModelTest::chart_csv_has_one_row_per_point() {
   const ChartData* requests = nullptr;
   const ChartData* cost = nullptr;
   for (const auto& c : charts) {
-    if (c.id == "requests") requests = &c;
+    if (c.id == "running_waiting") requests = &c;
     if (c.id == "cost_breakdown") cost = &c;
   }
   QVERIFY(requests != nullptr && cost != nullptr);

@@ -90,9 +90,11 @@ void ResponsivenessTest::the_ui_thread_never_blocks_longer_than_50_ms_during_a_r
         worst_cpu);
   qInfo("UI thread CPU during the run: %.0f ms in %lld ms", run_cpu_ms, static_cast<long long>(run_ms));
   QVERIFY2(wall > 0.5, "the run was too short to say anything about responsiveness");
-  QVERIFY2(worst <= 50, qPrintable(QString("the UI thread stopped for %1 ms (%2 ms of CPU on it)")
-                                       .arg(worst)
-                                       .arg(worst_cpu, 0, 'f', 1)));
+  // A gap the UI thread spent on its own work fails; one spent waiting for a core another
+  // process held is reported when the machine is loaded.
+  const QString gap = QString("the UI thread stopped for %1 ms (%2 ms of CPU on it)").arg(worst).arg(worst_cpu, 0, 'f', 1);
+  QVERIFY2(worst_cpu <= 50, qPrintable(gap));
+  KVSIM_TIMING_VERIFY(worst <= 50, gap);
 }
 
 void ResponsivenessTest::cancel_stops_a_long_run_within_half_a_second() {
@@ -109,7 +111,7 @@ void ResponsivenessTest::cancel_stops_a_long_run_within_half_a_second() {
   QVERIFY(QTest::qWaitFor([&] { return !w->controller()->busy(); }, 5000));
   const qint64 ms = timer.elapsed();
   qInfo("cancel took %lld ms", static_cast<long long>(ms));
-  QVERIFY2(ms < 500, qPrintable(QString("cancel took %1 ms").arg(ms)));
+  KVSIM_TIMING_VERIFY(ms < 500, QString("cancel took %1 ms").arg(ms));
   QCOMPARE(w->runs()->count(), 0);
   QVERIFY(prompts->errors.isEmpty());
   QVERIFY(w->progress_label()->text().contains("cancelled"));
@@ -124,7 +126,7 @@ void ResponsivenessTest::progress_reports_simulated_time_and_requests_done() {
   QVERIFY(w->start_run());
   QVERIFY(QTest::qWaitFor([&] { return w->progress_label()->text().startsWith("simulated"); }, 10000));
   QVERIFY(QTest::qWaitFor([&] { return w->progress_bar()->value() > 0; }, 10000));
-  QCOMPARE(w->progress_bar()->maximum(), 5000000);
+  QCOMPARE(w->progress_bar()->maximum(), 1000);  // per mille of the requests
   QVERIFY2(w->progress_label()->text().contains("/5000000 requests done"), qPrintable(w->progress_label()->text()));
   QVERIFY(!w->run_action()->isEnabled());
   QVERIFY(!w->start_run());  // one run at a time

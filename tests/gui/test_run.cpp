@@ -27,7 +27,7 @@
 #include "summary_rows.h"
 
 using namespace kvsim::gui;
-using kvsim::gui::test::ScriptedPrompts;
+using namespace kvsim::gui::test;
 
 namespace {
 
@@ -45,16 +45,6 @@ QXYSeries* series_named(QChart* chart, const QString& name) {
   for (QAbstractSeries* s : chart->series())
     if (s->name() == name) return qobject_cast<QXYSeries*>(s);
   return nullptr;
-}
-
-QByteArray file_bytes(const QString& path) {
-  QFile f(path);
-  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<missing " + path.toUtf8() + ">");
-}
-
-void load(MainWindow& w, const Json& scenario) {
-  // Relative paths (none here) would resolve next to the test data.
-  w.document()->reset(scenario, test::data_path("scenario.json"));
 }
 
 }  // namespace
@@ -78,9 +68,7 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
   ScriptedPrompts* prompts = nullptr;
   auto w = test::make_window(&prompts);
   const Json scenario = test::small_scenario();
-  load(*w, scenario);
-  QVERIFY(w->start_run());
-  QVERIFY(test::wait_for_run(*w));
+  QVERIFY(test::run_in_window(*w, scenario));
   QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
   QCOMPARE(w->runs()->count(), 1);
 
@@ -119,8 +107,8 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
     QCOMPARE(s->count(), rows);
   }
   QCOMPARE(series_named(w->results()->panel("prefix_hit_rate")->chart(), name)->count(), rows);
-  QCOMPARE(series_named(w->results()->panel("requests")->chart(), name + " · running")->count(), rows);
-  QCOMPARE(series_named(w->results()->panel("requests")->chart(), name + " · waiting")->count(), rows);
+  QCOMPARE(series_named(w->results()->panel("running_waiting")->chart(), name + " · running")->count(), rows);
+  QCOMPARE(series_named(w->results()->panel("running_waiting")->chart(), name + " · waiting")->count(), rows);
   QXYSeries* throughput = series_named(w->results()->panel("throughput")->chart(), name);
   QCOMPARE(throughput->count(), rows);
   QCOMPARE(throughput->at(rows / 2).y(), expected.timeseries[static_cast<size_t>(rows / 2)].throughput_tok_s);
@@ -166,12 +154,8 @@ void RunTest::two_runs_are_overlaid_in_every_chart_and_side_by_side_in_the_table
   } else {
     b["engine"]["max_num_seqs"] = 8;
   }
-  load(*w, a);
-  QVERIFY(w->start_run());
-  QVERIFY(test::wait_for_run(*w));
-  load(*w, b);
-  QVERIFY(w->start_run());
-  QVERIFY(test::wait_for_run(*w));
+  QVERIFY(test::run_in_window(*w, a));
+  QVERIFY(test::run_in_window(*w, b));
   QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
   QCOMPARE(w->runs()->count(), 2);
   w->runs()->rename(0, "A");
@@ -219,9 +203,7 @@ void RunTest::an_invalid_scenario_shows_an_error_and_the_window_stays_usable() {
   QVERIFY(!w->editor()->form()->field("/engine/max_num_seqs")->issue_text().isEmpty());
   QVERIFY(w->run_action()->isEnabled());
   // Still usable: a good scenario runs next.
-  load(*w, test::small_scenario(50));
-  QVERIFY(w->start_run());
-  QVERIFY(test::wait_for_run(*w));
+  QVERIFY(test::run_in_window(*w, test::small_scenario(50)));
   QCOMPARE(w->runs()->count(), 1);
   QCOMPARE(prompts->errors.size(), 1);
 }
@@ -243,9 +225,7 @@ void RunTest::a_saved_results_folder_is_byte_identical_to_kvsim_run_out() {
   ScriptedPrompts* prompts = nullptr;
   auto w = test::make_window(&prompts);
   const Json scenario = test::small_scenario(120);
-  load(*w, scenario);
-  QVERIFY(w->start_run());
-  QVERIFY(test::wait_for_run(*w));
+  QVERIFY(test::run_in_window(*w, scenario));
   QTemporaryDir dir;
   const QString gui_out = dir.filePath("from-gui"), cli_out = dir.filePath("from-library");
   QVERIFY(w->save_results(gui_out));
@@ -307,9 +287,7 @@ void RunTest::a_folder_that_is_not_a_results_folder_shows_an_error() {
 void RunTest::every_chart_exports_as_png_and_csv() {
   ScriptedPrompts* prompts = nullptr;
   auto w = test::make_window(&prompts);
-  load(*w, test::small_scenario(100));
-  QVERIFY(w->start_run());
-  QVERIFY(test::wait_for_run(*w));
+  QVERIFY(test::run_in_window(*w, test::small_scenario(100)));
   QTemporaryDir dir;
   QVERIFY(w->export_charts(dir.path()));
   const RunRecord& run = *w->runs()->run(0);
@@ -341,13 +319,12 @@ void RunTest::a_runs_scenario_comes_back_into_the_editor() {
   ScriptedPrompts* prompts = nullptr;
   auto w = test::make_window(&prompts);
   const Json scenario = test::small_scenario(40);
-  load(*w, scenario);
-  QVERIFY(w->start_run());
-  QVERIFY(test::wait_for_run(*w));
+  QVERIFY(test::run_in_window(*w, scenario));
   w->new_scenario();
   w->edit_run_scenario();
-  KVSIM_JSON_COMPARE(nlohmann::json(w->document()->json()), nlohmann::json(scenario));
-  QVERIFY(w->document()->dirty());
+  KVSIM_JSON_COMPARE(w->document()->json(), scenario);
+  // Nothing to save: the run keeps its scenario (and quitting or opening another asks nothing).
+  QVERIFY(!w->document()->dirty());
 }
 
 QTEST_MAIN(RunTest)

@@ -23,19 +23,9 @@
 #include "scenario_form.h"
 
 using namespace kvsim::gui;
-using kvsim::gui::test::ScriptedPrompts;
+using namespace kvsim::gui::test;
 
 namespace {
-
-QLineEdit* text_field(MainWindow& w, const std::string& pointer) {
-  auto* f = dynamic_cast<TextField*>(w.editor()->form()->field(pointer));
-  return f == nullptr ? nullptr : f->line_edit();
-}
-
-QComboBox* choice_field(MainWindow& w, const std::string& pointer) {
-  auto* f = dynamic_cast<ChoiceField*>(w.editor()->form()->field(pointer));
-  return f == nullptr ? nullptr : f->combo();
-}
 
 QStringList combo_items(QComboBox* c) {
   QStringList items;
