@@ -256,6 +256,7 @@ std::vector<std::string> params_of(const QString& kind) {
   if (kind == "uniform") return {"min", "max"};
   if (kind == "lognormal") return {"median", "mean", "sigma", "min", "max"};
   if (kind == "zipf") return {"s", "min", "max"};
+  if (kind == "geometric") return {"mean", "min", "max"};
   if (kind == "trace") return {"format", "path", "reservoir"};
   return {};
 }
@@ -268,7 +269,7 @@ LengthDistField::LengthDistField(std::string pointer, Writer writer, const QStri
   auto* box = new QWidget;
   params_layout_ = new QFormLayout(box);
   params_layout_->setContentsMargins(0, 0, 0, 0);
-  kind_->addItems({"fixed", "uniform", "lognormal", "zipf"});
+  kind_->addItems({"fixed", "uniform", "lognormal", "zipf", "geometric"});
   if (allow_trace) kind_->addItem("trace");
   params_layout_->addRow("dist", kind_);
   for (const auto& spec : kLengthParams) {
