@@ -175,6 +175,7 @@ int cmd_sweep(const Args& args) {
   progress.finish();
   print_outcome(outcome, options.out_dir);
   if (g_cancel.load()) {
+    std::fflush(stdout);
     const int sig = g_signal.load() == 0 ? SIGINT : g_signal.load();
     std::fprintf(stderr, "kvsim sweep: stopped by %s; the points done are in %s/points.jsonl\n",
                  sig == SIGTERM ? "SIGTERM" : "SIGINT", options.out_dir.c_str());
