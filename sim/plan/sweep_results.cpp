@@ -54,6 +54,21 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
+// An error message on one line ("2 errors\n  /a: ...\n  /b: ..." -> "2 errors; /a: ...; /b: ..."),
+// so that each row of points.csv is one line of text.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (size_t i = 0; i < message.size(); ++i) {
+    if (message[i] != '\n') {
+      out += message[i];
+      continue;
+    }
+    out += "; ";
+    while (i + 1 < message.size() && message[i + 1] == ' ') ++i;
+  }
+  return out;
+}
+
 std::string csv_value(const nlohmann::json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return csv_field(v.get<std::string>());
@@ -150,7 +165,8 @@ std::string points_csv(const std::vector<SweepPoint>& points, const std::map<std
     const nlohmann::json overrides = overrides_json(p);
     out << p.index << "," << p.hash;
     for (const auto& ptr : pointers) out << "," << (overrides.contains(ptr) ? csv_value(overrides[ptr]) : "");
-    out << "," << (it != lines.end() && it->second.contains("error") ? csv_value(it->second["error"]) : "");
+    const bool failed = it != lines.end() && it->second.contains("error") && it->second["error"].is_string();
+    out << "," << (failed ? csv_field(one_line(it->second["error"].get<std::string>())) : "");
     std::map<std::string, const nlohmann::json*> row;
     for (const auto& [key, v] : leaves[i]) row[key] = &v;
     for (const auto& c : columns) {

@@ -10,6 +10,7 @@
 #include "plan/sweep_results.h"
 #include "plan/sweep_runner.h"
 #include "plan/sweep_spec.h"
+#include "scenario/scenario.h"
 #include "test_run_util.h"
 
 using namespace kvsim;
@@ -138,6 +139,7 @@ TEST_CASE("an axis value that makes a point invalid fails only that point, with 
   const std::string csv = testing::slurp(dir + "/points.csv");
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);
   CHECK_THAT(csv, Catch::StartsWith("index,hash,/cluster/replicas,error,"));
+  CHECK_THAT(csv, Catch::Contains("point 1: 1 error; /cluster/replicas: "));  // one line per row
   fs::remove_all(dir);
 }
 
@@ -216,4 +218,19 @@ TEST_CASE("shards partition the points and merge reassembles the uninterrupted s
   CHECK_FALSE(merge_sweeps({a}, fresh_dir("m_half")).complete);
   CHECK_THROWS_WITH(parse_shard("2/2"), Catch::Contains("0 <= K < N"));
   for (const auto& d : {whole, a, b, merged, fresh_dir("m_half")}) fs::remove_all(d);
+}
+
+TEST_CASE("every sweep shipped under scenarios/sweeps is valid and its points resolve to valid scenarios") {
+  const Catalog catalog = Catalog::open_default();
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(KVSIM_SOURCE_DIR) / "scenarios" / "sweeps")) {
+    if (entry.path().extension() != ".json") continue;
+    INFO(entry.path().string());
+    const SweepSpec spec = load_sweep(entry.path().string());
+    const auto points = enumerate_points(spec);
+    REQUIRE(points.size() >= 2);
+    for (size_t i : {size_t{0}, points.size() - 1}) parse_scenario(resolve_point(spec, points[i]), spec.base_dir, catalog);
+    ++checked;
+  }
+  REQUIRE(checked >= 1);
 }
