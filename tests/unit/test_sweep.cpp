@@ -234,3 +234,19 @@ TEST_CASE("every sweep shipped under scenarios/sweeps is valid and its points re
   }
   REQUIRE(checked >= 1);
 }
+
+TEST_CASE("points that resolve to the same scenario run once and share their result") {
+  // replicas 1 is the base's value: both points are the base.
+  json base = testing::hand_scenario();
+  base["cluster"]["replicas"] = 1;
+  const SweepSpec spec = parse({{"base", base}, {"axes", {{{"pointer", "/cluster/replicas"}, {"values", {1, 1, 2}}}}}});
+  const std::string dir = fresh_dir("duplicates");
+  const SweepOutcome o = run(spec, dir);
+  CHECK(o.duplicates == 1);
+  CHECK(o.progress.total == 2);
+  CHECK(o.progress.ran == 2);
+  CHECK(read_points_file(dir + "/points.jsonl").size() == 2);
+  const std::string csv = testing::slurp(dir + "/points.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);  // every point has its row
+  fs::remove_all(dir);
+}
