@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "catalog/catalog.h"
@@ -48,7 +49,10 @@ void read_pointers(JsonReader& a, SweepAxis& axis) {
 nlohmann::json range_value(double v, bool integral) {
   const double r = std::round(v);
   if (integral && std::fabs(v - r) <= 1e-9 * std::max(1.0, std::fabs(r))) return static_cast<int64_t>(r);
-  return v;
+  // 12 significant digits: 0.1 + 2 x 0.1 is written 0.3, not 0.30000000000000004.
+  char text[32];
+  std::snprintf(text, sizeof text, "%.12g", v);
+  return std::strtod(text, nullptr);
 }
 
 void read_range(JsonReader& r, SweepAxis& axis) {

@@ -81,13 +81,14 @@ TEST_CASE("zipped axes move together and the seeds stay a product with them") {
                                            {"/workload/trace/seed", 7}}));
 }
 
-TEST_CASE("a range by count, linear or logarithmic, includes both ends") {
+TEST_CASE("a range by step or by count, linear or logarithmic, includes both ends and writes 12 digits") {
   const auto values = [](const json& range) {
     return parse(small_sweep({{{"pointer", "/x"}, {"range", range}}})).axes[0].values;
   };
   CHECK(json(values({{"from", 1}, {"to", 16}, {"count", 5}, {"scale", "log"}})) == json({1, 2, 4, 8, 16}));
   CHECK(json(values({{"from", 0.5}, {"to", 1.5}, {"count", 3}})) == json({0.5, 1.0, 1.5}));
   CHECK(json(values({{"from", 10}, {"to", 2}, {"step", -4}})) == json({10, 6, 2}));
+  CHECK(json(values({{"from", 0.1}, {"to", 0.5}, {"step", 0.1}})).dump() == "[0.1,0.2,0.3,0.4,0.5]");
 }
 
 TEST_CASE("a point's hash is the hash of its resolved scenario, so equal scenarios share it") {
