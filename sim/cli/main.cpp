@@ -26,6 +26,7 @@ const Command kCommands[] = {
     {"validate-profile", kvsim::cmd_validate_profile,
      "leave-one-model-out validation of the calibrated model (docs/validation.md)"},
     {"cache-replay", kvsim::cmd_cache_replay, "replay a trace through the KV cache only: hit rates per policy and tier"},
+    {"sweep", kvsim::cmd_sweep, "run a scenario over axes of values on every core or MPI rank; resumable (docs/sweep.md)"},
     {"fit", kvsim::cmd_fit, "replay measured serving runs, fit the engine overheads, report end-to-end accuracy"},
 };
 
