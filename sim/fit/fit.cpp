@@ -52,7 +52,7 @@ std::vector<FitParameter> default_fit_parameters() {
        "API server and tokenisation before a request reaches the scheduler"},
       {"engine.custom_all_reduce.one_shot_latency_s", "/engine/custom_all_reduce/one_shot_latency_s", 1e-6, 3e-5,
        d.custom_all_reduce.one_shot_latency_s, true, "fixed cost of one small all-reduce over NVLink"},
-      {"engine.frontend.per_prompt_token_s", "/engine/frontend/per_prompt_token_s", 1e-8, 1e-4,
+      {"engine.frontend.per_prompt_token_s", "/engine/frontend/per_prompt_token_s", 1e-8, 3e-6,
        d.frontend.per_prompt_token_s, true, "tokenisation and request handling per prompt token"},
       {"attention.decode_bandwidth_fraction", "/memory_efficiency", 0.2, 1.0, 0.8, false,
        "fraction of HBM bandwidth paged decode attention reaches"},
