@@ -563,39 +563,51 @@ void TierListField::show_issues(const std::vector<Issue>& issues) {
 
 // ---- WorkloadSourceField ---------------------------------------------------------------------
 
+const std::vector<std::string>& WorkloadSourceField::kinds() {
+  static const std::vector<std::string> k = {"synthetic", "trace", "shared_prefix"};
+  return k;
+}
+
 WorkloadSourceField::WorkloadSourceField(std::string pointer, Writer writer, QStackedWidget* pages)
-    : FieldBinding(std::move(pointer), std::move(writer)),
-      synthetic_(new QRadioButton("Synthetic generator")),
-      trace_(new QRadioButton("Trace file")),
-      pages_(pages) {
+    : FieldBinding(std::move(pointer), std::move(writer)), pages_(pages), stashed_(kinds().size()) {
   auto* box = new QWidget;
   auto* layout = new QHBoxLayout(box);
   layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(synthetic_);
-  layout->addWidget(trace_);
+  const char* labels[] = {"Synthetic generator", "Trace file", "Shared prefix (inference-perf)"};
+  for (size_t i = 0; i < kinds().size(); ++i) {
+    buttons_.push_back(new QRadioButton(labels[i]));
+    layout->addWidget(buttons_.back());
+    QObject::connect(buttons_.back(), &QRadioButton::clicked, buttons_.back(), [this, i] { switch_to(i); });
+  }
   layout->addStretch();
   set_control(box);
-  QObject::connect(synthetic_, &QRadioButton::clicked, synthetic_, [this] { switch_to(false); });
-  QObject::connect(trace_, &QRadioButton::clicked, trace_, [this] { switch_to(true); });
 }
 
-void WorkloadSourceField::switch_to(bool trace) {
-  pages_->setCurrentIndex(trace ? 1 : 0);
-  const char* from = trace ? "synthetic" : "trace";
-  const char* to = trace ? "trace" : "synthetic";
-  Json& stash_from = trace ? stashed_synthetic_ : stashed_trace_;
-  Json& stash_to = trace ? stashed_trace_ : stashed_synthetic_;
+void WorkloadSourceField::switch_to(size_t kind) {
+  pages_->setCurrentIndex(static_cast<int>(kind));
+  const std::string& to = kinds()[kind];
   Json w = current_.is_object() ? current_ : Json::object();
-  if (w.contains(to) && !w.contains(from)) return;
-  if (w.contains(from)) {
-    stash_from = w[from];
-    w.erase(from);
+  if (w.contains(to)) {
+    bool alone = true;
+    for (const std::string& k : kinds()) alone = alone && (k == to || !w.contains(k));
+    if (alone) return;
+  }
+  // The other sources' settings are kept aside, so switching back restores them.
+  for (size_t i = 0; i < kinds().size(); ++i) {
+    if (i == kind || !w.contains(kinds()[i])) continue;
+    stashed_[i] = w[kinds()[i]];
+    w.erase(kinds()[i]);
   }
   if (!w.contains(to)) {
-    if (!stash_to.is_null()) w[to] = stash_to;
-    else if (trace) w[to] = Json{{"format", "azure"}, {"path", ""}};
-    else w[to] = Json{{"num_requests", 1000}, {"arrivals", {{"process", "poisson"}, {"rate", 10}}},
-                      {"prompt_tokens", 1000}, {"output_tokens", 100}};
+    if (!stashed_[kind].is_null()) w[to] = stashed_[kind];
+    else if (to == "trace") w[to] = Json{{"format", "azure"}, {"path", ""}};
+    else if (to == "synthetic")
+      w[to] = Json{{"num_requests", 1000}, {"arrivals", {{"process", "poisson"}, {"rate", 10}}},
+                   {"prompt_tokens", 1000}, {"output_tokens", 100}};
+    else
+      w[to] = Json{{"num_groups", 10}, {"num_prompts_per_group", 10}, {"system_prompt_len", 100},
+                   {"question_len", 500}, {"output_len", 200},
+                   {"arrivals", {{"stages", Json::array({Json{{"rate", 2}, {"duration_s", 600}}})}}}};
   }
   current_ = w;
   write(w);
@@ -604,10 +616,11 @@ void WorkloadSourceField::switch_to(bool trace) {
 void WorkloadSourceField::show_value(const Json& root) {
   const Json* value = json_find(root, pointer_);
   current_ = value == nullptr ? Json::object() : *value;
-  const bool trace = current_.is_object() && current_.contains("trace") && !current_.contains("synthetic");
-  synthetic_->setChecked(!trace);
-  trace_->setChecked(trace);
-  pages_->setCurrentIndex(trace ? 1 : 0);
+  size_t shown = 0;  // synthetic unless the workload is one of the others
+  for (size_t i = 1; i < kinds().size(); ++i)
+    if (current_.is_object() && current_.contains(kinds()[i]) && !current_.contains("synthetic")) shown = i;
+  for (size_t i = 0; i < buttons_.size(); ++i) buttons_[i]->setChecked(i == shown);
+  pages_->setCurrentIndex(static_cast<int>(shown));
 }
 
 // ---- SectionField ----------------------------------------------------------------------------

@@ -180,18 +180,21 @@ class TierListField : public FieldBinding {
 // source switched away from are kept and come back when the user switches back.
 class WorkloadSourceField : public FieldBinding {
  public:
+  // `pages` holds one page per source, in the order of kinds(): synthetic, trace, shared_prefix.
   WorkloadSourceField(std::string pointer, Writer writer, QStackedWidget* pages);
   void show_value(const Json& root) override;
-  QRadioButton* synthetic_button() const { return synthetic_; }
-  QRadioButton* trace_button() const { return trace_; }
+  QRadioButton* synthetic_button() const { return buttons_[0]; }
+  QRadioButton* trace_button() const { return buttons_[1]; }
+  QRadioButton* shared_prefix_button() const { return buttons_[2]; }
+  // The workload's keys, one per source.
+  static const std::vector<std::string>& kinds();
 
  private:
-  void switch_to(bool trace);
-  QRadioButton* synthetic_;
-  QRadioButton* trace_;
+  void switch_to(size_t kind);
+  std::vector<QRadioButton*> buttons_;
   QStackedWidget* pages_;
   Json current_ = Json::object();
-  Json stashed_synthetic_, stashed_trace_;
+  std::vector<Json> stashed_;  // what each source held before the user switched away from it
 };
 
 // A group of fields: shows the messages under its pointer that no field inside takes (a missing

@@ -219,6 +219,7 @@ QWidget* ScenarioForm::build_workload() {
   auto* pages = new QStackedWidget;
   pages->addWidget(build_synthetic());
   pages->addWidget(build_trace());
+  pages->addWidget(build_shared_prefix());
   QFormLayout* f = group(col, "Workload", nullptr);
   f->addRow("source", add<WorkloadSourceField>("/workload", writer_, pages)->widget());
   f->addRow(pages);
@@ -258,6 +259,29 @@ QWidget* ScenarioForm::build_synthetic() {
   m->addRow("new user tokens", add<LengthDistField>(base + "/sessions/user_tokens", writer_, formats, true)->widget());
   m->addRow("assumed TPOT (s)", number("sessions/assumed_tpot_s", "0.02"));
   m->addRow("max prompt tokens", number("sessions/max_prompt_tokens", "0 (no limit)"));
+  return w;
+}
+
+QWidget* ScenarioForm::build_shared_prefix() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  const std::string base = "/workload/shared_prefix";
+  const auto number = [&](const std::string& key, const char* placeholder) {
+    return add<TextField>(base + "/" + key, writer_, TextKind::kNumber, placeholder)->widget();
+  };
+  QFormLayout* f = group(col, "inference-perf shared prefix (docs/workload.md)", add<SectionField>(base, writer_));
+  f->addRow("system prompts (groups)", number("num_groups", "10"));
+  f->addRow("questions per group", number("num_prompts_per_group", "10"));
+  f->addRow("system prompt tokens", number("system_prompt_len", "100"));
+  f->addRow("question tokens", number("question_len", "50"));
+  f->addRow("output tokens (cap)", number("output_len", "50"));
+  f->addRow("seed", number("seed", "1"));
+  f->addRow("other settings", add<JsonRestField>(base, writer_,
+                                                 std::vector<std::string>{"num_groups", "num_prompts_per_group",
+                                                                          "system_prompt_len", "question_len",
+                                                                          "output_len", "seed"},
+                                                 "as JSON: arrivals (stages), eos_tokens, num_requests, ...")->widget());
   return w;
 }
 
@@ -400,7 +424,8 @@ bool ScenarioForm::focus_pointer(const std::string& pointer) {
   FieldBinding* b = binding_for(pointer);
   if (b == nullptr) return false;
   // A field on the hidden workload page: show its page first.
-  if (pointer_has_prefix(b->pointer(), "/workload/trace") || pointer_has_prefix(b->pointer(), "/workload/synthetic")) {
+  if (pointer_has_prefix(b->pointer(), "/workload/trace") || pointer_has_prefix(b->pointer(), "/workload/synthetic") ||
+      pointer_has_prefix(b->pointer(), "/workload/shared_prefix")) {
     for (QWidget* w = b->widget(); w != nullptr; w = w->parentWidget()) {
       auto* stack = qobject_cast<QStackedWidget*>(w->parentWidget());
       if (stack != nullptr) {

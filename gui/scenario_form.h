@@ -51,6 +51,7 @@ class ScenarioForm : public QWidget {
   QWidget* build_workload();
   QWidget* build_synthetic();
   QWidget* build_trace();
+  QWidget* build_shared_prefix();
   QWidget* build_slo_and_cost();
   void browse_trace();
   std::vector<Issue> assign_issues(const std::vector<Issue>& issues);

@@ -68,6 +68,7 @@ class ScenarioEditorTest : public QObject {
   void the_kv_tier_list_is_edited_generically_as_a_table();
   void a_length_distribution_switches_kind_and_keeps_only_its_parameters();
   void switching_the_workload_source_keeps_the_other_source_settings();
+  void a_shared_prefix_workload_shows_its_own_page_and_stays_valid();
   void saving_writes_the_scenario_in_the_users_key_order();
   void new_scenario_asks_before_discarding_unsaved_edits();
   void closing_with_unsaved_edits_asks_and_can_be_cancelled();
@@ -299,6 +300,23 @@ void ScenarioEditorTest::switching_the_workload_source_keeps_the_other_source_se
   source->synthetic_button()->click();
   KVSIM_JSON_COMPARE(w->document()->json()["workload"]["synthetic"], synthetic);
   QVERIFY(!w->document()->json()["workload"].contains("trace"));
+}
+
+void ScenarioEditorTest::a_shared_prefix_workload_shows_its_own_page_and_stays_valid() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  QVERIFY(w->open_scenario(test::data_path("../../../scenarios/staged-shared-prefix.json")));
+  auto* source = dynamic_cast<WorkloadSourceField*>(w->editor()->form()->field("/workload"));
+  QVERIFY(source->shared_prefix_button()->isChecked());
+  QVERIFY(!source->synthetic_button()->isChecked());
+  QVERIFY(test::wait_for_validation(*w));
+  QVERIFY2(w->editor()->validator()->last().valid, w->editor()->validator()->last().message.c_str());
+  const Json shared = w->document()->json()["workload"]["shared_prefix"];
+  source->synthetic_button()->click();
+  QVERIFY(!w->document()->json()["workload"].contains("shared_prefix"));
+  source->shared_prefix_button()->click();
+  KVSIM_JSON_COMPARE(w->document()->json()["workload"]["shared_prefix"], shared);
+  QVERIFY(!w->document()->json()["workload"].contains("synthetic"));
 }
 
 void ScenarioEditorTest::saving_writes_the_scenario_in_the_users_key_order() {
