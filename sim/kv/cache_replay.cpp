@@ -290,7 +290,7 @@ void CacheReplay::check_conservation() const {
     if (pool.num_free_blocks() != pool.num_blocks())
       throw std::logic_error("cache replay: tier " + config_.tiers[t].name + " has " +
                              std::to_string(pool.num_blocks() - pool.num_free_blocks()) + " blocks still held");
-    for (BlockId b = 0; b < pool.num_blocks(); ++b)
+    for (BlockId b = 0; b < pool.num_materialised_blocks(); ++b)
       if (pool.ref_count(b) != 0) throw std::logic_error("cache replay: a block is still referenced");
   }
 }
