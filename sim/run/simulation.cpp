@@ -138,7 +138,7 @@ double request_bound(const WorkloadConfig& w) {
 }  // namespace
 
 double estimated_state_bytes(const Scenario& sc) {
-  constexpr double kBytesPerBlock = 64, kBytesPerReplica = 20 * 1024;
+  constexpr double kBytesPerBlock = 64, kBytesPerReplica = 8 * 1024;
   const ReplicaConfig& rc = sc.replica;
   const double replicas = sc.num_replicas;
   // GPU block records are made on first use under LRU (BlockPool): the fleet makes at most the

@@ -48,7 +48,7 @@ struct RunResult {
 // memory available (estimated_state_bytes against /proc/meminfo's MemAvailable).
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
-// The memory the replicas' KV bookkeeping can take, measured on quickstart.json: about 20 KiB
+// The memory the replicas' KV bookkeeping can take, measured on quickstart.json: about 8 KiB
 // per replica and 64 bytes per block used (GPU blocks, bounded to what the workload's requests
 // can fill when the records are made on first use, and the blocks of bounded lower tiers).
 double estimated_state_bytes(const Scenario& scenario);

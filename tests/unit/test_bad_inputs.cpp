@@ -354,6 +354,6 @@ TEST_CASE("#13.7 a fleet of many replicas that gets few requests makes few KV bl
   // The estimate counts what the requests can fill when their number is known.
   j["workload"]["trace"]["max_requests"] = 2;
   const double bounded = estimated_state_bytes(parse(j));
-  CHECK(bounded < 2000 * 20 * 1024 + 2 * (sc.replica.max_model_len / 16 + 1) * 64 + 1);
+  CHECK(bounded < 2000 * 8 * 1024 + 2 * (sc.replica.max_model_len / 16 + 1) * 64 + 1);
   CHECK(bounded < estimated_state_bytes(sc) / 4);
 }
