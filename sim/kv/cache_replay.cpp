@@ -22,7 +22,7 @@ class CacheReplay::Offloader final : public EvictionListener {
 
 struct CacheReplay::Tier {
   std::unique_ptr<BlockPool> pool;  // null: an unbounded tier kept as the set `held`
-  FlatHashMap held{1024};           // the hashes an unbounded tier holds (values unused)
+  FlatHashSet held{1024};           // the hashes an unbounded tier holds
   std::unique_ptr<Offloader> offloader;
   std::vector<BlockId> scratch;
 };
@@ -133,9 +133,9 @@ CacheReplay::~CacheReplay() = default;
 
 void CacheReplay::write(size_t t, BlockHash hash, uint64_t now_ns) {
   if (!tiers_[t]->pool) {
-    FlatHashMap& held = tiers_[t]->held;
+    FlatHashSet& held = tiers_[t]->held;
     const size_t before = held.size();
-    held.insert(hash, 0);
+    held.insert(hash);
     stats_.tiers[t].writes += held.size() - before;
     return;
   }
@@ -161,7 +161,7 @@ bool CacheReplay::found_below(BlockHash h, uint64_t now) {
     ++stats_.lookups;
     Tier& tier = *tiers_[t];
     if (!tier.pool) {
-      if (tier.held.find(h) == FlatHashMap::kMissing) continue;
+      if (tier.held.find(h) == FlatHashSet::kMissing) continue;
     } else {
       const BlockId lb = tier.pool->lookup(h);
       if (lb == kNoBlock) continue;
@@ -250,7 +250,7 @@ void CacheReplay::process(const RequestSpec& r) {
 // The same steps on an unbounded GPU that never evicts: a block is held once stored, so
 // holding and releasing a request's blocks changes nothing.
 void CacheReplay::store_in_unbounded_gpu(uint32_t query, uint32_t store, uint64_t now) {
-  FlatHashMap& gpu = tiers_[0]->held;
+  FlatHashSet& gpu = tiers_[0]->held;
   constexpr uint32_t kAhead = 6;
   for (uint32_t k = 0; k < std::min(kAhead, store); ++k) gpu.prefetch(hashes_[k]);
   walk_.clear();
@@ -259,7 +259,7 @@ void CacheReplay::store_in_unbounded_gpu(uint32_t query, uint32_t store, uint64_
     if (k + kAhead < store) gpu.prefetch(hashes_[k + kAhead]);
     const BlockHash h = hashes_[k];
     ++stats_.lookups;
-    const bool hit = gpu.find(h) != FlatHashMap::kMissing;
+    const bool hit = gpu.find(h) != FlatHashSet::kMissing;
     if (!hit && !found_below(h, now)) break;
     gpu_hits += hit;
     walk_.push_back({h, hit ? BlockId{0} : kNoBlock});
@@ -270,7 +270,7 @@ void CacheReplay::store_in_unbounded_gpu(uint32_t query, uint32_t store, uint64_
     if (k < walk_.size() && walk_[k].block != kNoBlock) continue;
     if (k + kAhead < store && k + kAhead >= query) gpu.prefetch(hashes_[k + kAhead]);
     ++stats_.lookups;
-    gpu.insert(hashes_[k], 0);  // (a block computed again after the walk stopped is held once)
+    gpu.insert(hashes_[k]);  // (a block computed again after the walk stopped is held once)
     ++stats_.tiers[0].writes;
     if (config_.write_through)
       for (size_t t = 1; t < tiers_.size(); ++t) write(t, hashes_[k], now);
