@@ -188,9 +188,8 @@ int cmd_cache_replay(const std::vector<std::string>& args) {
     requests.push_back(r);
     while (source->next(r)) requests.push_back(r);
   }
-  bool any_infinite = false;
-  for (const auto& t : config.tiers) any_infinite = any_infinite || t.capacity_tokens == kInfiniteCapacity;
-  const uint64_t infinite_blocks = any_infinite ? infinite_capacity_blocks(requests, config.block_size) : 0;
+  const uint64_t infinite_blocks =
+      CacheReplay::needs_infinite_blocks(config) ? infinite_capacity_blocks(requests, config.block_size) : 0;
 
   CacheReplay replay(config, infinite_blocks);
   const auto start = std::chrono::steady_clock::now();

@@ -85,7 +85,7 @@ Replica::Replica(uint32_t id, const ReplicaConfig& config, const StepModel& step
   } else {
     scheduler_ = std::make_unique<VllmScheduler>(config.scheduler, *kv_);
   }
-  current_.scheduled.reserve(config.scheduler.max_num_seqs);
+  // (current_.scheduled grows to the largest batch once: an idle replica costs nothing for it.)
 }
 
 void Replica::add_request(Request* req) {

@@ -73,6 +73,7 @@ class Replica {
   size_t num_waiting() const { return scheduler_->num_waiting() + held_.size(); }
   uint64_t running_kv_tokens() const { return scheduler_->running_kv_tokens(); }
   KvUsage kv_usage() const { return kv_->usage(); }
+  uint64_t kv_block_records() const { return kv_->block_records(); }
   const PrefixCacheStats& prefix_stats() const { return kv_->prefix_stats(); }
 
  private:

@@ -17,9 +17,7 @@ bool heap_later(const Request* a, const Request* b) { return served_before(b, a)
 
 // ---------------------------------------------------------------- vLLM v1
 
-VllmScheduler::VllmScheduler(const SchedulerConfig& config, KvCacheManager& kv) : config_(config), kv_(kv) {
-  running_.reserve(config.max_num_seqs);
-}
+VllmScheduler::VllmScheduler(const SchedulerConfig& config, KvCacheManager& kv) : config_(config), kv_(kv) {}
 
 void VllmScheduler::add_request(Request* req) {
   req->status = RequestStatus::kWaiting;

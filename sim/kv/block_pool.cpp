@@ -5,12 +5,39 @@
 namespace kvsim {
 
 BlockPool::BlockPool(uint32_t num_blocks, std::unique_ptr<EvictionPolicy> policy)
-    : blocks_(num_blocks), cached_(num_blocks), policy_(std::move(policy)) {
+    : num_blocks_(num_blocks), policy_(std::move(policy)) {
   lru_ = dynamic_cast<LruFreeQueue*>(policy_.get());
-  if (lru_ && num_blocks > 0) lru_->bind_slots(&blocks_[0].policy_slot, sizeof(Block) / sizeof(uint32_t));
   private_hashes_needed_ = policy_->uses_hashes();
-  policy_->reset(num_blocks);
-  for (BlockId b = 0; b < num_blocks; ++b) push_free(b, BlockInfo{});
+  if (lru_) {
+    if (num_blocks > LruFreeQueue::kIdMask) throw std::length_error("BlockPool: more than 2^30 blocks");
+    lru_->reset(0);  // its slots are bound to the records as they are made (take_unused)
+  } else {
+    blocks_.resize(num_blocks);
+    policy_->reset(num_blocks);
+    for (BlockId b = 0; b < num_blocks; ++b) push_free(b, BlockInfo{});
+  }
+}
+
+// Under LRU: makes every record and queues the unused blocks in id order, as vLLM does.
+void BlockPool::materialise_all() {
+  const BlockId first = static_cast<BlockId>(blocks_.size());
+  if (!lru_ || first == num_blocks_) return;
+  blocks_.resize(num_blocks_);
+  lru_->bind_slots(&blocks_[0].policy_slot, sizeof(Block) / sizeof(uint32_t));
+  if (keeps_positions_) position_.resize(num_blocks_, 0);
+  if (keeps_release_times_) released_at_.resize(num_blocks_, 0);
+  for (BlockId b = first; b < num_blocks_; ++b) push_free(b, BlockInfo{});
+}
+
+// The next unused block (the head of the LRU order), its record made now.
+BlockId BlockPool::take_unused() {
+  const BlockId b = static_cast<BlockId>(blocks_.size());
+  const Block* before = blocks_.data();
+  blocks_.emplace_back();
+  if (blocks_.data() != before) lru_->bind_slots(&blocks_[0].policy_slot, sizeof(Block) / sizeof(uint32_t));
+  if (keeps_positions_) position_.push_back(0);
+  if (keeps_release_times_) released_at_.push_back(0);
+  return b;
 }
 
 void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns, uint32_t mark_private_from) {
@@ -20,6 +47,13 @@ void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns,
     if (!expired_.empty()) {
       b = expired_.back();
       expired_.pop_back();
+    } else if (lru_ && radix_ == nullptr && num_unused() > 0) {
+      b = take_unused();  // holds no KV: nothing to evict
+      Block& blk = blocks_[b];
+      blk.ref_cnt = 1;
+      if (out.size() >= mark_private_from) blk.hash = kUnindexed;
+      out.push_back(b);
+      continue;
     } else if (lru_ && radix_ == nullptr) {
       const BlockId e = lru_->pop_victim_flags();
       b = e & LruFreeQueue::kIdMask;
@@ -169,10 +203,12 @@ void BlockPool::expire_slow(uint64_t now_ns) {
 
 void BlockPool::enable_radix_tree() {
   if (cached_.size() != 0) throw std::logic_error("BlockPool::enable_radix_tree after blocks were cached");
+  if (lru_ && !blocks_.empty()) throw std::logic_error("BlockPool::enable_radix_tree after blocks were used");
+  materialise_all();  // (the tree's order is kept by the policy: no unused blocks outside it)
   radix_ = std::make_unique<RadixTree>(num_blocks());
   private_hashes_needed_ = true;
-  if (position_.empty()) position_.assign(num_blocks(), 0);
-  if (released_at_.empty()) released_at_.assign(num_blocks(), 0);
+  keep_positions();
+  keep_release_times();
 }
 
 }  // namespace kvsim

@@ -7,6 +7,10 @@
 //     block is handed out before any block the policy orders;
 //   - the radix-tree prefix index (radix_tree.h): only leaves are evictable;
 //   - an eviction listener, told of every evicted hash (KV tiers offload it).
+// Under LRU without the radix tree, block records are made on first use: the blocks never used
+// yet are the head of the free queue (vLLM's queue starts with every block, in id order), so
+// they are handed out first, in id order, without being queued. A pool costs what its replica
+// used (a fleet of idle replicas costs little); num_materialised_blocks() counts the records.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -41,9 +45,12 @@ class BlockPool {
  public:
   BlockPool(uint32_t num_blocks, std::unique_ptr<EvictionPolicy> policy);
 
-  uint32_t num_blocks() const { return static_cast<uint32_t>(blocks_.size()); }
+  uint32_t num_blocks() const { return num_blocks_; }
+  // Blocks with a record: those used at least once (all of them unless lazy, see above).
+  uint32_t num_materialised_blocks() const { return static_cast<uint32_t>(blocks_.size()); }
   uint32_t num_free_blocks() const {
-    return policy_->num_free() + static_cast<uint32_t>(expired_.size()) + (radix_ ? radix_->num_pinned() : 0);
+    return policy_->num_free() + num_unused() + static_cast<uint32_t>(expired_.size()) +
+           (radix_ ? radix_->num_pinned() : 0);
   }
   // Free blocks that still hold cached KV (reusable by a hit, evictable on demand).
   uint32_t num_cached_free_blocks() const { return cached_free_; }
@@ -104,7 +111,7 @@ class BlockPool {
   // Drops cached KV left free for ttl_ns (0 = never). Call set_ttl before any release.
   void set_ttl(uint64_t ttl_ns) {
     ttl_ns_ = ttl_ns;
-    if (ttl_ns != 0 && released_at_.empty()) released_at_.assign(num_blocks(), 0);
+    if (ttl_ns != 0) keep_release_times();
   }
   // Applies the TTL at `now_ns`; a no-op without one.
   void expire(uint64_t now_ns) {
@@ -115,7 +122,7 @@ class BlockPool {
   bool radix_tree() const { return radix_ != nullptr; }
   void set_eviction_listener(EvictionListener* listener) {
     listener_ = listener;
-    if (listener && position_.empty()) position_.assign(num_blocks(), 0);
+    if (listener) keep_positions();
   }
 
   // Starts loading a block's metadata into cache ahead of use (block ids are scattered).
@@ -123,10 +130,11 @@ class BlockPool {
     __builtin_prefetch(&blocks_[b], 1);
     if (lru_ == nullptr) policy_->prefetch(b);  // (the LRU queue keeps its slot in the record)
   }
-  uint32_t ref_count(BlockId b) const { return blocks_[b].ref_cnt; }
+  // (Blocks not used yet have no record: free, no KV.)
+  uint32_t ref_count(BlockId b) const { return b < blocks_.size() ? blocks_[b].ref_cnt : 0; }
   // The block's hash; 0 when it holds no KV, or when it holds private KV whose hash was not
   // kept (see cache_private).
-  BlockHash hash_of(BlockId b) const { return blocks_[b].hash & ~kUnindexed; }
+  BlockHash hash_of(BlockId b) const { return b < blocks_.size() ? blocks_[b].hash & ~kUnindexed : 0; }
   const BlockPoolStats& stats() const { return stats_; }
   EvictionPolicy& policy() { return *policy_; }
 
@@ -137,10 +145,14 @@ class BlockPool {
   struct alignas(16) Block {
     BlockHash hash = 0;      // 0 = no KV; kUnindexed set = private KV kept out of the index
     uint32_t ref_cnt = 0;
-    uint32_t policy_slot = 0;  // the LRU queue's slot (unused with other policies)
+    uint32_t policy_slot = UINT32_MAX;  // the LRU queue's slot (unused with other policies)
   };
   static_assert(sizeof(Block) == 16);
-  std::vector<Block> blocks_;
+  uint32_t num_blocks_;
+  std::vector<Block> blocks_;  // the records made so far; ids beyond are free and unused
+  uint32_t num_unused() const { return num_blocks_ - static_cast<uint32_t>(blocks_.size()); }
+  BlockId take_unused();
+  void materialise_all();
   FlatHashMap cached_;
   std::unique_ptr<EvictionPolicy> policy_;
   LruFreeQueue* lru_ = nullptr;  // policy_ when it is the LRU queue: calls bypass the vtable
@@ -164,6 +176,16 @@ class BlockPool {
   EvictionListener* listener_ = nullptr;
   bool prefetch_evictions_ = false;
   std::vector<uint32_t> position_;  // last release position, for the radix tree and listener
+  // The two arrays above are kept (one entry per record) once these are set.
+  bool keeps_release_times_ = false, keeps_positions_ = false;
+  void keep_release_times() {
+    keeps_release_times_ = true;
+    released_at_.resize(blocks_.size(), 0);
+  }
+  void keep_positions() {
+    keeps_positions_ = true;
+    position_.resize(blocks_.size(), 0);
+  }
 };
 
 }  // namespace kvsim

@@ -21,10 +21,32 @@ class CacheReplay::Offloader final : public EvictionListener {
 };
 
 struct CacheReplay::Tier {
-  std::unique_ptr<BlockPool> pool;
+  std::unique_ptr<BlockPool> pool;  // null: an unbounded tier kept as the set `held`
+  FlatHashSet held{1024};           // the hashes an unbounded tier holds
   std::unique_ptr<Offloader> offloader;
   std::vector<BlockId> scratch;
 };
+
+namespace {
+
+// An unbounded tier needs no pool unless a TTL or the radix tree orders its blocks.
+bool kept_as_set(const CacheReplayConfig& config, size_t t) {
+  const ReplayTier& spec = config.tiers[t];
+  return spec.capacity_tokens == kInfiniteCapacity && spec.ttl_s <= 0 && !(t == 0 && config.radix_tree);
+}
+
+}  // namespace
+
+bool CacheReplay::needs_infinite_blocks(const CacheReplayConfig& config) {
+  if (config.tiers.empty()) return false;
+  bool any_infinite = false;
+  for (size_t t = 0; t < config.tiers.size(); ++t) {
+    if (config.tiers[t].capacity_tokens != kInfiniteCapacity) continue;
+    if (!kept_as_set(config, t)) return true;
+    any_infinite = true;
+  }
+  return any_infinite && !kept_as_set(config, 0);
+}
 
 uint32_t replay_blocks_stored(const RequestSpec& r, uint32_t block_size) {
   const uint64_t tokens = uint64_t{r.prompt_tokens} + r.output_tokens;
@@ -69,6 +91,13 @@ CacheReplay::CacheReplay(const CacheReplayConfig& config, uint64_t infinite_bloc
   if (config.block_size == 0) throw InputError("cache replay: block size must be >= 1");
   for (size_t t = 0; t < config.tiers.size(); ++t) {
     const ReplayTier& spec = config.tiers[t];
+    if (kept_as_set(config, t)) {
+      tiers_.push_back(std::make_unique<Tier>());
+      ReplayTierStats ts;
+      ts.capacity_blocks = std::max<uint64_t>(infinite_blocks, 1);
+      stats_.tiers.push_back(ts);
+      continue;
+    }
     uint64_t blocks = spec.capacity_tokens == kInfiniteCapacity ? std::max<uint64_t>(infinite_blocks, 1)
                                                                  : spec.capacity_tokens / config.block_size;
     if (blocks == 0)
@@ -92,6 +121,7 @@ CacheReplay::CacheReplay(const CacheReplayConfig& config, uint64_t infinite_bloc
   if (config.radix_tree) tiers_[0]->pool->enable_radix_tree();
   if (!config.write_through) {
     for (size_t t = 0; t + 1 < tiers_.size(); ++t) {
+      if (!tiers_[t]->pool) continue;  // never evicts
       tiers_[t]->offloader = std::make_unique<Offloader>(*this, t + 1);
       tiers_[t]->pool->set_eviction_listener(tiers_[t]->offloader.get());
     }
@@ -102,6 +132,13 @@ CacheReplay::CacheReplay(const CacheReplayConfig& config, uint64_t infinite_bloc
 CacheReplay::~CacheReplay() = default;
 
 void CacheReplay::write(size_t t, BlockHash hash, uint64_t now_ns) {
+  if (!tiers_[t]->pool) {
+    FlatHashSet& held = tiers_[t]->held;
+    const size_t before = held.size();
+    held.insert(hash);
+    stats_.tiers[t].writes += held.size() - before;
+    return;
+  }
   BlockPool& pool = *tiers_[t]->pool;
   const BlockId b = pool.lookup(hash);
   if (b != kNoBlock) {  // already there: refresh it
@@ -117,12 +154,33 @@ void CacheReplay::write(size_t t, BlockHash hash, uint64_t now_ns) {
   pool.release(got[0], 0, now_ns);
 }
 
+// The walk below the GPU for a block the GPU misses: the first lower tier holding it counts a
+// hit (and a read refreshes it there).
+bool CacheReplay::found_below(BlockHash h, uint64_t now) {
+  for (size_t t = 1; t < tiers_.size(); ++t) {
+    ++stats_.lookups;
+    Tier& tier = *tiers_[t];
+    if (!tier.pool) {
+      if (tier.held.find(h) == FlatHashSet::kMissing) continue;
+    } else {
+      const BlockId lb = tier.pool->lookup(h);
+      if (lb == kNoBlock) continue;
+      tier.pool->touch(lb, now);
+      tier.pool->release(lb, 0, now);
+    }
+    ++stats_.tiers[t].hit_blocks;
+    return true;
+  }
+  return false;
+}
+
 void CacheReplay::process(const RequestSpec& r) {
   const uint64_t now = static_cast<uint64_t>(std::max<SimTime>(r.arrival, 0));
-  for (auto& tier : tiers_) tier->pool->expire(now);
-  BlockPool& gpu = *tiers_[0]->pool;
+  for (auto& tier : tiers_)
+    if (tier->pool) tier->pool->expire(now);
   const uint32_t bs = config_.block_size;
-  const uint32_t store = std::min(replay_blocks_stored(r, bs), gpu.num_blocks());
+  const uint32_t gpu_blocks = tiers_[0]->pool ? tiers_[0]->pool->num_blocks() : UINT32_MAX;
+  const uint32_t store = std::min(replay_blocks_stored(r, bs), gpu_blocks);
   const uint32_t query = std::min(r.prompt_tokens > 0 ? (r.prompt_tokens - 1) / bs : 0, store);
   ++stats_.requests;
   stats_.query_blocks += r.prompt_tokens > 0 ? (r.prompt_tokens - 1) / bs : 0;
@@ -131,10 +189,13 @@ void CacheReplay::process(const RequestSpec& r) {
 
   // The hashes of every block it stores, computed first so that their index entries can be
   // fetched into cache a few blocks ahead of use (the lookups are scattered in memory).
-  constexpr uint32_t kAhead = 6;
   hashes_.clear();
   BlockHash h = 0;
   for (uint32_t k = 0; k < store; ++k) hashes_.push_back(h = chain_block_hash(h, r.content, k * bs, bs));
+  if (!tiers_[0]->pool) return store_in_unbounded_gpu(query, store, now);
+
+  BlockPool& gpu = *tiers_[0]->pool;
+  constexpr uint32_t kAhead = 6;
   for (uint32_t k = 0; k < std::min(kAhead, store); ++k) gpu.prefetch_lookup(hashes_[k]);
 
   // 1. The prefix walk: GPU first, then the lower tiers; a GPU hit is taken at once, a block
@@ -152,21 +213,11 @@ void CacheReplay::process(const RequestSpec& r) {
       ++gpu_hits;
       continue;
     }
-    bool found = false;
-    for (size_t t = 1; t < tiers_.size() && !found; ++t) {
-      ++stats_.lookups;
-      BlockPool& lower = *tiers_[t]->pool;
-      const BlockId lb = lower.lookup(h);
-      if (lb == kNoBlock) continue;
-      lower.touch(lb, now);
-      lower.release(lb, 0, now);
-      ++stats_.tiers[t].hit_blocks;
-      found = true;
-    }
-    if (!found) break;
+    if (!found_below(h, now)) break;
     walk_.push_back({h, kNoBlock});
   }
   stats_.tiers[0].hit_blocks += gpu_hits;
+  gpu_allocations_ += store - gpu_hits;
 
   // 2. Every other block takes a new GPU block, all allocated at once as vLLM's
   //    allocate_slots does, and is cached as it is computed (or promoted).
@@ -196,13 +247,50 @@ void CacheReplay::process(const RequestSpec& r) {
   for (size_t i = held_.size(); i-- > 0;) gpu.release(held_[i], static_cast<uint32_t>(i), now);
 }
 
+// The same steps on an unbounded GPU that never evicts: a block is held once stored, so
+// holding and releasing a request's blocks changes nothing.
+void CacheReplay::store_in_unbounded_gpu(uint32_t query, uint32_t store, uint64_t now) {
+  FlatHashSet& gpu = tiers_[0]->held;
+  constexpr uint32_t kAhead = 6;
+  for (uint32_t k = 0; k < std::min(kAhead, store); ++k) gpu.prefetch(hashes_[k]);
+  walk_.clear();
+  uint32_t gpu_hits = 0;
+  for (uint32_t k = 0; k < query; ++k) {
+    if (k + kAhead < store) gpu.prefetch(hashes_[k + kAhead]);
+    const BlockHash h = hashes_[k];
+    ++stats_.lookups;
+    const bool hit = gpu.find(h) != FlatHashSet::kMissing;
+    if (!hit && !found_below(h, now)) break;
+    gpu_hits += hit;
+    walk_.push_back({h, hit ? BlockId{0} : kNoBlock});
+  }
+  stats_.tiers[0].hit_blocks += gpu_hits;
+  gpu_allocations_ += store - gpu_hits;
+  for (uint32_t k = 0; k < store; ++k) {
+    if (k < walk_.size() && walk_[k].block != kNoBlock) continue;
+    if (k + kAhead < store && k + kAhead >= query) gpu.prefetch(hashes_[k + kAhead]);
+    ++stats_.lookups;
+    gpu.insert(hashes_[k]);  // (a block computed again after the walk stopped is held once)
+    ++stats_.tiers[0].writes;
+    if (config_.write_through)
+      for (size_t t = 1; t < tiers_.size(); ++t) write(t, hashes_[k], now);
+  }
+}
+
+uint64_t CacheReplay::capacity_blocks(size_t t) const {
+  if (tiers_[t]->pool || tiers_[0]->pool) return stats_.tiers[t].capacity_blocks;
+  // Under an unbounded GPU, the blocks it allocated are those of infinite_capacity_blocks.
+  return std::max<uint64_t>(gpu_allocations_, 1);
+}
+
 void CacheReplay::check_conservation() const {
   for (size_t t = 0; t < tiers_.size(); ++t) {
+    if (!tiers_[t]->pool) continue;  // holds no references
     const BlockPool& pool = *tiers_[t]->pool;
     if (pool.num_free_blocks() != pool.num_blocks())
       throw std::logic_error("cache replay: tier " + config_.tiers[t].name + " has " +
                              std::to_string(pool.num_blocks() - pool.num_free_blocks()) + " blocks still held");
-    for (BlockId b = 0; b < pool.num_blocks(); ++b)
+    for (BlockId b = 0; b < pool.num_materialised_blocks(); ++b)
       if (pool.ref_count(b) != 0) throw std::logic_error("cache replay: a block is still referenced");
   }
 }
@@ -215,13 +303,13 @@ nlohmann::json CacheReplay::to_json() const {
   for (size_t t = 0; t < tiers_.size(); ++t) {
     const ReplayTier& spec = config_.tiers[t];
     const ReplayTierStats& s = stats_.tiers[t];
-    const BlockPoolStats& ps = tiers_[t]->pool->stats();
+    const BlockPoolStats ps = tiers_[t]->pool ? tiers_[t]->pool->stats() : BlockPoolStats{};
     cumulative += s.hit_blocks;
     tiers.push_back({{"name", spec.name},
                      {"policy", spec.policy},
                      {"capacity_tokens", spec.capacity_tokens == kInfiniteCapacity ? nlohmann::json("inf")
                                                                                    : nlohmann::json(spec.capacity_tokens)},
-                     {"capacity_blocks", s.capacity_blocks},
+                     {"capacity_blocks", capacity_blocks(t)},
                      {"hit_blocks", s.hit_blocks},
                      {"block_hit_rate", rate(s.hit_blocks, stats_.query_blocks)},
                      {"hit_tokens", s.hit_blocks * bs},

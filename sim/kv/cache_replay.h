@@ -13,7 +13,9 @@
 // Lower tiers are filled write-back (a tier receives what the tier above evicts) or
 // write-through (every block the GPU caches is written to every lower tier at once). Each tier
 // is a BlockPool with its own eviction policy; capacity "inf" never evicts, which gives the
-// theoretical maximum hit rate of the trace.
+// theoretical maximum hit rate of the trace. An unbounded tier without a TTL (nor, on the GPU,
+// the radix tree) is only the set of hashes it holds, grown as blocks arrive: it needs no pool,
+// hence no pre-pass over the trace to size one, and gives the same hits as a pool that large.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -45,7 +47,7 @@ struct CacheReplayConfig {
 };
 
 struct ReplayTierStats {
-  uint64_t capacity_blocks = 0;
+  uint64_t capacity_blocks = 0;  // (an unbounded tier's: see CacheReplay::to_json)
   uint64_t hit_blocks = 0;  // blocks of request prefixes found in this tier (and not above)
   uint64_t writes = 0;      // blocks written into the tier (computed, promoted or offloaded)
   uint64_t evictions = 0;
@@ -64,9 +66,15 @@ struct CacheReplayStats {
 
 class CacheReplay {
  public:
-  // `infinite_blocks` sizes tiers of infinite capacity (infinite_capacity_blocks of the trace).
-  // Throws InputError for an unknown policy or bad params.
+  // `infinite_blocks` sizes the pools of tiers of infinite capacity that need one
+  // (infinite_capacity_blocks of the trace; needed only when needs_infinite_blocks(config)),
+  // and is what such a tier reports as its capacity. Throws InputError for an unknown policy
+  // or bad params.
   CacheReplay(const CacheReplayConfig& config, uint64_t infinite_blocks);
+  // Whether the constructor needs infinite_blocks: an unbounded tier keeps a pool (a TTL, the
+  // radix tree), or the GPU is bounded (an unbounded tier reports the blocks an unbounded GPU
+  // would allocate, which only a pre-pass over the trace can count then).
+  static bool needs_infinite_blocks(const CacheReplayConfig& config);
   ~CacheReplay();
   CacheReplay(const CacheReplay&) = delete;
   CacheReplay& operator=(const CacheReplay&) = delete;
@@ -85,6 +93,9 @@ class CacheReplay {
   struct Tier;
   class Offloader;
   void write(size_t tier, BlockHash hash, uint64_t now_ns);
+  bool found_below(BlockHash hash, uint64_t now_ns);
+  void store_in_unbounded_gpu(uint32_t query, uint32_t store, uint64_t now_ns);
+  uint64_t capacity_blocks(size_t tier) const;
   uint32_t blocks_stored_by(const RequestSpec& r) const;
 
   CacheReplayConfig config_;
@@ -96,6 +107,7 @@ class CacheReplay {
   std::vector<Walked> walk_;
   std::vector<BlockHash> hashes_;  // of the request's stored blocks, in order
   std::vector<BlockId> fresh_, held_;
+  uint64_t gpu_allocations_ = 0;  // blocks the GPU tier took (an unbounded one reports them)
   CacheReplayStats stats_;
 };
 

@@ -23,8 +23,8 @@ PagedKvCacheManager::PagedKvCacheManager(uint32_t num_blocks, uint32_t block_siz
     : pool_(num_blocks, std::move(policy)), block_size_(block_size), prefix_caching_(enable_prefix_caching) {
   append_block_size_ = block_size;
   append_fills_matter_ = enable_prefix_caching;
-  pending_hits_.reserve(1024);
-  scratch_.reserve(1024);
+  // (pending_hits_ and scratch_ grow to a request's blocks once, then allocate no more: an
+  // idle replica of a large fleet costs nothing for them.)
 }
 
 uint32_t PagedKvCacheManager::get_computed_tokens(Request& req, SimTime now) {

@@ -55,6 +55,8 @@ class KvCacheManager {
   // Whether a request of `tokens` tokens could ever be served with every block free.
   virtual bool can_ever_fit(uint32_t tokens) const = 0;
   virtual KvUsage usage() const = 0;
+  // Block records the manager has made: they grow with the blocks used, up to the total.
+  virtual uint64_t block_records() const { return 0; }
   const PrefixCacheStats& prefix_stats() const { return stats_; }
   // Whether on_computed does anything (the scheduler skips the call otherwise).
   bool needs_on_computed() const { return needs_on_computed_; }
@@ -114,6 +116,7 @@ class PagedKvCacheManager final : public KvCacheManager {
   void free(Request& req, SimTime now) override;
   bool can_ever_fit(uint32_t tokens) const override;
   KvUsage usage() const override;
+  uint64_t block_records() const override { return pool_.num_materialised_blocks(); }
   const BlockPool& pool() const { return pool_; }
   BlockPool& pool() { return pool_; }
 

@@ -125,15 +125,36 @@ void refuse_what_will_not_fit(const Scenario& sc) {
 
 }  // namespace
 
+namespace {
+
+// The requests the workload can send, or infinity when only the trace knows.
+double request_bound(const WorkloadConfig& w) {
+  if (w.synthetic && w.synthetic->num_requests > 0) return static_cast<double>(w.synthetic->num_requests);
+  if (w.shared_prefix && w.shared_prefix->num_requests > 0) return static_cast<double>(w.shared_prefix->num_requests);
+  if (w.trace && w.trace->window.max_requests > 0) return static_cast<double>(w.trace->window.max_requests);
+  return INFINITY;
+}
+
+}  // namespace
+
 double estimated_state_bytes(const Scenario& sc) {
-  constexpr double kBytesPerBlock = 64, kBytesPerReplica = 64 * 1024;
-  const KvTiersConfig& tiers = sc.replica.kv_tiers;
-  double replica_blocks = sc.replica.num_gpu_blocks, shared_blocks = 0;
+  constexpr double kBytesPerBlock = 64, kBytesPerReplica = 8 * 1024;
+  const ReplicaConfig& rc = sc.replica;
+  const double replicas = sc.num_replicas;
+  // GPU block records are made on first use under LRU (BlockPool): the fleet makes at most the
+  // blocks of every request once, max_model_len tokens each (a recompute without prefix caching
+  // may take more). Other policies and the radix tree make every record up front.
+  const bool lazy = rc.kv_layout == KvLayout::kPaged && rc.eviction_policy == "lru" && !rc.radix_tree;
+  const double request_blocks = std::ceil(static_cast<double>(rc.max_model_len) / std::max(rc.block_size, 1u));
+  double gpu_blocks = replicas * rc.num_gpu_blocks;
+  if (lazy) gpu_blocks = std::min(gpu_blocks, request_bound(sc.workload) * request_blocks);
+  const KvTiersConfig& tiers = rc.kv_tiers;
+  double tier_blocks = 0;
   for (const TierSpec& t : tiers.tiers) {
     if (!std::isfinite(t.capacity_bytes) || tiers.block_bytes <= 0) continue;  // grows with the work
-    (t.shared ? shared_blocks : replica_blocks) += t.capacity_bytes / tiers.block_bytes;
+    tier_blocks += t.capacity_bytes / tiers.block_bytes * (t.shared ? 1 : replicas);
   }
-  return sc.num_replicas * (replica_blocks * kBytesPerBlock + kBytesPerReplica) + shared_blocks * kBytesPerBlock;
+  return replicas * kBytesPerReplica + (gpu_blocks + tier_blocks) * kBytesPerBlock;
 }
 
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
@@ -268,6 +289,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   summary["scenario"] = sc.json;
   summary["kvsim_version"] = "0.1.0";
   result.summary = summary;
+  for (const auto& rep : replicas) result.kv_block_records += rep->kv_block_records();
   result.timeseries = metrics.timeseries();
   result.stages = metrics.stage_results();
   if (opt.keep_samples) {  // (the summary's percentiles left them partly ordered: sort for CDFs)

@@ -41,14 +41,16 @@ struct RunResult {
   std::vector<StageResult> stages;  // per load stage, when the workload's arrivals have stages
   double wall_seconds = 0;
   uint64_t events = 0;
+  uint64_t kv_block_records = 0;  // GPU block records the replicas made (the blocks they used)
 };
 
 // Throws InputError before allocating anything when the replicas' state will not fit in the
 // memory available (estimated_state_bytes against /proc/meminfo's MemAvailable).
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
-// The memory the replicas' KV bookkeeping takes, measured on quickstart.json: about 64 bytes per
-// block (GPU blocks and the blocks of bounded lower tiers) and 64 KiB per replica.
+// The memory the replicas' KV bookkeeping can take, measured on quickstart.json: about 8 KiB
+// per replica and 64 bytes per block used (GPU blocks, bounded to what the workload's requests
+// can fill when the records are made on first use, and the blocks of bounded lower tiers).
 double estimated_state_bytes(const Scenario& scenario);
 
 }  // namespace kvsim

@@ -339,5 +339,21 @@ TEST_CASE("#13.7 a fleet whose state cannot fit in memory is refused up front wi
   CHECK(estimated_state_bytes(sc) > 6e15);
   CHECK_THAT(error_of([&] { run_scenario(sc, RunOptions{}); }),
              Catch::Contains("the scenario's 100000 replica(s) need about ") &&
-                 Catch::Contains(" GiB of memory for their KV bookkeeping (65536.1 MiB each), more than the "));
+                 Catch::Contains(" GiB of memory for their KV bookkeeping (65536 MiB each), more than the "));
+}
+
+TEST_CASE("#13.7 a fleet of many replicas that gets few requests makes few KV block records") {
+  nlohmann::json j = hand_scenario();  // two requests
+  j["cluster"]["replicas"] = 2000;
+  const Scenario sc = parse(j);
+  const RunResult r = run_scenario(sc, RunOptions{});
+  CHECK(r.summary["requests"]["completed"] == 2);
+  // Records are made as blocks are first used: the two requests' blocks, not 2000 x 1000.
+  CHECK(r.kv_block_records > 0);
+  CHECK(r.kv_block_records <= 2 * (sc.replica.max_model_len / 16 + 1));
+  // The estimate counts what the requests can fill when their number is known.
+  j["workload"]["trace"]["max_requests"] = 2;
+  const double bounded = estimated_state_bytes(parse(j));
+  CHECK(bounded < 2000 * 8 * 1024 + 2 * (sc.replica.max_model_len / 16 + 1) * 64 + 1);
+  CHECK(bounded < estimated_state_bytes(sc) / 4);
 }

@@ -155,6 +155,53 @@ TEST_CASE("infinite capacity hits every block stored before: the theoretical max
   }
 }
 
+// The JSON of a replay of `requests`, without the fields that name the capacity.
+nlohmann::json replayed_counts(const CacheReplayConfig& config, uint64_t infinite_blocks,
+                               const std::vector<RequestSpec>& requests) {
+  CacheReplay replay(config, infinite_blocks);
+  for (const RequestSpec& r : requests) replay.process(r);
+  replay.check_conservation();
+  nlohmann::json j = replay.to_json();
+  for (auto& tier : j["tiers"]) tier.erase("capacity_tokens");
+  return j;
+}
+
+TEST_CASE("an unbounded tier counts what a bounded one larger than the trace counts, without a pre-pass") {
+  const auto requests = shared_prefix_requests(15, 900);
+  const uint64_t allocations = infinite_capacity_blocks(requests, 16);
+  REQUIRE(allocations > count_distinct_blocks(requests, 16));  // some blocks are computed again
+  for (const char* policy : {"lru", "s3fifo", "gdsf"}) {
+    INFO(policy);
+    // An unbounded GPU: no pool, so no block count is needed up front; it reports the blocks
+    // it allocated, which is the pre-pass's count.
+    REQUIRE_FALSE(CacheReplay::needs_infinite_blocks(one_tier(kInfiniteCapacity, policy)));
+    const nlohmann::json unbounded = replayed_counts(one_tier(kInfiniteCapacity, policy), 0, requests);
+    const nlohmann::json bounded = replayed_counts(one_tier(allocations * 16, policy), 0, requests);
+    REQUIRE(unbounded == bounded);
+    REQUIRE(unbounded["tiers"][0]["evictions"] == 0);
+    // An unbounded lower tier, written back or through, under a small GPU.
+    for (const bool through : {false, true}) {
+      CacheReplayConfig small = one_tier(64 * 16, policy), large = small;
+      small.write_through = large.write_through = through;
+      ReplayTier cpu;
+      cpu.name = "cpu";
+      cpu.capacity_tokens = kInfiniteCapacity;
+      small.tiers.push_back(cpu);
+      cpu.capacity_tokens = allocations * 16;
+      large.tiers.push_back(cpu);
+      REQUIRE(CacheReplay::needs_infinite_blocks(small));  // (only for the capacity it reports)
+      REQUIRE(replayed_counts(small, allocations, requests) == replayed_counts(large, 0, requests));
+    }
+  }
+  // With a TTL the unbounded GPU keeps a pool, sized by the pre-pass.
+  CacheReplayConfig ttl = one_tier(kInfiniteCapacity);
+  ttl.tiers[0].ttl_s = 1e-5;
+  REQUIRE(CacheReplay::needs_infinite_blocks(ttl));
+  CacheReplayConfig ttl_bounded = one_tier(allocations * 16);
+  ttl_bounded.tiers[0].ttl_s = 1e-5;
+  REQUIRE(replayed_counts(ttl, allocations, requests) == replayed_counts(ttl_bounded, 0, requests));
+}
+
 TEST_CASE("a GPU tier over an infinite write-back tier loses nothing: it hits as often as an infinite GPU") {
   const auto requests = shared_prefix_requests(13, 800);
   const uint64_t distinct = count_distinct_blocks(requests, 16);
