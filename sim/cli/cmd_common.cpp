@@ -1,8 +1,7 @@
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -19,25 +18,7 @@ std::string flag_value(const Args& args, size_t& i) {
   return args[++i];
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  // Written beside the target and renamed over it, so a failure never leaves half a file.
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(path + ": cannot open for writing");
-    out << text;
-    if (!out.flush()) {
-      std::remove(tmp.c_str());
-      throw InputError(path + ": write failed");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw InputError(path + ": cannot replace the file: " + ec.message());
-  }
-}
+void write_text(const std::string& path, const std::string& text) { write_file_atomically(path, text); }
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

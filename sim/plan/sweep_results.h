@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "plan/sweep_spec.h"
 
 namespace kvsim {
@@ -51,8 +52,5 @@ class PointsLog {
 // order; a point without a line gets an empty row except index and hash. Deterministic: the same
 // results give the same bytes, whatever --jobs, shards or MPI.
 std::string points_csv(const std::vector<SweepPoint>& points, const std::map<std::string, nlohmann::json>& lines);
-
-// Writes `text` to `path` through a temporary file and rename. Throws IoError.
-void write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace kvsim
