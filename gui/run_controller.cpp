@@ -86,7 +86,8 @@ bool RunController::start(const Json& scenario, const std::string& base_dir, con
        interval] {
         lower_this_thread_priority();
         try {
-          const Scenario sc = parse_scenario(j, base_dir, catalog, where);
+          Scenario sc = parse_scenario(j, base_dir, catalog, where);
+          sc.json_in_order = as_run;  // summary.json keeps the user's key order
           const RunExtent extent = extent_of(sc);
           QMetaObject::invokeMethod(this, [this, extent] { emit run_started(extent); }, Qt::QueuedConnection);
           if (sc.workload.trace && extent.requests == 0) {

@@ -80,9 +80,17 @@ constexpr const char* kRequestsCsv = "requests.csv";
 constexpr const char* kTimeseriesCsv = "timeseries.csv";
 constexpr const char* kSummaryJson = "summary.json";
 
-void write_summary(const std::string& path, const nlohmann::json& summary) {
+// summary.json; its "scenario" member in the scenario's own key order when that is known (the
+// rest of the summary keeps its sorted keys).
+void write_summary(const std::string& path, const nlohmann::json& summary, const nlohmann::ordered_json& scenario) {
   std::ofstream out(path);
-  out << summary.dump(2) << "\n";
+  if (scenario.is_object()) {
+    nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(summary.dump());
+    ordered["scenario"] = scenario;
+    out << ordered.dump(2) << "\n";
+  } else {
+    out << summary.dump(2) << "\n";
+  }
   out.close();
   if (!out) throw IoError("error writing " + path + " (disk full?)");
 }
@@ -301,7 +309,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.events = queue.events_processed();
   if (folder) {
-    write_summary(folder->staged(kSummaryJson), summary);
+    write_summary(folder->staged(kSummaryJson), summary, sc.json_in_order);
     folder->publish({kRequestsCsv, kTimeseriesCsv, kSummaryJson});
   }
   return result;

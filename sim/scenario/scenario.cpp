@@ -1,6 +1,8 @@
 #include "scenario/scenario.h"
 
 #include <filesystem>
+#include <fstream>
+#include <type_traits>
 
 #include "cluster/router.h"
 #include "core/error.h"
@@ -266,7 +268,19 @@ bool pointer_tokens(const std::string& pointer, std::vector<std::string>& tokens
 
 }  // namespace
 
-void apply_override(nlohmann::json& j, const std::string& assignment) {
+namespace {
+
+template <class Json>
+void apply_override_to(Json& j, const std::string& assignment);
+
+}  // namespace
+
+void apply_override(nlohmann::json& j, const std::string& assignment) { apply_override_to(j, assignment); }
+
+namespace {
+
+template <class Json>
+void apply_override_to(Json& j, const std::string& assignment) {
   const std::string where = "--set " + quoted_excerpt(assignment, 80);
   const size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0 || assignment[0] != '/')
@@ -284,10 +298,10 @@ void apply_override(nlohmann::json& j, const std::string& assignment) {
     throw InputError(where + ": bad JSON pointer (write ~0 for ~ and ~1 for / in a key)");
   if (static_cast<int>(tokens.size()) + json_depth(value) > kMaxJsonDepth)
     throw InputError(where + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  nlohmann::json* at = &j;
+  Json* at = &j;
   std::string walked;
   for (const std::string& token : tokens) {
-    if (at->is_null()) *at = nlohmann::json::object();
+    if (at->is_null()) *at = Json::object();
     if (at->is_object()) {
       at = &(*at)[token];
     } else if (at->is_array()) {
@@ -310,12 +324,16 @@ void apply_override(nlohmann::json& j, const std::string& assignment) {
       at = &(*at)[index];
     } else {
       throw InputError(where + ": cannot set a field inside " + (walked.empty() ? "/" : walked) + ", which is " +
-                       describe_json(*at));
+                       describe_json(nlohmann::json::parse(at->dump())));
     }
     walked = json_pointer_child(walked, token);
   }
-  *at = std::move(value);
+  if constexpr (std::is_same_v<Json, nlohmann::json>) *at = std::move(value);
+  else *at = Json::parse(value.dump());
 }
+
+}  // namespace
+
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, const Catalog& catalog) {
   nlohmann::json j = read_json_file(path);
@@ -323,6 +341,13 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   const std::string base = std::filesystem::absolute(path).parent_path().string();
   Scenario s = parse_scenario(j, base, catalog, path, overrides);
   s.path = path;
+  // The same document in the file's key order (it parsed above, so this parse does too).
+  std::ifstream in(path, std::ios::binary);
+  nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (ordered.is_object()) {
+    for (const auto& o : overrides) apply_override_to(ordered, o);
+    s.json_in_order = std::move(ordered);
+  }
   return s;
 }
 

@@ -20,6 +20,9 @@ namespace kvsim {
 
 struct Scenario {
   nlohmann::json json;    // the scenario as run (overrides applied)
+  // The same in its own key order (null when not known): summary.json's "scenario" is written from
+  // it, so a results folder gives the scenario back as the user wrote it.
+  nlohmann::ordered_json json_in_order;
   std::string path;       // the file it came from, if any
   std::string base_dir;   // relative trace paths resolve against this
   std::string name;

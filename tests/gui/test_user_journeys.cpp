@@ -448,6 +448,16 @@ void UserJourneysTest::a_runs_scenario_comes_back_in_its_key_order_and_unmodifie
   QVERIFY(!w->document()->dirty());
   QVERIFY(!w->windowTitle().contains('*') || !w->isWindowModified());
   QVERIFY(prompts->questions.isEmpty());  // nothing was unsaved, so nothing was asked
+
+  // The same from a results folder saved and opened again: summary.json keeps the key order.
+  QTemporaryDir dir;
+  const QString folder = dir.filePath("run");
+  QVERIFY(w->save_results(folder));
+  w->open_results(folder);
+  QVERIFY(QTest::qWaitFor([&] { return w->runs()->count() == 2; }, 20000));
+  w->new_scenario();
+  w->edit_run_scenario();
+  QCOMPARE(QString::fromStdString(w->document()->json().dump()), QString::fromStdString(reordered.dump()));
 }
 
 void UserJourneysTest::a_trace_run_shows_its_total_percentage_and_time_left() {

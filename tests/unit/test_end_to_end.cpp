@@ -206,3 +206,28 @@ TEST_CASE("a scenario whose trace is missing says which path it tried") {
   const Scenario sc = parse(j);
   REQUIRE_THROWS_WITH(run_scenario(sc, RunOptions{}), Catch::Contains("no/such/trace.csv"));
 }
+
+TEST_CASE("summary.json gives the scenario back in the user's key order, overrides applied") {
+  const fs::path dir = fresh_dir("key_order");
+  fs::create_directories(dir);
+  const fs::path file = dir / "s.json";
+  {
+    std::ofstream out(file);
+    out << R"({"workload": {"synthetic": {"seed": 1, "num_requests": 5, "arrivals": {"rate": 10},
+                 "prompt_tokens": 100, "output_tokens": 10}},
+               "name": "order", "model": "Llama-3-8B", "gpu": "H100-SXM",
+               "engine": {"num_gpu_blocks_override": 500}})";
+  }
+  const Scenario sc = load_scenario(file.string(), {"/engine/max_num_seqs=8"}, Catalog::open_default());
+  RunOptions o;
+  o.out_dir = (dir / "out").string();
+  run_scenario(sc, o);
+  const std::string text = slurp(dir / "out" / "summary.json");
+  const size_t scenario = text.find("\"scenario\": {");
+  REQUIRE(scenario != std::string::npos);
+  const size_t workload = text.find("\"workload\"", scenario), name = text.find("\"name\": \"order\"", scenario);
+  CHECK(workload < name);  // as written, not sorted
+  const size_t blocks = text.find("\"num_gpu_blocks_override\"", scenario), seqs = text.find("\"max_num_seqs\": 8", scenario);
+  CHECK(blocks < seqs);  // the override appended after the file's own keys
+  fs::remove_all(dir);
+}
