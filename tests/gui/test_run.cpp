@@ -34,8 +34,9 @@ namespace {
 // The library's own run of a scenario, as `kvsim run --out dir` makes it.
 kvsim::RunResult library_run(const Json& scenario, const std::string& out_dir = "") {
   const kvsim::Catalog catalog = kvsim::Catalog::open_default();
-  const kvsim::Scenario sc = kvsim::parse_scenario(nlohmann::json(scenario), QString(KVSIM_GUI_TEST_DATA).toStdString(),
-                                                   catalog, "scenario");
+  kvsim::Scenario sc = kvsim::parse_scenario(nlohmann::json(scenario), QString(KVSIM_GUI_TEST_DATA).toStdString(),
+                                             catalog, "scenario");
+  sc.json_in_order = scenario;  // as kvsim run keeps a scenario file's key order
   kvsim::RunOptions opt;
   opt.out_dir = out_dir;
   return kvsim::run_scenario(sc, opt);
