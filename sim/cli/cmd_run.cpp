@@ -65,9 +65,12 @@ void print_summary(const Scenario& sc, const RunResult& r) {
                 d["p50"].get<double>(), d["p90"].get<double>(), d["p99"].get<double>());
   };
   std::printf("kvsim run: %s\n", sc.name.c_str());
-  std::printf("  %s on %u x %s (TP %u, PP %u), %u replica(s), %s router\n", sc.model.name.c_str(),
-              sc.gpus_per_replica(), sc.gpu.name.c_str(), sc.deployment.tensor_parallel,
-              sc.deployment.pipeline_parallel, sc.num_replicas, sc.router.c_str());
+  // Replicas, GPUs per replica and GPUs in all, so "8 replicas of 1 GPU" never reads as one GPU.
+  const uint32_t gpus = sc.num_replicas * sc.gpus_per_replica();
+  std::printf("  %s: %u replica%s x %u %s (TP %u, PP %u) = %u GPU%s, %s router; $%.2f per GPU-hour, $%.2f per hour\n",
+              sc.model.name.c_str(), sc.num_replicas, sc.num_replicas == 1 ? "" : "s", sc.gpus_per_replica(),
+              sc.gpu.name.c_str(), sc.deployment.tensor_parallel, sc.deployment.pipeline_parallel, gpus,
+              gpus == 1 ? "" : "s", sc.router.c_str(), sc.usd_per_gpu_hour, sc.usd_per_gpu_hour * gpus);
   std::printf("  workload: %s\n", s["workload"]["source"].get<std::string>().c_str());
   std::printf("  perf model: %s\n", s["perf_model"].value("kind", std::string("?")).c_str());
   std::printf("requests: %llu arrived, %llu completed, %llu dropped, %llu preempted\n",
