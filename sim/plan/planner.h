@@ -137,7 +137,7 @@ struct PlanResult {
   std::vector<PlanGrowthResult> growth;  // growth[0] is the workload as given (factor 1)
   size_t runs = 0, runs_reused = 0;      // simulations done now, and found in points.jsonl
   double wall_s = 0;
-  std::vector<std::string> charts;       // PNG files written into the folder by the renderer
+  std::vector<std::pair<std::string, std::string>> charts;  // {PNG file in the folder, caption} the renderer wrote
 };
 
 struct PlanProgress {
