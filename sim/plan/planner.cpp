@@ -76,12 +76,9 @@ SeedRun judge(const PlanSpec& spec, const nlohmann::json& line) {
   r.valid = true;
   r.summary = line["summary"];
   const nlohmann::json& s = r.summary;
+  // Dropped requests (longer than max_model_len or than a replica's KV) are not judged here: no
+  // replica count changes them. They are reported, and count against min_goodput_fraction.
   r.pass = true;
-  const double dropped = number_at(s, "/requests/dropped");
-  if (dropped > 0) {
-    r.pass = false;
-    r.failed = plan_number(dropped) + " request(s) dropped";
-  }
   const double completed = number_at(s, "/requests/completed");
   for (const PlanSlo& slo : spec.slos) {
     const double v = completed > 0 ? number_at(s, summary_pointer(slo.key()), INFINITY) : INFINITY;
@@ -215,12 +212,12 @@ void explain_binding(const Level& level, PlanCandidateResult& out) {
   const std::string at = "at " + std::to_string(level.n) + " replica" + (level.n == 1 ? "" : "s");
   const std::string what = r->pass ? "closest to its limit: " + r->worst + " at " + plan_percent(r->worst_ratio)
                                    : r->failed;
-  const double dropped = number_at(s, "/requests/dropped"), preemptions = number_at(s, "/requests/preemptions");
+  const double preemptions = number_at(s, "/requests/preemptions"), too_big = number_at(s, "/requests/dropped_by_reason/exceeds_kv_capacity");
   const double peak = number_at(s, "/kv/peak_utilization"), busy = number_at(s, "/engine/busy_fraction");
-  if (dropped > 0 || preemptions > 0 || peak >= 0.95) {
+  if (too_big > 0 || preemptions > 0 || peak >= 0.95) {
     out.binds = "memory";
-    out.binds_detail = at + " " + what + ": KV blocks run out (" + plan_number(preemptions) + " preemptions, " +
-                       plan_number(dropped) + " dropped, peak KV use " + plan_percent(peak) + ")";
+    out.binds_detail = at + " " + what + ": KV blocks run out (" + plan_number(preemptions) + " preemptions, peak KV use " +
+                       plan_percent(peak) + (too_big > 0 ? ", " + plan_number(too_big) + " requests larger than a replica's KV" : "") + ")";
     return;
   }
   const size_t dot = r->worst.find('.');
@@ -314,6 +311,7 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
       if (!out.slo_values.contains(k) || v > out.slo_values[k].get<double>()) out.slo_values[k] = v;
     }
     out.goodput_fraction = std::min(out.goodput_fraction, number_at(s.summary, "/goodput/fraction"));
+    out.requests_dropped = std::max(out.requests_dropped, number_at(s.summary, "/requests/dropped"));
     rps += number_at(s.summary, "/throughput/requests_per_s");
     const double g = number_at(s.summary, "/goodput/fraction");
     if (g > 0) usd_per_m += number_at(s.summary, "/cost/usd_per_million_tokens") / g;
