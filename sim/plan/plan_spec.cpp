@@ -92,10 +92,10 @@ void read_slos(JsonReader& r, PlanSpec& spec) {
     }
     JsonReader mr(m, s.child(metric), errors);
     for (const std::string& stat : kSloStats) {
-      if (!mr.has(stat)) continue;
-      const double limit = mr.required_number(stat, 0);
-      if (limit > 0) spec.slos.push_back({metric, stat, limit});
-      else if (mr.raw(stat).is_number()) errors.add(mr.child(stat), "expected a limit in seconds > 0, found " + describe_json(mr.raw(stat)));
+      const nlohmann::json& v = mr.raw(stat);  // (every stat is a known key, for the unknown-key message)
+      if (v.is_null()) continue;
+      if (v.is_number() && v.get<double>() > 0) spec.slos.push_back({metric, stat, v.get<double>()});
+      else errors.add(mr.child(stat), "expected a limit in seconds > 0, found " + describe_json(v));
     }
     mr.reject_unknown_keys();
   }
