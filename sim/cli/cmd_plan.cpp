@@ -141,6 +141,10 @@ int cmd_plan(const Args& args) {
     else std::printf("at the rate x %g: %s\n", gr.factor, gr.recommendation.c_str());
   }
   std::printf("outputs: %s/{plan.json,candidates.csv,frontier.csv,report.md}\n", a.out_dir.c_str());
+  if (invalid == g.candidates.size()) {  // most likely a mistake in the plan's base: say the first
+    std::fprintf(stderr, "kvsim plan: no candidate is a valid scenario; the first: %s\n", g.candidates.front().error.c_str());
+    return 1;
+  }
   return 0;
 }
 

@@ -179,9 +179,9 @@ std::string plan_report_md(const PlanResult& result) {
     if (first) md << "## Recommendation\n\n";
     else md << "## Growth: the workload's rate x " << plan_number(g.factor) << "\n\n";
     md << g.recommendation << "\n\n";
-    if (first && !result.charts.empty()) {
+    if (first)
       for (const auto& [file, caption] : result.charts) md << "![" << md_cell(caption) << "](" << file << ")\n\n";
-    }
+    if (first && !result.charts_error.empty()) md << "(No charts: the chart renderer failed: " << md_cell(one_line(result.charts_error)) << ".)\n\n";
     if (first && !g.frontier.empty()) {
       md << "### Frontier ($/hour against " << spec.frontier_metric << ")\n\n| candidate | replicas | GPUs | $/hour | " << spec.frontier_metric
          << " (s) | $/M tokens within SLO |\n|---|---:|---:|---:|---:|---:|\n";

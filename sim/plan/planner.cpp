@@ -419,8 +419,11 @@ void rank(const PlanSpec& spec, PlanGrowthResult& g) {
   }
   g.recommended = feasible.empty() ? -1 : static_cast<long>(feasible.front());
   if (feasible.empty()) {
-    g.recommendation = "No candidate meets every SLO within " + std::to_string(spec.max_replicas) +
-                       " replicas: widen the replica range, relax an SLO or add larger GPUs.";
+    const bool all_invalid = std::all_of(g.candidates.begin(), g.candidates.end(),
+                                         [](const PlanCandidateResult& r) { return r.status == PlanStatus::invalid; });
+    g.recommendation = all_invalid ? "No candidate is a valid scenario: see each candidate's error."
+                                   : "No candidate meets every SLO within " + std::to_string(spec.max_replicas) +
+                                         " replicas: widen the replica range, relax an SLO or add larger GPUs.";
     return;
   }
   const PlanCandidateResult& r = g.candidates[feasible.front()];
@@ -537,9 +540,15 @@ PlanResult run_plan(const PlanSpec& spec, const PlanOptions& options) {
   result.runs_reused = ctx.runs_reused;
   if (!options.out_dir.empty()) {
     const PlanChartRenderer& renderer = options.render_charts ? options.render_charts : registered_plan_chart_renderer();
-    if (renderer)
-      for (auto& chart : renderer(result, options.out_dir))  // report.md names only images that exist
-        if (std::filesystem::is_regular_file(std::filesystem::path(options.out_dir) / chart.first)) result.charts.push_back(std::move(chart));
+    if (renderer) {
+      try {
+        for (auto& chart : renderer(result, options.out_dir))  // report.md names only images that exist
+          if (std::filesystem::is_regular_file(std::filesystem::path(options.out_dir) / chart.first)) result.charts.push_back(std::move(chart));
+      } catch (const std::exception& e) {  // the tables are still worth having
+        result.charts.clear();
+        result.charts_error = e.what();
+      }
+    }
     write_file_atomically(options.out_dir + "/" + kPlanCandidatesCsvFile, plan_candidates_csv(result));
     write_file_atomically(options.out_dir + "/" + kPlanFrontierCsvFile, plan_frontier_csv(result));
     write_file_atomically(options.out_dir + "/" + kPlanReportFile, plan_report_md(result));

@@ -139,6 +139,7 @@ struct PlanResult {
   size_t runs = 0, runs_reused = 0;      // simulations done now, and found in points.jsonl
   double wall_s = 0;
   std::vector<std::pair<std::string, std::string>> charts;  // {PNG file in the folder, caption} the renderer wrote
+  std::string charts_error;              // the renderer's exception, if it threw (the report says so)
 };
 
 struct PlanProgress {

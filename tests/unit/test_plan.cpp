@@ -288,3 +288,41 @@ TEST_CASE("a plan's folder: the files are the same whatever --jobs, and a second
   fs::remove_all(a);
   fs::remove_all(b);
 }
+
+TEST_CASE("what binds: a fleet short of KV blocks is bound by memory, one short of replicas by queueing") {
+  // 800 blocks of 16 tokens per replica (12,800 tokens): at n-1 the replicas preempt (memory).
+  json plan = small_plan({{"gpus", {"H100-SXM"}}});
+  plan["base"]["engine"]["num_gpu_blocks_override"] = 800;
+  PlanResult result = run(parse(plan));
+  const PlanCandidateResult& memory = result.growth[0].candidates[0];
+  REQUIRE(memory.status == PlanStatus::feasible);
+  REQUIRE(memory.replicas > 1);
+  CHECK(memory.binds == "memory");
+  CHECK_THAT(memory.binds_detail, Catch::Contains("KV blocks run out"));
+  // Plenty of KV, a TTFT limit and no TPOT limit: at n-1 requests wait for admission.
+  plan = small_plan({{"gpus", {"H100-SXM"}}});
+  plan["slo"] = {{"ttft_s", {{"p99", 0.5}}}};
+  result = run(parse(plan));
+  const PlanCandidateResult& queueing = result.growth[0].candidates[0];
+  REQUIRE(queueing.status == PlanStatus::feasible);
+  REQUIRE(queueing.replicas > 1);
+  CHECK(queueing.binds == "queueing");
+  CHECK_THAT(queueing.binds_detail, Catch::Contains("requests wait for a slot"));
+}
+
+TEST_CASE("a chart renderer that throws leaves the tables and a report that says why there are no charts") {
+  const PlanSpec spec = parse(small_plan({{"gpus", {"H100-SXM"}}}));
+  const std::string dir = fresh_dir("renderer");
+  PlanOptions o;
+  o.out_dir = dir;
+  o.render_charts = [](const PlanResult&, const std::string&) -> std::vector<std::pair<std::string, std::string>> {
+    throw std::runtime_error("no display");
+  };
+  const PlanResult result = run_plan(spec, o);
+  CHECK(result.charts.empty());
+  CHECK(result.charts_error == "no display");
+  const std::string report = testing::slurp(fs::path(dir) / kPlanReportFile);
+  CHECK_THAT(report, Catch::Contains("No charts: the chart renderer failed: no display"));
+  CHECK(fs::exists(fs::path(dir) / kPlanJsonFile));
+  fs::remove_all(dir);
+}
