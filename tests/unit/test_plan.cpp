@@ -326,3 +326,19 @@ TEST_CASE("a chart renderer that throws leaves the tables and a report that says
   CHECK(fs::exists(fs::path(dir) / kPlanJsonFile));
   fs::remove_all(dir);
 }
+
+TEST_CASE("every plan shipped under scenarios/plans parses, and each of its candidates is a valid scenario") {
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(KVSIM_SOURCE_DIR) / "scenarios" / "plans")) {
+    if (entry.path().extension() != ".json") continue;
+    INFO(entry.path().string());
+    const PlanSpec spec = load_plan(entry.path().string(), catalog());
+    const std::vector<PlanCandidate> candidates = plan_candidates(spec);
+    REQUIRE(candidates.size() >= 4);
+    CHECK(spec.slos.size() == 2);  // P99 TTFT <= 1 s and P99 TPOT <= 50 ms, as the issue asks
+    for (const PlanCandidate& c : candidates)
+      CHECK_NOTHROW(parse_scenario(plan_candidate_scenario(spec, c, spec.min_replicas), spec.base_dir, catalog()));
+    ++checked;
+  }
+  CHECK(checked >= 3);
+}
