@@ -287,8 +287,8 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
       n = lo + (hi - lo) / 2;
     }
   }
-  for (const auto& [k, l] : levels) out.runs += l.seeds.size();
-  // The saturation throughput: the most replicas a run kept busy (>= 95%) by an overload.
+  // The saturation throughput per replica: from the failing run kept busy (>= 95%) by an overload
+  // with the most replicas (levels ascend; the first such seed of each level).
   for (const auto& [k, l] : levels)
     for (const SeedRun& s : l.seeds)
       if (!s.pass && number_at(s.summary, "/engine/busy_fraction") >= 0.95 && number_at(s.summary, "/throughput/requests_per_s") > 0) {
@@ -299,7 +299,6 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
   Level& top = level(at_n);
   evaluate(ctx, c, growth, top, true);
   if (lo >= min && hi <= max) evaluate(ctx, c, growth, level(lo), true);  // the confidence of n-1 failing
-  out.runs = 0;
   for (const auto& [k, l] : levels) out.runs += l.seeds.size();
   // The figures at n (or, infeasible, at the top of the range): the worst over the seeds.
   out.slo_values = nlohmann::json::object();
