@@ -250,6 +250,15 @@ TEST_CASE("bad plan files get one message with the JSON pointer; unknown GPUs li
   j = good;
   j["base"] = "no-such-scenario.json";
   CHECK_THAT(error_of(j), Catch::Contains("/base"));
+  j = good;  // the base's and the seeds' problems come in the same message as the others'
+  j["base"] = "no-such-scenario.json";
+  j["seeds"] = {1, -1};
+  j["candidates"]["gpus"] = {"B300"};
+  e = error_of(j);
+  CHECK_THAT(e, Catch::Contains("3 errors"));
+  CHECK_THAT(e, Catch::Contains("/base: "));
+  CHECK_THAT(e, Catch::Contains("/seeds/1: "));
+  CHECK_THAT(e, Catch::Contains("/candidates/gpus/0: unknown GPU \"B300\""));
   j = good;
   j["set"] = {{"workload", 3}};
   CHECK_THAT(error_of(j), Catch::Contains("/set/workload"));
