@@ -169,10 +169,12 @@ std::string plan_report_md(const PlanResult& result) {
   const std::vector<std::string> keys = plan_metric_keys(spec);
   std::ostringstream md;
   md << "# Capacity plan: " << md_cell(spec.name) << "\n\n";
-  md << "SLOs:";
-  for (const PlanSlo& s : spec.slos) md << " " << s.key() << " <= " << plan_number(s.max_s) << " s;";
-  if (spec.min_goodput_fraction > 0) md << " at least " << plan_number(100 * spec.min_goodput_fraction) << "% of requests within the per-request SLOs;";
-  md << " A replica count passes when at least " << plan_number(100 * spec.min_seed_pass_fraction) << "% of "
+  std::string slos;
+  for (const PlanSlo& s : spec.slos) slos += (slos.empty() ? "" : "; ") + s.key() + " <= " + plan_number(s.max_s) + " s";
+  if (spec.min_goodput_fraction > 0)
+    slos += (slos.empty() ? "" : "; ") + std::string("at least ") + plan_number(100 * spec.min_goodput_fraction) +
+            "% of requests within the per-request SLOs";
+  md << "SLOs: " << slos << ". A replica count passes when at least " << plan_number(100 * spec.min_seed_pass_fraction) << "% of "
      << spec.seeds.size() << " seeds meet every SLO; replicas searched in " << spec.min_replicas << ".." << spec.max_replicas << ".\n\n";
   for (const PlanGrowthResult& g : result.growth) {
     const bool first = &g == &result.growth.front();
