@@ -12,16 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "metrics/metrics.h"
+#include "run/run_control.h"
 #include "scenario/scenario.h"
 
 namespace kvsim {
-
-struct Progress {
-  double simulated_s = 0;
-  uint64_t requests_arrived = 0;
-  uint64_t requests_done = 0;   // completed or dropped
-  double wall_s = 0;
-};
 
 struct RunOptions {
   std::string out_dir;  // empty: write no files
