@@ -45,21 +45,6 @@ constexpr const char* kRequestsCsv = "requests.csv";
 constexpr const char* kTimeseriesCsv = "timeseries.csv";
 constexpr const char* kSummaryJson = "summary.json";
 
-// summary.json; its "scenario" member in the scenario's own key order when that is known (the
-// rest of the summary keeps its sorted keys).
-void write_summary(const std::string& path, const nlohmann::json& summary, const nlohmann::ordered_json& scenario) {
-  std::ofstream out(path);
-  if (scenario.is_object()) {
-    nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(summary.dump());
-    ordered["scenario"] = scenario;
-    out << ordered.dump(2) << "\n";
-  } else {
-    out << summary.dump(2) << "\n";
-  }
-  out.close();
-  if (!out) throw IoError("error writing " + path + " (disk full?)");
-}
-
 // Bytes of memory this process can still take (MemAvailable), or infinity when unknown.
 double available_memory_bytes() {
   std::ifstream meminfo("/proc/meminfo");
@@ -146,11 +131,11 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   progress.report(last_activity, metrics.arrived(), metrics.completed() + metrics.dropped());
 
   RunResult result;
-  nlohmann::json summary = metrics.finish(last_activity, replicas);
+  RunSummary& summary = result.summary;
+  summary = metrics.finish(last_activity, replicas);
   finish_kv_tiers(replicas, shared_tiers, last_activity);
   KvTierTotals tier_totals;
-  const nlohmann::json kv_tiers = kv_tiers_summary(sc.replica, replicas, tier_totals);
-  if (!kv_tiers.is_null()) summary["kv_tiers"] = kv_tiers;
+  summary.kv_tiers = kv_tiers_summary(sc.replica, replicas, tier_totals);
   CostInputs ci;
   ci.num_gpus = sc.num_replicas * sc.gpus_per_replica();
   ci.usd_per_gpu_hour = sc.usd_per_gpu_hour;
@@ -159,21 +144,18 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   ci.output_tokens = metrics.output_tokens();
   ci.storage_usd = tier_totals.storage_usd;
   ci.transfer_usd = tier_totals.transfer_usd;
-  summary["cost"] = cost_summary(ci);
-  summary["cost"]["reuse"] = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
+  summary.cost = cost_summary(ci);
+  summary.cost.reuse = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
   // GPU time actually computing (pay-per-use view; usd_gpu bills the whole provisioned run).
-  const double busy_gpu_hours = summary["engine"].value("busy_fraction", 0.0) * ci.simulated_seconds * ci.num_gpus / 3600.0;
-  summary["cost"]["reuse"]["gpu_busy_hours"] = busy_gpu_hours;
-  summary["cost"]["reuse"]["usd_gpu_busy"] = busy_gpu_hours * sc.usd_per_gpu_hour;
-  summary["kv"]["memory_plan"] = sc.memory_plan;
-  summary["perf_model"] = sc.step_model->describe();
-  summary["workload"] = {{"source", source->describe()}};
-  summary["scenario"] = sc.json;
-  summary["kvsim_version"] = "0.1.0";
-  result.summary = summary;
+  summary.cost.gpu_busy_hours = summary.engine.busy_fraction * ci.simulated_seconds * ci.num_gpus / 3600.0;
+  summary.cost.usd_gpu_busy = summary.cost.gpu_busy_hours * sc.usd_per_gpu_hour;
+  summary.kv.memory_plan = sc.memory_plan;
+  summary.perf_model = sc.step_model->describe();
+  summary.workload_source = source->describe();
+  summary.scenario = sc.json;
+  summary.kvsim_version = "0.1.0";
   for (const auto& rep : replicas) result.kv_block_records += rep->kv_block_records();
   result.timeseries = metrics.timeseries();
-  result.stages = metrics.stage_results();
   if (opt.keep_samples) {  // (the summary's percentiles left them partly ordered: sort for CDFs)
     result.latencies = std::move(metrics.samples());
     for (std::vector<double>* v : {&result.latencies.ttft, &result.latencies.tpot, &result.latencies.e2e,
@@ -183,7 +165,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.events = loop.events();
   if (folder) {
-    write_summary(folder->staged(kSummaryJson), summary, sc.json_in_order);
+    write_summary_json(folder->staged(kSummaryJson), summary, sc.json_in_order);
     folder->publish({kRequestsCsv, kTimeseriesCsv, kSummaryJson});
   }
   return result;

@@ -325,9 +325,9 @@ TEST_CASE("#13.6 a year of idle time between two requests costs a few rows, not 
   const auto rows = std::count(csv.begin(), csv.end(), '\n') - 1;
   CHECK(rows < 2100);
   CHECK_THAT(csv, Catch::Contains("\n31535999.000000000,"));  // the last row before the second request
-  CHECK(r.summary["requests"]["completed"] == 2);
+  CHECK(r.summary.requests.completed == 2);
   // Every one-second interval counts in the mean, written or not: one block used in about 0.1 s.
-  CHECK(r.summary["kv"]["mean_utilization"].get<double>() < 1e-6);
+  CHECK(r.summary.kv.mean_utilization < 1e-6);
   fs::remove_all(out);
 }
 
@@ -347,7 +347,7 @@ TEST_CASE("#13.7 a fleet of many replicas that gets few requests makes few KV bl
   j["cluster"]["replicas"] = 2000;
   const Scenario sc = parse(j);
   const RunResult r = run_scenario(sc, RunOptions{});
-  CHECK(r.summary["requests"]["completed"] == 2);
+  CHECK(r.summary.requests.completed == 2);
   // Records are made as blocks are first used: the two requests' blocks, not 2000 x 1000.
   CHECK(r.kv_block_records > 0);
   CHECK(r.kv_block_records <= 2 * (sc.replica.max_model_len / 16 + 1));
