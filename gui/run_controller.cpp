@@ -118,7 +118,7 @@ bool RunController::start(const Json& scenario, const std::string& base_dir, con
           QMetaObject::invokeMethod(this, [this] { end_run(); emit run_cancelled(); }, Qt::QueuedConnection);
         } catch (const std::exception& e) {
           const std::string message = e.what();
-          const auto issues = issues_from_message(message);
+          const auto issues = issues_of(e);
           QMetaObject::invokeMethod(
               this, [this, message, issues] { end_run(); emit run_failed(QString::fromStdString(message), issues); },
               Qt::QueuedConnection);

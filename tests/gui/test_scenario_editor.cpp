@@ -39,7 +39,7 @@ QStringList cli_issue_lines(const QString& path) {
   try {
     kvsim::load_scenario(path.toStdString(), {}, kvsim::Catalog::open_default());
   } catch (const kvsim::InputError& e) {
-    for (const auto& issue : issues_from_message(e.what())) lines << QString::fromStdString(issue.text());
+    for (const auto& issue : issues_of(e)) lines << QString::fromStdString(issue.text());
   }
   return lines;
 }

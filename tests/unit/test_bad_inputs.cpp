@@ -2,6 +2,7 @@
 // nothing crashes, hangs or loses data. Each TEST_CASE names the issue's item it keeps fixed.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -356,4 +357,81 @@ TEST_CASE("#13.7 a fleet of many replicas that gets few requests makes few KV bl
   const double bounded = estimated_state_bytes(parse(j));
   CHECK(bounded < 2000 * 8 * 1024 + 2 * (sc.replica.max_model_len / 16 + 1) * 64 + 1);
   CHECK(bounded < estimated_state_bytes(sc) / 4);
+}
+
+namespace {
+
+// The issues of the InputError that parse_scenario throws for `j` (none when it throws none).
+std::vector<InputIssue> issues_of(const nlohmann::json& j) {
+  try {
+    parse_scenario(j, ".", Catalog::open_default(), "s.json");
+  } catch (const InputError& e) {
+    return e.issues();
+  }
+  return {};
+}
+
+std::vector<std::string> pointers_of(const std::vector<InputIssue>& issues) {
+  std::vector<std::string> p;
+  for (const InputIssue& i : issues) p.push_back(i.pointer);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("#12 a scenario's errors come as (JSON pointer, message) pairs, the same lines as the message") {
+  nlohmann::json j = hand_scenario();
+  j["engine"]["max_num_seqs"] = "lots";
+  j["deployment"] = {{"kv_dtype", "fp7"}};
+  j["kv_cache"] = {{"eviction_policy", "newest"}};
+  j["cluster"] = {{"replicas", 0}};
+  j["colour"] = "blue";
+  std::string message;
+  std::vector<InputIssue> issues;
+  try {
+    parse_scenario(j, ".", Catalog::open_default(), "s.json");
+  } catch (const InputError& e) {
+    message = e.what();
+    issues = e.issues();
+  }
+  REQUIRE(issues.size() == 5);
+  // what() is the list as the CLI prints it, each line an issue's text.
+  std::string listed = "s.json: 5 errors";
+  for (const InputIssue& i : issues) listed += "\n  " + i.text();
+  CHECK(message == listed);
+  std::vector<std::string> pointers = pointers_of(issues);
+  std::sort(pointers.begin(), pointers.end());
+  CHECK(pointers == std::vector<std::string>{"/cluster/replicas", "/colour", "/deployment/kv_dtype",
+                                             "/engine/max_num_seqs", "/kv_cache/eviction_policy"});
+  for (const InputIssue& i : issues) {
+    INFO(i.text());
+    CHECK(i.message.find(i.pointer + ": ") == std::string::npos);  // the pointer is not repeated in the message
+    if (i.pointer == "/deployment/kv_dtype") CHECK_THAT(i.message, Catch::Contains("\"fp7\"") && Catch::Contains("fp8"));
+    if (i.pointer == "/colour") CHECK_THAT(i.message, Catch::Contains("unknown"));
+  }
+}
+
+TEST_CASE("#12 structured errors: a --set value keeps its note, a missing trace names its path's pointer") {
+  const TempFile f("s12.json", hand_scenario().dump());
+  try {
+    load_scenario(f.path(), {"/engine/block_size=0"}, Catalog::open_default());
+    FAIL("no error");
+  } catch (const InputError& e) {
+    REQUIRE(e.issues().size() == 1);
+    CHECK(e.issues()[0].pointer == "/engine/block_size");
+    CHECK_THAT(e.issues()[0].message, Catch::Contains("value from --set"));
+  }
+  nlohmann::json j = hand_scenario();
+  j["workload"] = nlohmann::json::parse(R"({"trace": {"path": "no/such/trace.csv", "format": "azure"}})");
+  const Scenario sc = parse_scenario(j, ".", Catalog::open_default());
+  try {
+    open_workload(sc.workload, sc.base_dir);
+    FAIL("no error");
+  } catch (const InputError& e) {
+    REQUIRE(e.issues().size() == 1);
+    CHECK(e.issues()[0].pointer == "/workload/trace/path");
+    CHECK(e.issues()[0].message == e.what());
+  }
+  // An error about no field carries no issue: a front end shows its message whole.
+  CHECK(IoError("cannot create output folder").issues().empty());
 }
