@@ -14,6 +14,7 @@
 #include "run/output_folder.h"
 #include "run/simulation.h"
 #include "scenario/scenario.h"
+#include "scenario/scenario_choices.h"
 #include "test_run_util.h"
 #include "test_workload_util.h"
 #include "workload/arrival_process.h"
@@ -434,4 +435,39 @@ TEST_CASE("#12 structured errors: a --set value keeps its note, a missing trace 
   }
   // An error about no field carries no issue: a front end shows its message whole.
   CHECK(IoError("cannot create output folder").issues().empty());
+}
+
+TEST_CASE("#12 every value the one list of scenario choices offers parses, its default is the parser's, and others are refused") {
+  for (const ScenarioChoice& c : scenario_choices()) {
+    INFO(c.pointer);
+    REQUIRE(std::find(c.options.begin(), c.options.end(), c.default_value) != c.options.end());
+    const nlohmann::json::json_pointer ptr(c.pointer);
+    for (const std::string& option : c.options) {
+      nlohmann::json j = hand_scenario();
+      j[ptr] = option;
+      // Some options need others (swap needs paged KV, ...): only the field itself must not be refused.
+      const std::vector<InputIssue> issues = issues_of(j);
+      CHECK(std::none_of(issues.begin(), issues.end(), [&](const InputIssue& i) { return i.pointer == c.pointer; }));
+    }
+    nlohmann::json j = hand_scenario();
+    j[ptr] = "not-an-option";
+    const std::vector<InputIssue> issues = issues_of(j);
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].pointer == c.pointer);
+    for (const std::string& option : c.options) CHECK_THAT(issues[0].message, Catch::Contains(option));
+  }
+  // The defaults applied when the fields are absent are the listed ones.
+  nlohmann::json bare = hand_scenario();
+  bare.erase("engine");
+  bare.erase("deployment");
+  bare.erase("cluster");
+  bare["engine"] = {{"num_gpu_blocks_override", 1000}};
+  const Scenario sc = parse_scenario(bare, ".", Catalog::open_default());
+  CHECK(sc.router == scenario_choice("/cluster/router").default_value);
+  CHECK(sc.replica.scheduler.max_num_seqs == scenario_number("/engine/max_num_seqs").default_value);
+  CHECK(sc.replica.scheduler.max_num_batched_tokens == scenario_number("/engine/max_num_batched_tokens").default_value);
+  CHECK(sc.replica.block_size == scenario_number("/engine/block_size").default_value);
+  CHECK(sc.num_replicas == scenario_number("/cluster/replicas").default_value);
+  CHECK(sc.deployment.tensor_parallel == scenario_number("/deployment/tensor_parallel").default_value);
+  CHECK(sc.replica.eviction_policy == scenario_choice("/kv_cache/eviction_policy").default_value);
 }
