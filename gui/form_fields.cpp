@@ -14,6 +14,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "scenario/scenario_choices.h"
+
 namespace kvsim::gui {
 
 namespace {
@@ -81,6 +83,9 @@ TextField::TextField(std::string pointer, Writer writer, TextKind kind, const QS
   QObject::connect(edit_, &QLineEdit::textEdited, edit_, [this](const QString& text) { write(parse(text, kind_)); });
 }
 
+TextField::TextField(const std::string& pointer, Writer writer)
+    : TextField(pointer, std::move(writer), TextKind::kNumber, qs(scenario_number(pointer).default_text)) {}
+
 std::optional<Json> TextField::parse(const QString& text, TextKind kind) {
   const std::string s = text.trimmed().toStdString();
   if (s.empty()) return std::nullopt;
@@ -125,6 +130,10 @@ ChoiceField::ChoiceField(std::string pointer, Writer writer, std::vector<Json> o
     });
   }
 }
+
+ChoiceField::ChoiceField(const std::string& pointer, Writer writer)
+    : ChoiceField(pointer, std::move(writer), strings(scenario_choice(pointer).options),
+                  "(default: " + qs(scenario_choice(pointer).default_note) + ")") {}
 
 std::vector<Json> ChoiceField::strings(const std::vector<std::string>& names) {
   return std::vector<Json>(names.begin(), names.end());

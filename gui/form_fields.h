@@ -77,6 +77,9 @@ enum class TextKind {
 class TextField : public FieldBinding {
  public:
   TextField(std::string pointer, Writer writer, TextKind kind, const QString& placeholder);
+  // A number field of the scenario with a fixed default: the default, from the scenario's one list
+  // (scenario/scenario_choices.h), is the placeholder.
+  TextField(const std::string& pointer, Writer writer);
   void show_value(const Json& root) override;
   QLineEdit* line_edit() const { return edit_; }
   static std::optional<Json> parse(const QString& text, TextKind kind);
@@ -93,6 +96,9 @@ class ChoiceField : public FieldBinding {
  public:
   ChoiceField(std::string pointer, Writer writer, std::vector<Json> options, const QString& default_label,
               bool editable = false);
+  // An enumerated scenario field: its options and default from the list the parser validates
+  // against (scenario/scenario_choices.h), the first entry "(default: <default>)".
+  ChoiceField(const std::string& pointer, Writer writer);
   void show_value(const Json& root) override;
   QComboBox* combo() const { return combo_; }
   static std::vector<Json> strings(const std::vector<std::string>& names);

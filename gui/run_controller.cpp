@@ -106,7 +106,7 @@ bool RunController::start(const Json& scenario, const std::string& base_dir, con
           };
           RunResult result = run_scenario(sc, opt);
           auto record = std::make_shared<RunRecord>(
-              make_run_record(name, std::move(result.summary), std::move(result.timeseries), result.latencies));
+              make_run_record(name, to_json(result.summary), std::move(result.timeseries), result.latencies));
           record->scenario = as_run;
           record->folder = scratch->path();
           record->scratch = scratch;
@@ -118,7 +118,7 @@ bool RunController::start(const Json& scenario, const std::string& base_dir, con
           QMetaObject::invokeMethod(this, [this] { end_run(); emit run_cancelled(); }, Qt::QueuedConnection);
         } catch (const std::exception& e) {
           const std::string message = e.what();
-          const auto issues = issues_from_message(message);
+          const auto issues = issues_of(e);
           QMetaObject::invokeMethod(
               this, [this, message, issues] { end_run(); emit run_failed(QString::fromStdString(message), issues); },
               Qt::QueuedConnection);

@@ -122,22 +122,18 @@ QWidget* ScenarioForm::build_hardware() {
   const auto gpus = ChoiceField::strings(names_or_empty(&Catalog::gpu_names, catalog_));
   f->addRow("model", add<ChoiceField>("/model", writer_, models, "", true)->widget());
   f->addRow("GPU", add<ChoiceField>("/gpu", writer_, gpus, "", true)->widget());
-  f->addRow("tensor parallel (TP)", add<TextField>("/deployment/tensor_parallel", writer_, TextKind::kNumber, "1")->widget());
-  f->addRow("pipeline parallel", add<TextField>("/deployment/pipeline_parallel", writer_, TextKind::kNumber, "1")->widget());
-  f->addRow("weight dtype", add<ChoiceField>("/deployment/weight_dtype", writer_,
-                                             ChoiceField::strings({"bf16", "fp16", "fp8", "int8", "int4"}),
-                                             "(default: bf16)")->widget());
-  f->addRow("KV dtype", add<ChoiceField>("/deployment/kv_dtype", writer_,
-                                         ChoiceField::strings({"fp16", "bf16", "fp8", "int4"}), "(default: fp16)")->widget());
+  f->addRow("tensor parallel (TP)", add<TextField>("/deployment/tensor_parallel", writer_)->widget());
+  f->addRow("pipeline parallel", add<TextField>("/deployment/pipeline_parallel", writer_)->widget());
+  f->addRow("weight dtype", add<ChoiceField>("/deployment/weight_dtype", writer_)->widget());
+  f->addRow("KV dtype", add<ChoiceField>("/deployment/kv_dtype", writer_)->widget());
   f->addRow("2:4 sparsity", add<ChoiceField>("/deployment/sparsity_2_4", writer_, ChoiceField::booleans(),
                                              "(default: false)")->widget());
   f->addRow("expert parallel (MoE)", add<ChoiceField>("/deployment/expert_parallel", writer_, ChoiceField::booleans(),
                                                       "(default: false)")->widget());
 
   QFormLayout* c = group(col, "Cluster", add<SectionField>("/cluster", writer_));
-  c->addRow("replicas", add<TextField>("/cluster/replicas", writer_, TextKind::kNumber, "1")->widget());
-  c->addRow("router", add<ChoiceField>("/cluster/router", writer_, ChoiceField::strings(router_names()),
-                                       "(default: round_robin)")->widget());
+  c->addRow("replicas", add<TextField>("/cluster/replicas", writer_)->widget());
+  c->addRow("router", add<ChoiceField>("/cluster/router", writer_)->widget());
   return w;
 }
 
@@ -149,23 +145,18 @@ QWidget* ScenarioForm::build_engine() {
   const auto number = [&](const char* key, const char* placeholder) {
     return add<TextField>(std::string("/engine/") + key, writer_, TextKind::kNumber, placeholder)->widget();
   };
-  f->addRow("batching", add<ChoiceField>("/engine/batching", writer_,
-                                         ChoiceField::strings({"continuous", "orca", "static"}),
-                                         "(default: continuous)")->widget());
-  f->addRow("max_num_seqs", number("max_num_seqs", "256"));
-  f->addRow("max_num_batched_tokens", number("max_num_batched_tokens", "8192"));
+  f->addRow("batching", add<ChoiceField>("/engine/batching", writer_)->widget());
+  f->addRow("max_num_seqs", add<TextField>("/engine/max_num_seqs", writer_)->widget());
+  f->addRow("max_num_batched_tokens", add<TextField>("/engine/max_num_batched_tokens", writer_)->widget());
   f->addRow("chunked prefill", add<ChoiceField>("/engine/enable_chunked_prefill", writer_, ChoiceField::booleans(),
                                                 "(default: on with continuous batching)")->widget());
   f->addRow("long prefill threshold", number("long_prefill_token_threshold", "0 (no limit)"));
-  f->addRow("scheduling policy", add<ChoiceField>("/engine/scheduling_policy", writer_,
-                                                  ChoiceField::strings({"fcfs", "priority"}), "(default: fcfs)")->widget());
-  f->addRow("preemption", add<ChoiceField>("/engine/preemption_mode", writer_, ChoiceField::strings({"recompute", "swap"}),
-                                           "(default: recompute)")->widget());
-  f->addRow("block size (tokens)", number("block_size", "16"));
+  f->addRow("scheduling policy", add<ChoiceField>("/engine/scheduling_policy", writer_)->widget());
+  f->addRow("preemption", add<ChoiceField>("/engine/preemption_mode", writer_)->widget());
+  f->addRow("block size (tokens)", add<TextField>("/engine/block_size", writer_)->widget());
   f->addRow("max_model_len", number("max_model_len", "the model's max_position_embeddings"));
-  f->addRow("KV layout", add<ChoiceField>("/engine/kv_layout", writer_, ChoiceField::strings({"paged", "contiguous"}),
-                                          "(default: paged with continuous batching)")->widget());
-  f->addRow("GPU memory utilization", number("gpu_memory_utilization", "0.9"));
+  f->addRow("KV layout", add<ChoiceField>("/engine/kv_layout", writer_)->widget());
+  f->addRow("GPU memory utilization", add<TextField>("/engine/gpu_memory_utilization", writer_)->widget());
   f->addRow("KV blocks override", number("num_gpu_blocks_override", "0 (from the memory plan)"));
   f->addRow("activation reserve (GiB)", number("activation_reserve_gib", "modelled from the shapes"));
   return w;
@@ -178,12 +169,10 @@ QWidget* ScenarioForm::build_kv_cache() {
   QFormLayout* f = group(col, "KV cache", add<SectionField>("/kv_cache", writer_));
   f->addRow("prefix caching", add<ChoiceField>("/kv_cache/enable_prefix_caching", writer_, ChoiceField::booleans(),
                                                "(default: on with paged layout)")->widget());
-  f->addRow("eviction policy", add<ChoiceField>("/kv_cache/eviction_policy", writer_,
-                                                ChoiceField::strings(eviction_policy_names()), "(default: lru)")->widget());
+  f->addRow("eviction policy", add<ChoiceField>("/kv_cache/eviction_policy", writer_)->widget());
   f->addRow("eviction params", add<TextField>("/kv_cache/eviction_params", writer_, TextKind::kJson,
                                               "policy options as JSON, e.g. {\"small_fraction\": 0.1}")->widget());
-  f->addRow("prefix index", add<ChoiceField>("/kv_cache/prefix_index", writer_, ChoiceField::strings({"hash", "radix"}),
-                                             "(default: hash)")->widget());
+  f->addRow("prefix index", add<ChoiceField>("/kv_cache/prefix_index", writer_)->widget());
   f->addRow("TTL (s)", add<TextField>("/kv_cache/ttl_s", writer_, TextKind::kNumber, "0 (keep until evicted)")->widget());
   // The tier table takes the full width of the group (its label above it): it has a column per key.
   f->addRow(new QLabel("tiers (one row per tier, fastest first)"));

@@ -1,5 +1,6 @@
-// The figures `kvsim run` prints (sim/cli/cmd_run.cpp), as rows of a table: the same figures,
-// formatted with the same precision, so a run reads the same in the GUI and in a terminal. The
+// The figures `kvsim run` prints (sim/cli/cmd_run.cpp), as rows of a table: the rows of
+// kvsim::summary_rows (metrics/summary_rows.h), the list the CLI prints from, so a run reads the
+// same in the GUI and in a terminal. The
 // cost breakdown adds the storage and transfer parts of KV tiers (0 when a run has none), and a
 // run with KV tiers shows their hit rates and traffic.
 #pragma once
@@ -16,9 +17,11 @@ struct SummaryRow {
   QString label;    // "completed", "TTFT p99", ...
   double value = 0;
   QString text;     // value as `kvsim run` prints it
+  QString unit;     // "s", "req/s", "$", ... ("" for a count or a ratio)
 };
 
-// Missing keys read as 0, so a summary from an older or newer kvsim still shows. A run with KV
+// `summary` is a summary.json (a results folder's, or to_json of a run's summary); missing keys
+// read as 0 (summary_from_json), so a summary from an older or newer kvsim still shows. A run with KV
 // tiers adds their rows after these (see kv_tier_rows): the hit rate with the tiers, one section
 // per tier and one per link.
 std::vector<SummaryRow> summary_rows(const nlohmann::json& summary);

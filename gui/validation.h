@@ -6,21 +6,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include <exception>
+
 #include "catalog/catalog.h"
+#include "core/error.h"
 
 namespace kvsim::gui {
 
-struct Issue {
-  std::string pointer;  // "/engine/max_num_seqs"; "" when the message names no field
-  std::string message;  // what follows "<pointer>: ", or the whole message when pointer is ""
-  std::string text() const { return pointer.empty() ? message : pointer + ": " + message; }
-};
+// One problem: its JSON pointer ("" when it names no field) and its message.
+using Issue = InputIssue;
 
-// Splits an InputError message into issues. A list as ErrorList::throw_if_any writes it
-// ("where: 2 errors\n  /a: ...\n  /b: ...") gives one issue per entry; a single message that ends
-// "(from /pointer)" (a missing trace file) is attributed to that pointer; anything else is one
-// issue without a pointer.
-std::vector<Issue> issues_from_message(const std::string& message);
+// The issues an error carries: an InputError's own list (InputError::issues: a scenario's every
+// error with its pointer, a missing trace file with the pointer of its path), else the whole
+// message as one issue without a pointer. No message text is parsed.
+std::vector<Issue> issues_of(const std::exception& error);
 
 struct Validation {
   bool valid = false;

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "metrics/summary_rows.h"
 #include "run/simulation.h"
 
 namespace kvsim {
@@ -58,11 +59,15 @@ const char* kRunHelp =
     "  --quiet                no progress line on stderr\n";
 
 void print_summary(const Scenario& sc, const RunResult& r) {
-  const auto& s = r.summary;
+  const RunSummary& s = r.summary;
+  // The figures come from the rows the GUI's summary table shows (metrics/summary_rows.h).
+  const std::vector<SummaryRow> rows = summary_rows(s);
+  const auto v = [&rows](const char* key) { return summary_row(rows, key).value; };
+  const auto n = [&v](const char* key) { return static_cast<unsigned long long>(v(key)); };
   const auto dist = [&](const char* key) {
-    const auto& d = s[key];
-    std::printf("  %-6s mean %9.4f  p50 %9.4f  p90 %9.4f  p99 %9.4f\n", key, d["mean"].get<double>(),
-                d["p50"].get<double>(), d["p90"].get<double>(), d["p99"].get<double>());
+    const std::string k = std::string("/") + key + "/";
+    std::printf("  %-6s mean %9.4f  p50 %9.4f  p90 %9.4f  p99 %9.4f\n", key, v((k + "mean").c_str()),
+                v((k + "p50").c_str()), v((k + "p90").c_str()), v((k + "p99").c_str()));
   };
   std::printf("kvsim run: %s\n", sc.name.c_str());
   // Replicas, GPUs per replica and GPUs in all, so "8 replicas of 1 GPU" never reads as one GPU.
@@ -71,30 +76,25 @@ void print_summary(const Scenario& sc, const RunResult& r) {
               sc.model.name.c_str(), sc.num_replicas, sc.num_replicas == 1 ? "" : "s", sc.gpus_per_replica(),
               sc.gpu.name.c_str(), sc.deployment.tensor_parallel, sc.deployment.pipeline_parallel, gpus,
               gpus == 1 ? "" : "s", sc.router.c_str(), sc.usd_per_gpu_hour, sc.usd_per_gpu_hour * gpus);
-  std::printf("  workload: %s\n", s["workload"]["source"].get<std::string>().c_str());
-  std::printf("  perf model: %s\n", s["perf_model"].value("kind", std::string("?")).c_str());
-  std::printf("requests: %llu arrived, %llu completed, %llu dropped, %llu preempted\n",
-              s["requests"]["arrived"].get<unsigned long long>(), s["requests"]["completed"].get<unsigned long long>(),
-              s["requests"]["dropped"].get<unsigned long long>(), s["requests"]["preempted"].get<unsigned long long>());
+  std::printf("  workload: %s\n", s.workload_source.c_str());
+  std::printf("  perf model: %s\n", s.perf_model.value("kind", std::string("?")).c_str());
+  std::printf("requests: %llu arrived, %llu completed, %llu dropped, %llu preempted\n", n("/requests/arrived"),
+              n("/requests/completed"), n("/requests/dropped"), n("/requests/preempted"));
   std::printf("latency (s):\n");
   dist("ttft_s");
   dist("tpot_s");
   dist("e2e_s");
   dist("queue_s");
-  std::printf("throughput: %.3f req/s, %.1f input tok/s, %.1f output tok/s\n",
-              s["throughput"]["requests_per_s"].get<double>(), s["throughput"]["input_tokens_per_s"].get<double>(),
-              s["throughput"]["output_tokens_per_s"].get<double>());
-  std::printf("goodput: %.1f%% of requests meet the SLOs (%.3f req/s)\n", 100 * s["goodput"]["fraction"].get<double>(),
-              s["goodput"]["requests_per_s"].get<double>());
+  std::printf("throughput: %.3f req/s, %.1f input tok/s, %.1f output tok/s\n", v("/throughput/requests_per_s"),
+              v("/throughput/input_tokens_per_s"), v("/throughput/output_tokens_per_s"));
+  std::printf("goodput: %.1f%% of requests meet the SLOs (%.3f req/s)\n", v("/goodput/fraction"),
+              v("/goodput/requests_per_s"));
   std::printf("prefix cache: block hit rate %.4f, token hit rate %.4f, %llu evictions\n",
-              s["prefix_cache"]["block_hit_rate"].get<double>(), s["prefix_cache"]["token_hit_rate"].get<double>(),
-              s["prefix_cache"]["evictions"].get<unsigned long long>());
-  std::printf("kv: %llu blocks in total, mean utilization %.3f, peak %.3f\n",
-              s["kv"]["blocks_total"].get<unsigned long long>(), s["kv"]["mean_utilization"].get<double>(),
-              s["kv"]["peak_utilization"].get<double>());
-  std::printf("cost: $%.4f total over %.1f simulated s, $%.4f per million tokens\n",
-              s["cost"]["usd_total"].get<double>(), s["simulated_seconds"].get<double>(),
-              s["cost"]["usd_per_million_tokens"].get<double>());
+              v("/prefix_cache/block_hit_rate"), v("/prefix_cache/token_hit_rate"), n("/prefix_cache/evictions"));
+  std::printf("kv: %llu blocks in total, mean utilization %.3f, peak %.3f\n", n("/kv/blocks_total"),
+              v("/kv/mean_utilization"), v("/kv/peak_utilization"));
+  std::printf("cost: $%.4f total over %.1f simulated s, $%.4f per million tokens\n", v("/cost/usd_total"),
+              v("/simulated_seconds"), v("/cost/usd_per_million_tokens"));
   std::printf("(simulated in %.2f s wall, %llu events)\n", r.wall_seconds, static_cast<unsigned long long>(r.events));
 }
 

@@ -47,8 +47,13 @@ void ErrorList::throw_if_any(const std::string& where) const {
   if (errors_.empty()) return;
   std::string msg = where + ": " + std::to_string(errors_.size()) +
                     (errors_.size() == 1 ? " error" : " errors");
-  for (const auto& e : errors_) msg += "\n  " + e;
-  throw InputError(msg);
+  std::vector<InputIssue> issues;
+  for (size_t i = 0; i < errors_.size(); ++i) {
+    msg += "\n  " + errors_[i];
+    const std::string pointer = pointers_[i].empty() ? "/" : pointers_[i];
+    issues.push_back({pointer, errors_[i].substr(pointer.size() + 2)});  // after "<pointer>: "
+  }
+  throw InputError(msg, std::move(issues));
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "engine/kv_tier_report.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -40,8 +41,10 @@ nlohmann::json kv_tiers_summary(const ReplicaConfig& config, const std::vector<s
   nlohmann::json tiers = nlohmann::json::array();
   uint64_t found = 0, loaded = 0;
   for (size_t t = 0; t < config.kv_tiers.tiers.size(); ++t) {
-    std::set<const TierStore*> stores;
-    for (const KvOffloader* o : offloaders) stores.insert(o->tiers()[t].get());
+    // In replica order, not by address: the sums below are then the same whatever the heap's layout.
+    std::vector<const TierStore*> stores;
+    for (const KvOffloader* o : offloaders)
+      if (std::find(stores.begin(), stores.end(), o->tiers()[t].get()) == stores.end()) stores.push_back(o->tiers()[t].get());
     TierStats sum;
     double storage = 0, transfer = 0, gb_months = 0;
     for (const TierStore* s : stores) {

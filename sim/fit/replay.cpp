@@ -100,30 +100,22 @@ ReplayResult replay_run(const ServingRun& run, const ReplayOptions& o, const Cat
     RunOptions ro;
     ro.keep_samples = false;
     const RunResult r = run_scenario(sc, ro);
-    for (const StageResult& st : r.stages) {
+    const auto figures = [](const Distribution& e2e, const Distribution& ttft, double itl_mean) {
       LatencyFigures f;
-      f.e2e_mean = st.e2e_s.mean;
-      f.e2e_p90 = st.e2e_s.p90;
-      f.e2e_p99 = st.e2e_s.p99;
-      f.ttft_mean = st.ttft_s.mean;
-      f.ttft_p90 = st.ttft_s.p90;
-      f.ttft_p99 = st.ttft_s.p99;
-      f.itl_mean = st.itl_mean_s;
-      result.stages.push_back(f);
-      result.saturated.push_back(st.saturated);
-    }
-    auto read = [](const nlohmann::json& s) {
-      LatencyFigures f;
-      f.e2e_mean = s["e2e_s"]["mean"];
-      f.e2e_p90 = s["e2e_s"]["p90"];
-      f.e2e_p99 = s["e2e_s"]["p99"];
-      f.ttft_mean = s["ttft_s"]["mean"];
-      f.ttft_p90 = s["ttft_s"]["p90"];
-      f.ttft_p99 = s["ttft_s"]["p99"];
-      f.itl_mean = s["itl_mean_s"];
+      f.e2e_mean = e2e.mean;
+      f.e2e_p90 = e2e.p90;
+      f.e2e_p99 = e2e.p99;
+      f.ttft_mean = ttft.mean;
+      f.ttft_p90 = ttft.p90;
+      f.ttft_p99 = ttft.p99;
+      f.itl_mean = itl_mean;
       return f;
     };
-    result.summary = read(r.summary);
+    for (const StageResult& st : r.summary.stages) {
+      result.stages.push_back(figures(st.e2e_s, st.ttft_s, st.itl_mean_s));
+      result.saturated.push_back(st.saturated);
+    }
+    result.summary = figures(r.summary.e2e_s, r.summary.ttft_s, r.summary.itl_mean_s);
   } catch (const std::exception& e) {
     result.error = e.what();
   }

@@ -129,37 +129,34 @@ void MetricsCollector::count_repeated_rows(uint64_t n) {
   used_sum_ += static_cast<double>(last_used_) * static_cast<double>(n);
 }
 
-nlohmann::json MetricsCollector::finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas) {
+RunSummary MetricsCollector::finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas) {
   requests_csv_.close();
   timeseries_csv_.close();
   const double duration = std::max(to_seconds(end), 1e-9);
-  nlohmann::json s;
-  nlohmann::json dropped_reasons = nlohmann::json::object();
-  for (const auto& [reason, n] : dropped_by_reason_) dropped_reasons[reason] = n;
-  s["requests"] = {{"arrived", arrived_},
-                   {"completed", completed_},
-                   {"dropped", dropped_},
-                   {"dropped_by_reason", dropped_reasons},
-                   {"preempted", preempted_requests_},
-                   {"preemptions", preemptions_}};
-  s["ttft_s"] = summarize(samples_.ttft).to_json();
-  s["tpot_s"] = summarize(samples_.tpot).to_json();
+  RunSummary s;
+  s.requests.arrived = arrived_;
+  s.requests.completed = completed_;
+  s.requests.dropped = dropped_;
+  s.requests.dropped_by_reason = dropped_by_reason_;
+  s.requests.preempted = preempted_requests_;
+  s.requests.preemptions = preemptions_;
+  s.ttft_s = summarize(samples_.ttft);
+  s.tpot_s = summarize(samples_.tpot);
   // Token-weighted, as benchmark clients report ITL: total decode time over tokens after the first.
-  s["itl_mean_s"] = decode_tokens_ ? to_seconds(decode_ns_) / static_cast<double>(decode_tokens_) : 0.0;
-  s["e2e_s"] = summarize(samples_.e2e).to_json();
-  s["queue_s"] = summarize(samples_.queue).to_json();
+  s.itl_mean_s = decode_tokens_ ? to_seconds(decode_ns_) / static_cast<double>(decode_tokens_) : 0.0;
+  s.e2e_s = summarize(samples_.e2e);
+  s.queue_s = summarize(samples_.queue);
   if (!stages_.empty()) {
     stage_results_ = stages_.results();
-    s["stages"] = stages_to_json(stage_results_);
+    s.has_stages = true;
+    s.stages = stage_results_;
   }
-  s["throughput"] = {{"requests_per_s", completed_ / duration},
-                     {"input_tokens_per_s", input_tokens_ / duration},
-                     {"output_tokens_per_s", output_tokens_ / duration},
-                     {"tokens_per_s", (input_tokens_ + output_tokens_) / duration}};
-  s["goodput"] = {{"slo", {{"ttft_s", slo_.ttft_s}, {"tpot_s", slo_.tpot_s}, {"e2e_s", slo_.e2e_s}}},
-                  {"requests_meeting_slo", good_},
-                  {"fraction", completed_ + dropped_ ? static_cast<double>(good_) / (completed_ + dropped_) : 0.0},
-                  {"requests_per_s", good_ / duration}};
+  s.throughput = {completed_ / duration, input_tokens_ / duration, output_tokens_ / duration,
+                  (input_tokens_ + output_tokens_) / duration};
+  s.goodput.slo = slo_;
+  s.goodput.requests_meeting_slo = good_;
+  s.goodput.fraction = completed_ + dropped_ ? static_cast<double>(good_) / (completed_ + dropped_) : 0.0;
+  s.goodput.requests_per_s = good_ / duration;
   PrefixCacheStats p;
   KvUsage kv;
   for (const auto& rep : replicas) {
@@ -173,29 +170,29 @@ nlohmann::json MetricsCollector::finish(SimTime end, const std::vector<std::uniq
     const KvUsage u = rep->kv_usage();
     kv.blocks_total += u.blocks_total;
   }
-  s["prefix_cache"] = {
-      {"admissions", p.admissions},
-      {"query_blocks", p.query_blocks},
-      {"hit_blocks", p.hit_blocks},
-      {"block_hit_rate", p.query_blocks ? static_cast<double>(p.hit_blocks) / p.query_blocks : 0.0},
-      {"query_tokens", p.query_tokens},
-      {"hit_tokens", p.hit_tokens},
-      {"token_hit_rate", p.query_tokens ? static_cast<double>(p.hit_tokens) / p.query_tokens : 0.0},
-      {"evictions", p.evictions},
-      {"cached_tokens_of_completed", cached_tokens_}};
+  PrefixCacheSummary& pc = s.prefix_cache;
+  pc.admissions = p.admissions;
+  pc.query_blocks = p.query_blocks;
+  pc.hit_blocks = p.hit_blocks;
+  pc.block_hit_rate = p.query_blocks ? static_cast<double>(p.hit_blocks) / p.query_blocks : 0.0;
+  pc.query_tokens = p.query_tokens;
+  pc.hit_tokens = p.hit_tokens;
+  pc.token_hit_rate = p.query_tokens ? static_cast<double>(p.hit_tokens) / p.query_tokens : 0.0;
+  pc.evictions = p.evictions;
+  pc.cached_tokens_of_completed = cached_tokens_;
   const double blocks_total = static_cast<double>(kv.blocks_total);
-  s["kv"] = {{"blocks_total", kv.blocks_total},
-             {"blocks_per_replica", replicas.empty() ? 0 : kv.blocks_total / replicas.size()},
-             {"mean_utilization", rows_ == 0 || blocks_total == 0 ? 0.0 : used_sum_ / static_cast<double>(rows_) / blocks_total},
-             {"peak_utilization", blocks_total == 0 ? 0.0 : peak_used_ / blocks_total}};
+  s.kv.blocks_total = kv.blocks_total;
+  s.kv.blocks_per_replica = replicas.empty() ? 0 : kv.blocks_total / replicas.size();
+  s.kv.mean_utilization = rows_ == 0 || blocks_total == 0 ? 0.0 : used_sum_ / static_cast<double>(rows_) / blocks_total;
+  s.kv.peak_utilization = blocks_total == 0 ? 0.0 : peak_used_ / blocks_total;
   double busy = 0;
   for (int64_t b : busy_ns_) busy += to_seconds(b);
-  s["engine"] = {{"steps", steps_},
-                 {"request_steps", request_steps_},
-                 {"mean_tokens_per_step", steps_ ? static_cast<double>(step_tokens_) / steps_ : 0.0},
-                 {"prefill_tokens_computed", prefill_tokens_},
-                 {"busy_fraction", busy_ns_.empty() ? 0.0 : busy / (duration * busy_ns_.size())}};
-  s["simulated_seconds"] = to_seconds(end);
+  s.engine.steps = steps_;
+  s.engine.request_steps = request_steps_;
+  s.engine.mean_tokens_per_step = steps_ ? static_cast<double>(step_tokens_) / steps_ : 0.0;
+  s.engine.prefill_tokens_computed = prefill_tokens_;
+  s.engine.busy_fraction = busy_ns_.empty() ? 0.0 : busy / (duration * busy_ns_.size());
+  s.simulated_seconds = to_seconds(end);
   return s;
 }
 

@@ -13,15 +13,10 @@
 #include "engine/replica.h"
 #include "metrics/csv_writer.h"
 #include "metrics/percentiles.h"
+#include "metrics/run_summary.h"
 #include "metrics/stage_metrics.h"
 
 namespace kvsim {
-
-struct SloConfig {
-  double ttft_s = 0;  // 0 = no SLO on this metric
-  double tpot_s = 0;
-  double e2e_s = 0;
-};
 
 struct TimeseriesRow {
   double time_s = 0;
@@ -66,10 +61,10 @@ class MetricsCollector final : public ReplicaObserver {
   void keep_timeseries(bool keep) { keep_timeseries_ = keep; }
   uint64_t timeseries_rows() const { return rows_; }
   SimTime last_sample() const { return last_sample_; }
-  // Closes the files and computes the summary's "requests", latency, throughput, goodput,
-  // prefix-cache and KV sections, and "stages" when set_stages was given some. `end` is the
-  // simulated end time.
-  nlohmann::json finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas);
+  // Closes the files and computes the summary's requests, latency, throughput, goodput,
+  // prefix-cache, KV and engine sections, and the stages when set_stages was given some. `end` is
+  // the simulated end time. (The KV tiers, cost and what describes the run are run_scenario's.)
+  RunSummary finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas);
 
   uint64_t arrived() const { return arrived_; }
   uint64_t completed() const { return completed_; }

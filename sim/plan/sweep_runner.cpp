@@ -69,9 +69,9 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& point, const C
     RunOptions options;
     options.keep_samples = false;
     options.cancel = cancel;
-    RunResult result = run_scenario(scenario, options);
-    result.summary.erase("scenario");  // the base (sweep.json) and the overrides say it
-    line["summary"] = std::move(result.summary);
+    nlohmann::json summary = to_json(run_scenario(scenario, options).summary);
+    summary.erase("scenario");  // the base (sweep.json) and the overrides say it
+    line["summary"] = std::move(summary);
   } catch (const Cancelled&) {
     throw;
   } catch (const InputError& e) {

@@ -8,52 +8,17 @@
 
 #include "cluster/router.h"
 #include "core/error.h"
-#include "core/event_queue.h"
 #include "cost/cost.h"
 #include "engine/kv_tier_report.h"
 #include "engine/replica.h"
+#include "run/event_loop.h"
 #include "run/output_folder.h"
+#include "run/request_pool.h"
 #include "workload/text_number.h"
 
 namespace kvsim {
 
 namespace {
-
-constexpr uint32_t kArrivalTarget = UINT32_MAX;
-constexpr uint32_t kSampleTarget = UINT32_MAX - 1;
-// Kinds of the events targeted at a replica.
-constexpr uint32_t kStepEnd = 0;
-constexpr uint32_t kTransferDone = 1;  // a KV transfer completed; payload = its token
-
-// Requests are recycled: a finished request's slot (and its block table's capacity) is reused,
-// so a long run allocates nothing per request once warmed up.
-class RequestPool {
- public:
-  Request* acquire(const RequestSpec& spec) {
-    Request* r;
-    if (free_.empty()) {
-      all_.push_back(std::make_unique<Request>());
-      r = all_.back().get();
-    } else {
-      r = free_.back();
-      free_.pop_back();
-    }
-    std::vector<BlockId> blocks = std::move(r->blocks);
-    blocks.clear();
-    *r = Request{};
-    r->blocks = std::move(blocks);
-    r->spec = spec;
-    return r;
-  }
-  void release(Request* r) {
-    r->spec.content.hash_ids.reset();
-    free_.push_back(r);
-  }
-
- private:
-  std::vector<std::unique_ptr<Request>> all_;
-  std::vector<Request*> free_;
-};
 
 // Forwards replica events to the metrics and recycles finished requests.
 class Recycler final : public ReplicaObserver {
@@ -79,36 +44,6 @@ class Recycler final : public ReplicaObserver {
 constexpr const char* kRequestsCsv = "requests.csv";
 constexpr const char* kTimeseriesCsv = "timeseries.csv";
 constexpr const char* kSummaryJson = "summary.json";
-
-// summary.json; its "scenario" member in the scenario's own key order when that is known (the
-// rest of the summary keeps its sorted keys).
-void write_summary(const std::string& path, const nlohmann::json& summary, const nlohmann::ordered_json& scenario) {
-  std::ofstream out(path);
-  if (scenario.is_object()) {
-    nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(summary.dump());
-    ordered["scenario"] = scenario;
-    out << ordered.dump(2) << "\n";
-  } else {
-    out << summary.dump(2) << "\n";
-  }
-  out.close();
-  if (!out) throw IoError("error writing " + path + " (disk full?)");
-}
-
-// Between events nothing changes, so after a sample that followed no event (`quiet`) every row
-// repeats it but for its time. A quiet stretch longer than kQuietRows intervals is written as its
-// first row and the last one before the next event; the rows between are only counted. Idle time
-// then costs nothing, whatever the gap between two requests.
-constexpr SimTime kQuietRows = 1000;
-
-SimTime next_sample_time(const EventQueue& queue, SimTime now, SimTime interval, bool quiet,
-                         MetricsCollector& metrics) {
-  const SimTime gap = queue.top().time - now;
-  if (!quiet || gap / interval <= kQuietRows) return now + interval;
-  const SimTime intervals = (gap - 1) / interval;  // the last sample strictly before the event
-  metrics.count_repeated_rows(static_cast<uint64_t>(intervals - 1));
-  return now + intervals * interval;
-}
 
 // Bytes of memory this process can still take (MemAvailable), or infinity when unknown.
 double available_memory_bytes() {
@@ -187,96 +122,20 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler, shared_tiers));
   std::unique_ptr<Router> router = make_router(sc.router);
 
-  EventQueue queue;
-  RequestSpec next;
-  read_first_request(*source, next);
-  bool have_next = true;
-  // A request reaches the scheduler after the frontend (API server, tokenisation) has handled it;
-  // its latencies still count from its arrival.
-  const auto engine_arrival = [&sc](const RequestSpec& r) {
-    return r.arrival + from_seconds(sc.engine.arrival_delay_s(r.prompt_tokens));
-  };
-  queue.schedule(engine_arrival(next), kArrivalTarget, 0);
-  const SimTime sample_interval = std::max<SimTime>(1, from_seconds(sc.timeseries_interval_s));
-  queue.schedule(0, kSampleTarget, 0);
-  SimTime last_activity = 0;
-  bool quiet = false;  // no event but samples since the last sample
-  // KV transfers the replica started complete at known times: wake it then.
-  const auto schedule_wakeups = [&queue](Replica& rep) {
-    std::vector<Wakeup>* w = rep.wakeups();
-    if (w == nullptr || w->empty()) return;
-    for (const Wakeup& x : *w) queue.schedule(x.time, rep.id(), kTransferDone, x.token);
-    w->clear();
-  };
-
-  auto last_report = wall_start;
-  uint64_t since_check = 0;
-  const auto report = [&](SimTime now) {
-    if (!opt.on_progress) return;
-    Progress p;
-    p.simulated_s = to_seconds(now);
-    p.requests_arrived = metrics.arrived();
-    p.requests_done = metrics.completed() + metrics.dropped();
-    p.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    opt.on_progress(p);
-  };
-
-  while (!queue.empty()) {
-    const Event ev = queue.pop();
-    const SimTime now = ev.time;
-    if (ev.target == kArrivalTarget) {
-      metrics.on_arrival(next.arrival);
-      Request* req = pool.acquire(next);
-      Replica& rep = *replicas[router->route(*req, replicas)];
-      rep.add_request(req);
-      if (!rep.busy()) {
-        const SimTime end = rep.begin_step(now);
-        if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
-        schedule_wakeups(rep);
-      }
-      have_next = source->next(next);
-      if (have_next) queue.schedule(std::max(engine_arrival(next), now), kArrivalTarget, 0);
-      last_activity = now;
-    } else if (ev.target == kSampleTarget) {
-      metrics.sample(now, replicas);
-      if (!queue.empty()) queue.schedule(next_sample_time(queue, now, sample_interval, quiet, metrics), kSampleTarget, 0);
-    } else if (ev.kind == kTransferDone) {
-      Replica& rep = *replicas[ev.target];
-      rep.on_transfer_done(ev.payload, now);
-      if (!rep.busy()) {
-        const SimTime end = rep.begin_step(now);
-        if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
-      }
-      schedule_wakeups(rep);
-    } else {
-      Replica& rep = *replicas[ev.target];
-      rep.end_step(now);
-      const SimTime end = rep.begin_step(now);
-      if (end != kNever) queue.schedule(end, rep.id(), kStepEnd);
-      schedule_wakeups(rep);
-      last_activity = now;
-    }
-    quiet = ev.target == kSampleTarget;
-    if (++since_check >= 4096) {
-      since_check = 0;
-      if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) throw Cancelled();
-      const auto wall_now = std::chrono::steady_clock::now();
-      if (std::chrono::duration<double>(wall_now - last_report).count() >= opt.progress_interval_s) {
-        last_report = wall_now;
-        report(now);
-      }
-    }
-  }
+  ProgressReporter progress(opt.on_progress, opt.progress_interval_s, wall_start);
+  EventLoop loop(sc, *source, replicas, *router, metrics, pool, Cancellation(opt.cancel), progress);
+  loop.run();
+  const SimTime last_activity = loop.last_activity();
   if (metrics.timeseries_rows() == 0 || to_seconds(metrics.last_sample()) < to_seconds(last_activity))
     metrics.sample(last_activity, replicas);
-  report(last_activity);
+  progress.report(last_activity, metrics.arrived(), metrics.completed() + metrics.dropped());
 
   RunResult result;
-  nlohmann::json summary = metrics.finish(last_activity, replicas);
+  RunSummary& summary = result.summary;
+  summary = metrics.finish(last_activity, replicas);
   finish_kv_tiers(replicas, shared_tiers, last_activity);
   KvTierTotals tier_totals;
-  const nlohmann::json kv_tiers = kv_tiers_summary(sc.replica, replicas, tier_totals);
-  if (!kv_tiers.is_null()) summary["kv_tiers"] = kv_tiers;
+  summary.kv_tiers = kv_tiers_summary(sc.replica, replicas, tier_totals);
   CostInputs ci;
   ci.num_gpus = sc.num_replicas * sc.gpus_per_replica();
   ci.usd_per_gpu_hour = sc.usd_per_gpu_hour;
@@ -285,21 +144,18 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   ci.output_tokens = metrics.output_tokens();
   ci.storage_usd = tier_totals.storage_usd;
   ci.transfer_usd = tier_totals.transfer_usd;
-  summary["cost"] = cost_summary(ci);
-  summary["cost"]["reuse"] = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
+  summary.cost = cost_summary(ci);
+  summary.cost.reuse = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
   // GPU time actually computing (pay-per-use view; usd_gpu bills the whole provisioned run).
-  const double busy_gpu_hours = summary["engine"].value("busy_fraction", 0.0) * ci.simulated_seconds * ci.num_gpus / 3600.0;
-  summary["cost"]["reuse"]["gpu_busy_hours"] = busy_gpu_hours;
-  summary["cost"]["reuse"]["usd_gpu_busy"] = busy_gpu_hours * sc.usd_per_gpu_hour;
-  summary["kv"]["memory_plan"] = sc.memory_plan;
-  summary["perf_model"] = sc.step_model->describe();
-  summary["workload"] = {{"source", source->describe()}};
-  summary["scenario"] = sc.json;
-  summary["kvsim_version"] = "0.1.0";
-  result.summary = summary;
+  summary.cost.gpu_busy_hours = summary.engine.busy_fraction * ci.simulated_seconds * ci.num_gpus / 3600.0;
+  summary.cost.usd_gpu_busy = summary.cost.gpu_busy_hours * sc.usd_per_gpu_hour;
+  summary.kv.memory_plan = sc.memory_plan;
+  summary.perf_model = sc.step_model->describe();
+  summary.workload_source = source->describe();
+  summary.scenario = sc.json;
+  summary.kvsim_version = "0.1.0";
   for (const auto& rep : replicas) result.kv_block_records += rep->kv_block_records();
   result.timeseries = metrics.timeseries();
-  result.stages = metrics.stage_results();
   if (opt.keep_samples) {  // (the summary's percentiles left them partly ordered: sort for CDFs)
     result.latencies = std::move(metrics.samples());
     for (std::vector<double>* v : {&result.latencies.ttft, &result.latencies.tpot, &result.latencies.e2e,
@@ -307,9 +163,9 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
       std::sort(v->begin(), v->end());
   }
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  result.events = queue.events_processed();
+  result.events = loop.events();
   if (folder) {
-    write_summary(folder->staged(kSummaryJson), summary, sc.json_in_order);
+    write_summary_json(folder->staged(kSummaryJson), summary, sc.json_in_order);
     folder->publish({kRequestsCsv, kTimeseriesCsv, kSummaryJson});
   }
   return result;

@@ -1,6 +1,6 @@
 // run_scenario: the one library call both front ends (CLI and GUI) use. It replays the
 // scenario's workload through a cluster of replicas on one event queue, streams requests.csv and
-// timeseries.csv into the output folder, and returns the summary. Outputs are written under
+// timeseries.csv into the output folder, and returns the typed summary (metrics/run_summary.h). Outputs are written under
 // temporary names and renamed only when the run completes, so a failed or cancelled run never
 // leaves files that look complete.
 #pragma once
@@ -12,16 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "metrics/metrics.h"
+#include "run/run_control.h"
 #include "scenario/scenario.h"
 
 namespace kvsim {
-
-struct Progress {
-  double simulated_s = 0;
-  uint64_t requests_arrived = 0;
-  uint64_t requests_done = 0;   // completed or dropped
-  double wall_s = 0;
-};
 
 struct RunOptions {
   std::string out_dir;  // empty: write no files
@@ -35,10 +29,9 @@ struct RunOptions {
 };
 
 struct RunResult {
-  nlohmann::json summary;
+  RunSummary summary;  // what summary.json holds (to_json(summary) is its JSON)
   std::vector<TimeseriesRow> timeseries;
   LatencySamples latencies;  // sorted ascending when keep_samples
-  std::vector<StageResult> stages;  // per load stage, when the workload's arrivals have stages
   double wall_seconds = 0;
   uint64_t events = 0;
   uint64_t kv_block_records = 0;  // GPU block records the replicas made (the blocks they used)

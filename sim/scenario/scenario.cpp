@@ -15,32 +15,44 @@
 #include "perf/deployment_layout.h"
 #include "perf/memory_plan.h"
 #include "perf/step_model_factory.h"
+#include "scenario/scenario_choices.h"
 #include "workload/text_number.h"
 
 namespace kvsim {
 
 namespace {
 
-DType read_dtype(JsonReader& r, const std::string& key, const std::string& def, const std::vector<std::string>& allowed) {
-  return parse_dtype(r.choice(key, def, allowed));
+// The value of an enumerated field, from the one list of options and defaults.
+std::string read_choice(JsonReader& r, const std::string& key) {
+  const ScenarioChoice& c = scenario_choice(r.child(key));
+  return r.choice(key, c.default_value, c.options);
+}
+// The same, where the default depends on other fields.
+std::string read_choice(JsonReader& r, const std::string& key, const std::string& def) {
+  return r.choice(key, def, scenario_choice(r.child(key)).options);
+}
+template <typename T>
+T read_number(JsonReader& r, const std::string& key, T min, T max) {
+  const double def = scenario_number(r.child(key)).default_value;
+  if constexpr (std::is_integral_v<T>) return static_cast<T>(r.integer(key, static_cast<int64_t>(def), min, max));
+  else return static_cast<T>(r.number(key, def, min, max));
 }
 
 void read_engine(JsonReader& e, Scenario& s, uint32_t model_max_len) {
   ReplicaConfig& c = s.replica;
-  const std::string batching = e.choice("batching", "continuous", {"continuous", "orca", "static"});
+  const std::string batching = read_choice(e, "batching");
   c.batching = batching == "static" ? Batching::kStatic : batching == "orca" ? Batching::kOrca : Batching::kContinuous;
-  c.block_size = static_cast<uint32_t>(e.integer("block_size", 16, 1, 1024));
+  c.block_size = static_cast<uint32_t>(read_number<int64_t>(e, "block_size", 1, 1024));
   c.max_model_len = static_cast<uint32_t>(e.integer("max_model_len", model_max_len, 1, 1 << 24));
-  c.scheduler.max_num_seqs = static_cast<uint32_t>(e.integer("max_num_seqs", 256, 1, 1 << 20));
-  c.scheduler.max_num_batched_tokens = static_cast<uint32_t>(e.integer("max_num_batched_tokens", 8192, 1, 1 << 26));
+  c.scheduler.max_num_seqs = static_cast<uint32_t>(read_number<int64_t>(e, "max_num_seqs", 1, 1 << 20));
+  c.scheduler.max_num_batched_tokens = static_cast<uint32_t>(read_number<int64_t>(e, "max_num_batched_tokens", 1, 1 << 26));
   c.scheduler.enable_chunked_prefill = e.boolean("enable_chunked_prefill", c.batching == Batching::kContinuous);
   c.scheduler.long_prefill_token_threshold = static_cast<uint32_t>(e.integer("long_prefill_token_threshold", 0, 0, 1 << 26));
-  c.scheduler.policy = e.choice("scheduling_policy", "fcfs", {"fcfs", "priority"}) == "priority" ? SchedulingPolicy::kPriority
-                                                                                              : SchedulingPolicy::kFcfs;
-  const std::string layout = e.choice("kv_layout", c.batching == Batching::kContinuous ? "paged" : "contiguous",
-                                      {"paged", "contiguous"});
+  c.scheduler.policy = read_choice(e, "scheduling_policy") == "priority" ? SchedulingPolicy::kPriority
+                                                                       : SchedulingPolicy::kFcfs;
+  const std::string layout = read_choice(e, "kv_layout", c.batching == Batching::kContinuous ? "paged" : "contiguous");
   c.kv_layout = layout == "contiguous" ? KvLayout::kContiguous : KvLayout::kPaged;
-  c.scheduler.preemption_mode = e.choice("preemption_mode", "recompute", {"recompute", "swap"}) == "swap"
+  c.scheduler.preemption_mode = read_choice(e, "preemption_mode") == "swap"
                                     ? PreemptionMode::kSwap
                                     : PreemptionMode::kRecompute;
   if (c.batching == Batching::kOrca) {
@@ -148,32 +160,32 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   have_specs = have_specs && (model_field.is_object() ? !model_name.empty() : is_name("model")) && is_name("gpu");
 
   JsonReader d = r.object("deployment");
-  s.deployment.tensor_parallel = static_cast<uint32_t>(d.integer("tensor_parallel", 1, 1, 64));
-  s.deployment.pipeline_parallel = static_cast<uint32_t>(d.integer("pipeline_parallel", 1, 1, 64));
-  s.deployment.weight_dtype = read_dtype(d, "weight_dtype", "bf16", {"bf16", "fp16", "fp8", "int8", "int4"});
-  s.deployment.kv_dtype = read_dtype(d, "kv_dtype", "fp16", {"fp16", "bf16", "fp8", "int4"});
+  s.deployment.tensor_parallel = read_number<uint32_t>(d, "tensor_parallel", 1, 64);
+  s.deployment.pipeline_parallel = read_number<uint32_t>(d, "pipeline_parallel", 1, 64);
+  s.deployment.weight_dtype = parse_dtype(read_choice(d, "weight_dtype"));
+  s.deployment.kv_dtype = parse_dtype(read_choice(d, "kv_dtype"));
   s.deployment.sparsity_2_4 = d.boolean("sparsity_2_4", false);
   s.deployment.expert_parallel = d.boolean("expert_parallel", false);
   d.reject_unknown_keys();
 
   JsonReader c = r.object("cluster");
-  s.num_replicas = static_cast<uint32_t>(c.integer("replicas", 1, 1, 100000));
-  s.router = c.choice("router", "round_robin", router_names());
+  s.num_replicas = read_number<uint32_t>(c, "replicas", 1, 100000);
+  s.router = read_choice(c, "router");
   c.reject_unknown_keys();
 
   JsonReader e = r.object("engine");
   read_engine(e, s, have_specs ? s.model.max_position_embeddings : (1u << 24));
-  const double mem_util = e.number("gpu_memory_utilization", 0.9, 0.05, 1.0);
+  const double mem_util = read_number<double>(e, "gpu_memory_utilization", 0.05, 1.0);
   const int64_t blocks_override = e.integer("num_gpu_blocks_override", 0, 0, 1 << 30);
   const double activation_override = e.number("activation_reserve_gib", -1, -1, 1e6);
   e.reject_unknown_keys();
 
   JsonReader kv = r.object("kv_cache");
   s.replica.enable_prefix_caching = kv.boolean("enable_prefix_caching", s.replica.kv_layout == KvLayout::kPaged);
-  s.replica.eviction_policy = kv.choice("eviction_policy", "lru", eviction_policy_names());
+  s.replica.eviction_policy = read_choice(kv, "eviction_policy");
   s.replica.eviction_params = kv.raw("eviction_params");
   make_eviction_policy(s.replica.eviction_policy, s.replica.eviction_params, errors, "/kv_cache/eviction_params");
-  s.replica.radix_tree = kv.choice("prefix_index", "hash", {"hash", "radix"}) == "radix";
+  s.replica.radix_tree = read_choice(kv, "prefix_index") == "radix";
   s.replica.kv_ttl_s = kv.number("ttl_s", 0, 0, kMaxSimSeconds);
   s.replica.kv_tiers = parse_kv_tiers(kv, s.gpu);
   s.replica.scheduler.token_budget = parse_token_budget(kv);

@@ -26,7 +26,8 @@ std::string resolve(const std::string& path, const std::string& base_dir, const 
     if (!pointer.empty()) message += " (from " + pointer + ")";
     if (path.find("shared/") != std::string::npos)
       message += "; the shared traces live in ../shared/data/traces/ next to the repository";
-    throw InputError(message);
+    if (pointer.empty()) throw InputError(message);
+    throw InputError(message, {{pointer, message}});
   }
   return p.string();
 }

@@ -23,7 +23,7 @@ void BM_SimulateSynthetic(benchmark::State& state) {
   double request_steps = 0;
   for (auto _ : state) {
     const kvsim::RunResult r = kvsim::run_scenario(sc, opt);
-    request_steps += r.summary["engine"]["request_steps"].get<double>();
+    request_steps += r.summary.engine.request_steps;
     benchmark::DoNotOptimize(r.events);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));

@@ -1,5 +1,7 @@
 // The GUI's plain-data pieces, without a window: JSON pointer editing, validation messages split
 // by field, CDF thinning, line decimation, chart CSV, and the summary figures read with defaults.
+#include <algorithm>
+
 #include <QTest>
 
 #include "chart_data.h"
@@ -19,9 +21,9 @@ class GuiModelTest : public QObject {
   void setting_a_pointer_creates_the_objects_on_the_way();
   void erasing_a_pointer_removes_the_objects_it_empties();
   void pointer_prefixes_match_whole_tokens();
-  void an_error_list_splits_into_one_issue_per_pointer();
-  void a_missing_trace_message_is_attributed_to_its_pointer();
-  void a_message_without_a_pointer_stays_whole();
+  void a_scenarios_errors_come_one_issue_per_pointer_as_the_cli_lists_them();
+  void a_missing_trace_is_attributed_to_its_pointer();
+  void an_error_without_a_pointer_stays_whole();
   void a_cdf_keeps_every_sample_up_to_its_limit_and_even_ranks_beyond();
   void a_long_line_is_drawn_with_its_peaks();
   void chart_csv_has_one_row_per_point();
@@ -61,34 +63,48 @@ void GuiModelTest::pointer_prefixes_match_whole_tokens() {
   QCOMPARE(pointer_tokens("/a~1b/c~0"), (std::vector<std::string>{"a/b", "c~"}));
 }
 
-void GuiModelTest::an_error_list_splits_into_one_issue_per_pointer() {
-  const auto issues = issues_from_message(
-      "s.json: 3 errors\n"
-      "  /engine/max_num_seqs: expected an integer in [1, 1048576], found the string \"lots\"\n"
-      "  /model: unknown model \"X\" (known in models/llm: A, B)\n"
-      "  /: unknown field (known here: name)\n");
-  QCOMPARE(issues.size(), size_t{3});
-  QCOMPARE(issues[0].pointer, std::string("/engine/max_num_seqs"));
-  QCOMPARE(issues[0].message, std::string("expected an integer in [1, 1048576], found the string \"lots\""));
-  QCOMPARE(issues[0].text(), std::string("/engine/max_num_seqs: expected an integer in [1, 1048576], found the "
-                                         "string \"lots\""));
-  QCOMPARE(issues[1].pointer, std::string("/model"));
-  QCOMPARE(issues[2].pointer, std::string("/"));
+void GuiModelTest::a_scenarios_errors_come_one_issue_per_pointer_as_the_cli_lists_them() {
+  Json scenario = test::small_scenario();
+  scenario["engine"]["max_num_seqs"] = "lots";
+  scenario["model"] = "No-Such-Model";
+  scenario["colour"] = "blue";
+  const Validation v = validate_scenario(scenario, ".", kvsim::Catalog::open_default(), "s.json");
+  QVERIFY(!v.valid);
+  QCOMPARE(v.issues.size(), size_t{3});
+  std::vector<std::string> pointers;
+  for (const Issue& issue : v.issues) pointers.push_back(issue.pointer);
+  std::sort(pointers.begin(), pointers.end());
+  QCOMPARE(pointers, (std::vector<std::string>{"/colour", "/engine/max_num_seqs", "/model"}));
+  // Each issue is a line of the message `kvsim validate` prints, in its order.
+  std::string listed = "s.json: 3 errors";
+  for (const Issue& issue : v.issues) listed += "\n  " + issue.text();
+  QCOMPARE(v.message, listed);
+  for (const Issue& issue : v.issues) {
+    if (issue.pointer == "/engine/max_num_seqs")
+      QCOMPARE(issue.message, std::string("expected an integer in [1, 1048576], found the string \"lots\""));
+    if (issue.pointer == "/colour") QVERIFY2(issue.message.find("unknown") != std::string::npos, issue.message.c_str());
+  }
 }
 
-void GuiModelTest::a_missing_trace_message_is_attributed_to_its_pointer() {
-  const auto issues =
-      issues_from_message("trace file not found: /data/x.csv (from /workload/trace/path)");
-  QCOMPARE(issues.size(), size_t{1});
-  QCOMPARE(issues[0].pointer, std::string("/workload/trace/path"));
-  QCOMPARE(issues[0].message, std::string("trace file not found: /data/x.csv (from /workload/trace/path)"));
+void GuiModelTest::a_missing_trace_is_attributed_to_its_pointer() {
+  Json scenario = test::small_scenario();
+  scenario["workload"] = Json::parse(R"({"trace": {"path": "no/such/trace.csv", "format": "azure"}})");
+  const Validation v = validate_scenario(scenario, ".", kvsim::Catalog::open_default(), "s.json");
+  QVERIFY(!v.valid);
+  QCOMPARE(v.issues.size(), size_t{1});
+  QCOMPARE(v.issues[0].pointer, std::string("/workload/trace/path"));
+  QCOMPARE(v.issues[0].message, v.message);
+  QVERIFY(v.message.rfind("trace file not found: ", 0) == 0);
 }
 
-void GuiModelTest::a_message_without_a_pointer_stays_whole() {
-  const auto issues = issues_from_message("cannot create output folder /x: Permission denied");
+void GuiModelTest::an_error_without_a_pointer_stays_whole() {
+  const auto issues = issues_of(kvsim::IoError("cannot create output folder /x: Permission denied"));
   QCOMPARE(issues.size(), size_t{1});
   QVERIFY(issues[0].pointer.empty());
   QCOMPARE(issues[0].text(), std::string("cannot create output folder /x: Permission denied"));
+  const auto plain = issues_of(std::runtime_error("internal"));
+  QCOMPARE(plain.size(), size_t{1});
+  QCOMPARE(plain[0].text(), std::string("internal"));
 }
 
 void GuiModelTest::a_cdf_keeps_every_sample_up_to_its_limit_and_even_ranks_beyond() {

@@ -75,10 +75,10 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
 
   const kvsim::RunResult expected = library_run(scenario);
   const RunRecord& run = *w->runs()->run(0);
-  KVSIM_JSON_COMPARE(run.summary, expected.summary);
+  KVSIM_JSON_COMPARE(run.summary, to_json(expected.summary));
   QCOMPARE(run.timeseries.size(), expected.timeseries.size());
   QVERIFY(expected.timeseries.size() > 10);
-  const size_t completed = expected.summary["requests"]["completed"].get<size_t>();
+  const size_t completed = to_json(expected.summary)["requests"]["completed"].get<size_t>();
   QCOMPARE(completed, size_t{300});
 
   // Latency CDFs: one point per finished request (300 < kMaxCdfPoints), P50 and P99 marked.
@@ -93,8 +93,8 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
     QXYSeries* p99 = series_named(chart, name + " · P99");
     QVERIFY(p99 != nullptr && p99->count() == 1);
     const char* key = QString(id) == "ttft_cdf" ? "ttft_s" : "e2e_s";
-    QCOMPARE(p99->at(0).x(), expected.summary[key]["p99"].get<double>());
-    QCOMPARE(series_named(chart, name + " · P50")->at(0).x(), expected.summary[key]["p50"].get<double>());
+    QCOMPARE(p99->at(0).x(), to_json(expected.summary)[key]["p99"].get<double>());
+    QCOMPARE(series_named(chart, name + " · P50")->at(0).x(), to_json(expected.summary)[key]["p50"].get<double>());
   }
   QCOMPARE(series_named(w->results()->panel("tpot_cdf")->chart(), name)->count(),
            static_cast<int>(expected.latencies.tpot.size()));
@@ -114,18 +114,18 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
   QCOMPARE(throughput->count(), rows);
   QCOMPARE(throughput->at(rows / 2).y(), expected.timeseries[static_cast<size_t>(rows / 2)].throughput_tok_s);
   // The shared system prompts give prefix hits.
-  QVERIFY(expected.summary["prefix_cache"]["token_hit_rate"].get<double>() > 0);
+  QVERIFY(to_json(expected.summary)["prefix_cache"]["token_hit_rate"].get<double>() > 0);
 
   // Cost bars: GPU, storage, transfer for the run, and $ per million tokens.
   const ChartData& cost = w->results()->panel("cost_breakdown")->data();
   QCOMPARE(cost.categories, QStringList{name});
-  QCOMPARE(cost.sets[0].values[0], expected.summary["cost"]["usd_gpu"].get<double>());
+  QCOMPARE(cost.sets[0].values[0], to_json(expected.summary)["cost"]["usd_gpu"].get<double>());
   QCOMPARE(w->results()->panel("cost_per_million_tokens")->data().sets[0].values[0],
-           expected.summary["cost"]["usd_per_million_tokens"].get<double>());
+           to_json(expected.summary)["cost"]["usd_per_million_tokens"].get<double>());
 
   // The summary table: the figures of `kvsim run`, formatted as it prints them.
   QTableWidget* table = w->results()->summary_table();
-  const auto rows_expected = summary_rows(expected.summary);
+  const auto rows_expected = summary_rows(to_json(expected.summary));
   QCOMPARE(table->rowCount(), static_cast<int>(rows_expected.size()));
   QCOMPARE(table->horizontalHeaderItem(2)->text(), name);
   for (int r = 0; r < table->rowCount(); ++r) QCOMPARE(table->item(r, 2)->text(), rows_expected[r].text);
@@ -135,9 +135,9 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
     return QString();
   };
   char text[64];
-  std::snprintf(text, sizeof text, "%.4f", expected.summary["ttft_s"]["p99"].get<double>());
+  std::snprintf(text, sizeof text, "%.4f", to_json(expected.summary)["ttft_s"]["p99"].get<double>());
   QCOMPARE(find_row("TTFT p99"), QString(text));
-  std::snprintf(text, sizeof text, "%.4f", expected.summary["cost"]["usd_per_million_tokens"].get<double>());
+  std::snprintf(text, sizeof text, "%.4f", to_json(expected.summary)["cost"]["usd_per_million_tokens"].get<double>());
   QCOMPARE(find_row("$ per million tokens"), QString(text));
   QCOMPARE(find_row("completed"), QString("300"));
 }
@@ -180,7 +180,7 @@ void RunTest::two_runs_are_overlaid_in_every_chart_and_side_by_side_in_the_table
   QTableWidget* table = w->results()->summary_table();
   QCOMPARE(table->columnCount(), 4);
   QCOMPARE(table->horizontalHeaderItem(3)->text(), QString("B"));
-  const auto rows_b = summary_rows(expected_b.summary);
+  const auto rows_b = summary_rows(to_json(expected_b.summary));
   for (int r = 0; r < table->rowCount(); ++r) QCOMPARE(table->item(r, 3)->text(), rows_b[r].text);
   QVERIFY(w->runs()->run(0)->color != w->runs()->run(1)->color);
 
@@ -251,7 +251,7 @@ void RunTest::a_results_folder_opens_again_without_rerunning() {
   QVERIFY(QTest::qWaitFor([&] { return w->runs()->count() == 1 && !w->results()->redrawing(); }, 10000));
   QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
   const RunRecord& run = *w->runs()->run(0);
-  KVSIM_JSON_COMPARE(run.summary, expected.summary);
+  KVSIM_JSON_COMPARE(run.summary, to_json(expected.summary));
   QCOMPARE(run.timeseries.size(), expected.timeseries.size());
   QCOMPARE(run.ttft.samples, expected.latencies.ttft.size());
   QCOMPARE(run.tpot.samples, expected.latencies.tpot.size());

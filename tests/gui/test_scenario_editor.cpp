@@ -18,6 +18,7 @@
 #include "gui_test_support.h"
 #include "kv/eviction_registry.h"
 #include "scenario/scenario.h"
+#include "scenario/scenario_choices.h"
 #include "scenario_document.h"
 #include "scenario_editor.h"
 #include "scenario_form.h"
@@ -39,7 +40,7 @@ QStringList cli_issue_lines(const QString& path) {
   try {
     kvsim::load_scenario(path.toStdString(), {}, kvsim::Catalog::open_default());
   } catch (const kvsim::InputError& e) {
-    for (const auto& issue : issues_from_message(e.what())) lines << QString::fromStdString(issue.text());
+    for (const auto& issue : issues_of(e)) lines << QString::fromStdString(issue.text());
   }
   return lines;
 }
@@ -58,6 +59,7 @@ class ScenarioEditorTest : public QObject {
  private slots:
   void a_loaded_scenario_fills_the_form_and_the_json_tab();
   void dropdowns_are_filled_from_the_catalogs_and_registries();
+  void the_forms_choices_and_defaults_are_the_parsers_list();
   void editing_a_form_field_updates_the_json_tab_and_marks_the_document_modified();
   void clearing_a_field_removes_the_key_and_the_sections_it_empties();
   void editing_the_json_tab_updates_the_form();
@@ -108,6 +110,27 @@ void ScenarioEditorTest::dropdowns_are_filled_from_the_catalogs_and_registries()
   for (const auto& name : kvsim::eviction_policy_names()) QVERIFY(policies.contains(QString::fromStdString(name)));
   const QStringList routers = combo_items(choice_field(*w, "/cluster/router"));
   for (const auto& name : kvsim::router_names()) QVERIFY(routers.contains(QString::fromStdString(name)));
+}
+
+void ScenarioEditorTest::the_forms_choices_and_defaults_are_the_parsers_list() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  // Every enumerated field the parser validates against a list has a drop-down of exactly that
+  // list, after the entry that names the parser's default.
+  for (const kvsim::ScenarioChoice& c : kvsim::scenario_choices()) {
+    QComboBox* combo = choice_field(*w, c.pointer);
+    QVERIFY2(combo != nullptr, c.pointer.c_str());
+    QStringList expected{QString::fromStdString("(default: " + c.default_note + ")")};
+    for (const auto& option : c.options) expected << QString::fromStdString(option);
+    QCOMPARE(combo_items(combo), expected);
+    QVERIFY(QString::fromStdString(c.default_note).startsWith(QString::fromStdString(c.default_value)));
+  }
+  for (const kvsim::ScenarioNumber& n : kvsim::scenario_numbers()) {
+    QLineEdit* edit = text_field(*w, n.pointer);
+    QVERIFY2(edit != nullptr, n.pointer.c_str());
+    QCOMPARE(edit->placeholderText(), QString::fromStdString(n.default_text));
+    QCOMPARE(edit->placeholderText().toDouble(), n.default_value);
+  }
 }
 
 void ScenarioEditorTest::editing_a_form_field_updates_the_json_tab_and_marks_the_document_modified() {

@@ -2,6 +2,7 @@
 // nothing crashes, hangs or loses data. Each TEST_CASE names the issue's item it keeps fixed.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "run/output_folder.h"
 #include "run/simulation.h"
 #include "scenario/scenario.h"
+#include "scenario/scenario_choices.h"
 #include "test_run_util.h"
 #include "test_workload_util.h"
 #include "workload/arrival_process.h"
@@ -325,9 +327,9 @@ TEST_CASE("#13.6 a year of idle time between two requests costs a few rows, not 
   const auto rows = std::count(csv.begin(), csv.end(), '\n') - 1;
   CHECK(rows < 2100);
   CHECK_THAT(csv, Catch::Contains("\n31535999.000000000,"));  // the last row before the second request
-  CHECK(r.summary["requests"]["completed"] == 2);
+  CHECK(r.summary.requests.completed == 2);
   // Every one-second interval counts in the mean, written or not: one block used in about 0.1 s.
-  CHECK(r.summary["kv"]["mean_utilization"].get<double>() < 1e-6);
+  CHECK(r.summary.kv.mean_utilization < 1e-6);
   fs::remove_all(out);
 }
 
@@ -347,7 +349,7 @@ TEST_CASE("#13.7 a fleet of many replicas that gets few requests makes few KV bl
   j["cluster"]["replicas"] = 2000;
   const Scenario sc = parse(j);
   const RunResult r = run_scenario(sc, RunOptions{});
-  CHECK(r.summary["requests"]["completed"] == 2);
+  CHECK(r.summary.requests.completed == 2);
   // Records are made as blocks are first used: the two requests' blocks, not 2000 x 1000.
   CHECK(r.kv_block_records > 0);
   CHECK(r.kv_block_records <= 2 * (sc.replica.max_model_len / 16 + 1));
@@ -356,4 +358,116 @@ TEST_CASE("#13.7 a fleet of many replicas that gets few requests makes few KV bl
   const double bounded = estimated_state_bytes(parse(j));
   CHECK(bounded < 2000 * 8 * 1024 + 2 * (sc.replica.max_model_len / 16 + 1) * 64 + 1);
   CHECK(bounded < estimated_state_bytes(sc) / 4);
+}
+
+namespace {
+
+// The issues of the InputError that parse_scenario throws for `j` (none when it throws none).
+std::vector<InputIssue> issues_of(const nlohmann::json& j) {
+  try {
+    parse_scenario(j, ".", Catalog::open_default(), "s.json");
+  } catch (const InputError& e) {
+    return e.issues();
+  }
+  return {};
+}
+
+std::vector<std::string> pointers_of(const std::vector<InputIssue>& issues) {
+  std::vector<std::string> p;
+  for (const InputIssue& i : issues) p.push_back(i.pointer);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("#12 a scenario's errors come as (JSON pointer, message) pairs, the same lines as the message") {
+  nlohmann::json j = hand_scenario();
+  j["engine"]["max_num_seqs"] = "lots";
+  j["deployment"] = {{"kv_dtype", "fp7"}};
+  j["kv_cache"] = {{"eviction_policy", "newest"}};
+  j["cluster"] = {{"replicas", 0}};
+  j["colour"] = "blue";
+  std::string message;
+  std::vector<InputIssue> issues;
+  try {
+    parse_scenario(j, ".", Catalog::open_default(), "s.json");
+  } catch (const InputError& e) {
+    message = e.what();
+    issues = e.issues();
+  }
+  REQUIRE(issues.size() == 5);
+  // what() is the list as the CLI prints it, each line an issue's text.
+  std::string listed = "s.json: 5 errors";
+  for (const InputIssue& i : issues) listed += "\n  " + i.text();
+  CHECK(message == listed);
+  std::vector<std::string> pointers = pointers_of(issues);
+  std::sort(pointers.begin(), pointers.end());
+  CHECK(pointers == std::vector<std::string>{"/cluster/replicas", "/colour", "/deployment/kv_dtype",
+                                             "/engine/max_num_seqs", "/kv_cache/eviction_policy"});
+  for (const InputIssue& i : issues) {
+    INFO(i.text());
+    CHECK(i.message.find(i.pointer + ": ") == std::string::npos);  // the pointer is not repeated in the message
+    if (i.pointer == "/deployment/kv_dtype") CHECK_THAT(i.message, Catch::Contains("\"fp7\"") && Catch::Contains("fp8"));
+    if (i.pointer == "/colour") CHECK_THAT(i.message, Catch::Contains("unknown"));
+  }
+}
+
+TEST_CASE("#12 structured errors: a --set value keeps its note, a missing trace names its path's pointer") {
+  const TempFile f("s12.json", hand_scenario().dump());
+  try {
+    load_scenario(f.path(), {"/engine/block_size=0"}, Catalog::open_default());
+    FAIL("no error");
+  } catch (const InputError& e) {
+    REQUIRE(e.issues().size() == 1);
+    CHECK(e.issues()[0].pointer == "/engine/block_size");
+    CHECK_THAT(e.issues()[0].message, Catch::Contains("value from --set"));
+  }
+  nlohmann::json j = hand_scenario();
+  j["workload"] = nlohmann::json::parse(R"({"trace": {"path": "no/such/trace.csv", "format": "azure"}})");
+  const Scenario sc = parse_scenario(j, ".", Catalog::open_default());
+  try {
+    open_workload(sc.workload, sc.base_dir);
+    FAIL("no error");
+  } catch (const InputError& e) {
+    REQUIRE(e.issues().size() == 1);
+    CHECK(e.issues()[0].pointer == "/workload/trace/path");
+    CHECK(e.issues()[0].message == e.what());
+  }
+  // An error about no field carries no issue: a front end shows its message whole.
+  CHECK(IoError("cannot create output folder").issues().empty());
+}
+
+TEST_CASE("#12 every value the one list of scenario choices offers parses, its default is the parser's, and others are refused") {
+  for (const ScenarioChoice& c : scenario_choices()) {
+    INFO(c.pointer);
+    REQUIRE(std::find(c.options.begin(), c.options.end(), c.default_value) != c.options.end());
+    const nlohmann::json::json_pointer ptr(c.pointer);
+    for (const std::string& option : c.options) {
+      nlohmann::json j = hand_scenario();
+      j[ptr] = option;
+      // Some options need others (swap needs paged KV, ...): only the field itself must not be refused.
+      const std::vector<InputIssue> issues = issues_of(j);
+      CHECK(std::none_of(issues.begin(), issues.end(), [&](const InputIssue& i) { return i.pointer == c.pointer; }));
+    }
+    nlohmann::json j = hand_scenario();
+    j[ptr] = "not-an-option";
+    const std::vector<InputIssue> issues = issues_of(j);
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].pointer == c.pointer);
+    for (const std::string& option : c.options) CHECK_THAT(issues[0].message, Catch::Contains(option));
+  }
+  // The defaults applied when the fields are absent are the listed ones.
+  nlohmann::json bare = hand_scenario();
+  bare.erase("engine");
+  bare.erase("deployment");
+  bare.erase("cluster");
+  bare["engine"] = {{"num_gpu_blocks_override", 1000}};
+  const Scenario sc = parse_scenario(bare, ".", Catalog::open_default());
+  CHECK(sc.router == scenario_choice("/cluster/router").default_value);
+  CHECK(sc.replica.scheduler.max_num_seqs == scenario_number("/engine/max_num_seqs").default_value);
+  CHECK(sc.replica.scheduler.max_num_batched_tokens == scenario_number("/engine/max_num_batched_tokens").default_value);
+  CHECK(sc.replica.block_size == scenario_number("/engine/block_size").default_value);
+  CHECK(sc.num_replicas == scenario_number("/cluster/replicas").default_value);
+  CHECK(sc.deployment.tensor_parallel == scenario_number("/deployment/tensor_parallel").default_value);
+  CHECK(sc.replica.eviction_policy == scenario_choice("/kv_cache/eviction_policy").default_value);
 }

@@ -58,14 +58,14 @@ TEST_CASE("end to end: two requests under a linear step model give the hand-comp
   opt.out_dir = out.string();
   const RunResult r = run_scenario(parse(hand_scenario()), opt);
   const auto& s = r.summary;
-  REQUIRE(s["requests"]["completed"] == 2);
-  REQUIRE(s["engine"]["steps"] == 3);
+  REQUIRE(s.requests.completed == 2);
+  REQUIRE(s.engine.steps == 3);
   // r0: TTFT 0.060, E2E 0.166, TPOT (0.166-0.060)/2; r1: TTFT 0.147, E2E 0.161, TPOT 0.014.
-  REQUIRE(s["ttft_s"]["mean"].get<double>() == Approx((0.060 + 0.147) / 2));
-  REQUIRE(s["e2e_s"]["mean"].get<double>() == Approx((0.166 + 0.161) / 2));
-  REQUIRE(s["tpot_s"]["mean"].get<double>() == Approx((0.053 + 0.014) / 2));
-  REQUIRE(s["queue_s"]["max"].get<double>() == Approx(0.055));
-  REQUIRE(s["simulated_seconds"].get<double>() == Approx(0.166));
+  REQUIRE(s.ttft_s.mean == Approx((0.060 + 0.147) / 2));
+  REQUIRE(s.e2e_s.mean == Approx((0.166 + 0.161) / 2));
+  REQUIRE(s.tpot_s.mean == Approx((0.053 + 0.014) / 2));
+  REQUIRE(s.queue_s.max == Approx(0.055));
+  REQUIRE(s.simulated_seconds == Approx(0.166));
   const auto rows = csv_rows(slurp(out / "requests.csv"));
   REQUIRE(rows.size() == 3);
   REQUIRE(rows[1].rfind("0,0,finished,0.000000000,0.000000000,0.060000000,0.166000000,50,3,0,0,", 0) == 0);
@@ -73,8 +73,7 @@ TEST_CASE("end to end: two requests under a linear step model give the hand-comp
   REQUIRE(fs::exists(out / "summary.json"));
   REQUIRE(fs::exists(out / "timeseries.csv"));
   // GPU cost = 1 GPU x price x 0.166 s.
-  REQUIRE(s["cost"]["usd_total"].get<double>() ==
-          Approx(s["cost"]["usd_per_gpu_hour"].get<double>() * 0.166 / 3600));
+  REQUIRE(s.cost.usd_total == Approx(s.cost.usd_per_gpu_hour * 0.166 / 3600));
 }
 
 TEST_CASE("the same scenario and seed give byte-identical outputs") {
@@ -98,11 +97,11 @@ TEST_CASE("every request completes or is reported as dropped") {
   RunOptions opt;
   opt.out_dir = out.string();
   const RunResult r = run_scenario(parse(j), opt);
-  const auto& req = r.summary["requests"];
-  REQUIRE(req["arrived"] == 500);
-  REQUIRE(req["dropped"].get<int>() > 0);
-  REQUIRE(req["completed"].get<int>() + req["dropped"].get<int>() == 500);
-  REQUIRE(req["dropped_by_reason"]["exceeds_max_model_len"] == req["dropped"]);
+  const RequestCounts& req = r.summary.requests;
+  REQUIRE(req.arrived == 500);
+  REQUIRE(req.dropped > 0);
+  REQUIRE(req.completed + req.dropped == 500);
+  REQUIRE(req.dropped_by_reason.at("exceeds_max_model_len") == req.dropped);
   const auto rows = csv_rows(slurp(out / "requests.csv"));
   REQUIRE(rows.size() == 501);
 }
@@ -112,8 +111,8 @@ TEST_CASE("a small KV cache forces preemptions that the metrics report") {
   j["engine"]["num_gpu_blocks_override"] = 120;
   j["engine"]["max_model_len"] = 1800;
   const RunResult r = run_scenario(parse(j), RunOptions{});
-  REQUIRE(r.summary["requests"]["preemptions"].get<int>() > 0);
-  REQUIRE(r.summary["requests"]["completed"].get<int>() + r.summary["requests"]["dropped"].get<int>() == 300);
+  REQUIRE(r.summary.requests.preemptions > 0);
+  REQUIRE(r.summary.requests.completed + r.summary.requests.dropped == 300);
 }
 
 TEST_CASE("a shared system prompt shows up as prefix-cache hits") {
@@ -121,10 +120,10 @@ TEST_CASE("a shared system prompt shows up as prefix-cache hits") {
   nlohmann::json j = synthetic_scenario(300);
   j["kv_cache"]["enable_prefix_caching"] = false;
   const RunResult off = run_scenario(parse(j), RunOptions{});
-  REQUIRE(on.summary["prefix_cache"]["token_hit_rate"].get<double>() > 0.05);
-  REQUIRE(off.summary["prefix_cache"]["hit_tokens"] == 0);
-  REQUIRE(on.summary["engine"]["prefill_tokens_computed"].get<double>() <
-          off.summary["engine"]["prefill_tokens_computed"].get<double>());
+  REQUIRE(on.summary.prefix_cache.token_hit_rate > 0.05);
+  REQUIRE(off.summary.prefix_cache.hit_tokens == 0);
+  REQUIRE(on.summary.engine.prefill_tokens_computed <
+          off.summary.engine.prefill_tokens_computed);
 }
 
 TEST_CASE("baselines: static batching and contiguous reservation serve fewer requests at once") {
@@ -137,11 +136,11 @@ TEST_CASE("baselines: static batching and contiguous reservation serve fewer req
   stat["engine"]["batching"] = "static";
   nlohmann::json orca = contiguous;
   orca["engine"]["batching"] = "orca";
-  const double e2e_paged = run_scenario(parse(paged), {}).summary["e2e_s"]["mean"].get<double>();
-  const double e2e_contig = run_scenario(parse(contiguous), {}).summary["e2e_s"]["mean"].get<double>();
-  const double e2e_static = run_scenario(parse(stat), {}).summary["e2e_s"]["mean"].get<double>();
+  const double e2e_paged = run_scenario(parse(paged), {}).summary.e2e_s.mean;
+  const double e2e_contig = run_scenario(parse(contiguous), {}).summary.e2e_s.mean;
+  const double e2e_static = run_scenario(parse(stat), {}).summary.e2e_s.mean;
   const auto orca_run = run_scenario(parse(orca), {});
-  REQUIRE(orca_run.summary["requests"]["completed"] == 300);
+  REQUIRE(orca_run.summary.requests.completed == 300);
   REQUIRE(e2e_paged < e2e_contig);
   REQUIRE(e2e_contig < e2e_static);
 }

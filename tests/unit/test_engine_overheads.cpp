@@ -166,10 +166,10 @@ TEST_CASE("the frontend's per-request costs add to TTFT and E2E but not to the t
     const Scenario sc = parse_scenario(j, ".", Catalog::open_default());
     return run_scenario(sc, RunOptions{}).summary;
   };
-  const nlohmann::json base = run(0, 0, 0);
-  const nlohmann::json with = run(0.01, 2e-5, 0.004);
+  const RunSummary base = run(0, 0, 0);
+  const RunSummary with = run(0.01, 2e-5, 0.004);
   const double added = 0.01 + 2e-5 * 500 + 0.004;
-  CHECK(with["ttft_s"]["mean"].get<double>() - base["ttft_s"]["mean"].get<double>() == Approx(added).margin(1e-8));
-  CHECK(with["e2e_s"]["mean"].get<double>() - base["e2e_s"]["mean"].get<double>() == Approx(added).margin(1e-8));
-  CHECK(with["tpot_s"]["mean"].get<double>() == Approx(base["tpot_s"]["mean"].get<double>()).margin(1e-9));
+  CHECK(with.ttft_s.mean - base.ttft_s.mean == Approx(added).margin(1e-8));
+  CHECK(with.e2e_s.mean - base.e2e_s.mean == Approx(added).margin(1e-8));
+  CHECK(with.tpot_s.mean == Approx(base.tpot_s.mean).margin(1e-9));
 }

@@ -5,33 +5,45 @@
 
 using namespace kvsim;
 
+namespace {
+enum class TestKind : uint8_t { kA, kB };
+}
+
 TEST_CASE("events fire in time order and the clock follows them") {
-  EventQueue q;
-  q.schedule(30, 1, 0);
-  q.schedule(10, 2, 0);
-  q.schedule(20, 3, 0);
-  REQUIRE(q.pop().target == 2);
+  EventQueue<TestKind> q;
+  q.schedule(30, TestKind::kA, 1);
+  q.schedule(10, TestKind::kB, 2, 77);
+  q.schedule(20, TestKind::kA, 3);
+  const auto first = q.pop();
+  REQUIRE(first.index == 2);
+  REQUIRE(first.kind == TestKind::kB);
+  REQUIRE(first.payload == 77);
   REQUIRE(q.now() == 10);
-  REQUIRE(q.pop().target == 3);
-  REQUIRE(q.pop().target == 1);
+  REQUIRE(q.pop().index == 3);
+  REQUIRE(q.pop().index == 1);
   REQUIRE(q.now() == 30);
   REQUIRE(q.empty());
 }
 
 TEST_CASE("events at the same time fire in the order they were scheduled") {
-  EventQueue q;
-  for (uint32_t i = 0; i < 100; ++i) q.schedule(5, i, 0);
-  q.schedule(4, 999, 0);
-  REQUIRE(q.pop().target == 999);
-  for (uint32_t i = 0; i < 100; ++i) REQUIRE(q.pop().target == i);
+  EventQueue<TestKind> q;
+  for (uint32_t i = 0; i < 100; ++i) q.schedule(5, i % 2 ? TestKind::kA : TestKind::kB, i);
+  q.schedule(4, TestKind::kA, 999);
+  REQUIRE(q.pop().index == 999);
+  for (uint32_t i = 0; i < 100; ++i) {
+    const auto e = q.pop();
+    REQUIRE(e.index == i);
+    REQUIRE(e.kind == (i % 2 ? TestKind::kA : TestKind::kB));
+  }
+  REQUIRE(q.events_processed() == 101);
 }
 
 TEST_CASE("an event cannot be scheduled before the current time") {
-  EventQueue q;
-  q.schedule(10, 0, 0);
+  EventQueue<TestKind> q;
+  q.schedule(10, TestKind::kA);
   q.pop();
-  REQUIRE_THROWS(q.schedule(9, 0, 0));
-  REQUIRE_NOTHROW(q.schedule(10, 0, 0));
+  REQUIRE_THROWS(q.schedule(9, TestKind::kA));
+  REQUIRE_NOTHROW(q.schedule(10, TestKind::kA));
 }
 
 TEST_CASE("the random stream is fixed by the seed") {

@@ -38,17 +38,17 @@ RunResult run(const nlohmann::json& j) {
 TEST_CASE("a run with a CPU tier loads expired sessions back, bills storage and reads, and leaks no block") {
   const RunResult r = run(sessions_scenario());
   const auto& s = r.summary;
-  REQUIRE(s["requests"]["completed"] == 400);
-  const auto& t = s["kv_tiers"];
+  REQUIRE(s.requests.completed == 400);
+  const auto& t = s.kv_tiers;
   REQUIRE(t["tiers"][0]["writes"].get<uint64_t>() > 0);
   REQUIRE(t["loads"].get<uint64_t>() > 0);
   REQUIRE(t["block_hit_rate_reused"].get<double>() > t["block_hit_rate_gpu"].get<double>());
-  REQUIRE(s["cost"]["usd_storage"].get<double>() > 0);
-  REQUIRE(s["cost"]["usd_transfer"].get<double>() > 0);
-  REQUIRE(s["cost"]["usd_total"].get<double>() ==
-          Approx(s["cost"]["usd_gpu"].get<double>() + s["cost"]["usd_storage"].get<double>() +
-                 s["cost"]["usd_transfer"].get<double>()));
-  REQUIRE(s["cost"]["reuse"]["gpu_seconds_saved"].get<double>() > 0);
+  REQUIRE(s.cost.usd_storage > 0);
+  REQUIRE(s.cost.usd_transfer > 0);
+  REQUIRE(s.cost.usd_total ==
+          Approx(s.cost.usd_gpu + s.cost.usd_storage +
+                 s.cost.usd_transfer));
+  REQUIRE(s.cost.reuse["gpu_seconds_saved"].get<double>() > 0);
   // run_scenario checks at the end that every GPU block is free and every tier consistent.
 }
 
@@ -58,14 +58,14 @@ TEST_CASE("the load time is part of TTFT: a slow tier that is always loaded from
   slow["kv_cache"]["load_policy"] = "always";
   slow["kv_cache"]["tiers"][0]["latency_s"] = 3.0;  // every load waits 3 s more
   const RunResult a = run(fast), b = run(slow);
-  REQUIRE(b.summary["kv_tiers"]["loads"].get<uint64_t>() > 20);
-  REQUIRE(b.summary["kv_tiers"]["mean_load_s"].get<double>() >= 3.0);
-  REQUIRE(b.summary["ttft_s"]["p99"].get<double>() > a.summary["ttft_s"]["p99"].get<double>() + 2.5);
+  REQUIRE(b.summary.kv_tiers["loads"].get<uint64_t>() > 20);
+  REQUIRE(b.summary.kv_tiers["mean_load_s"].get<double>() >= 3.0);
+  REQUIRE(b.summary.ttft_s.p99 > a.summary.ttft_s.p99 + 2.5);
   // With the faster policy, the replica recomputes rather than wait 3 s.
   slow["kv_cache"]["load_policy"] = "faster";
   const RunResult c = run(slow);
-  REQUIRE(c.summary["kv_tiers"]["loads"].get<uint64_t>() == 0);
-  REQUIRE(c.summary["kv_tiers"]["declined_blocks"].get<uint64_t>() > 0);
+  REQUIRE(c.summary.kv_tiers["loads"].get<uint64_t>() == 0);
+  REQUIRE(c.summary.kv_tiers["declined_blocks"].get<uint64_t>() > 0);
 }
 
 TEST_CASE("a shared tier lets one replica reuse what another stored") {
@@ -75,10 +75,10 @@ TEST_CASE("a shared tier lets one replica reuse what another stored") {
   const RunResult shared = run(j);
   j["kv_cache"]["tiers"][0]["shared"] = false;
   const RunResult own = run(j);
-  REQUIRE(shared.summary["kv_tiers"]["tiers"][0]["stores"] == 1);
-  REQUIRE(own.summary["kv_tiers"]["tiers"][0]["stores"] == 3);
-  REQUIRE(shared.summary["kv_tiers"]["block_hit_rate_found"].get<double>() >
-          own.summary["kv_tiers"]["block_hit_rate_found"].get<double>());
+  REQUIRE(shared.summary.kv_tiers["tiers"][0]["stores"] == 1);
+  REQUIRE(own.summary.kv_tiers["tiers"][0]["stores"] == 3);
+  REQUIRE(shared.summary.kv_tiers["block_hit_rate_found"].get<double>() >
+          own.summary.kv_tiers["block_hit_rate_found"].get<double>());
 }
 
 TEST_CASE("swap preemption moves KV to host memory and back under memory pressure") {
@@ -92,16 +92,16 @@ TEST_CASE("swap preemption moves KV to host memory and back under memory pressur
       "output_tokens": {"dist": "uniform", "min": 100, "max": 600}}}
   })");
   const RunResult swap = run(j);
-  REQUIRE(swap.summary["requests"]["completed"] == 120);
-  REQUIRE(swap.summary["requests"]["preemptions"].get<uint64_t>() > 0);
-  REQUIRE(swap.summary["kv_tiers"]["swap"]["outs"].get<uint64_t>() > 0);
-  REQUIRE(swap.summary["kv_tiers"]["swap"]["ins"] == swap.summary["kv_tiers"]["swap"]["outs"]);
-  REQUIRE(swap.summary["kv_tiers"]["swap"]["step_seconds_added"].get<double>() > 0);
+  REQUIRE(swap.summary.requests.completed == 120);
+  REQUIRE(swap.summary.requests.preemptions > 0);
+  REQUIRE(swap.summary.kv_tiers["swap"]["outs"].get<uint64_t>() > 0);
+  REQUIRE(swap.summary.kv_tiers["swap"]["ins"] == swap.summary.kv_tiers["swap"]["outs"]);
+  REQUIRE(swap.summary.kv_tiers["swap"]["step_seconds_added"].get<double>() > 0);
   j["engine"]["preemption_mode"] = "recompute";
   const RunResult recompute = run(j);
   // Recomputing preempted requests computes more prompt tokens than swapping them back.
-  REQUIRE(recompute.summary["engine"]["prefill_tokens_computed"].get<uint64_t>() >
-          swap.summary["engine"]["prefill_tokens_computed"].get<uint64_t>());
+  REQUIRE(recompute.summary.engine.prefill_tokens_computed >
+          swap.summary.engine.prefill_tokens_computed);
 }
 
 TEST_CASE("the radix index, a ttl and every policy run a whole scenario without leaking blocks") {
@@ -114,8 +114,8 @@ TEST_CASE("the radix index, a ttl and every policy run a whole scenario without 
       j["kv_cache"]["prefix_index"] = index;
       const RunResult r = run(j);
       INFO(policy << " " << index);
-      REQUIRE(r.summary["requests"]["completed"] == 150);
-      REQUIRE(r.summary["prefix_cache"]["hit_blocks"].get<uint64_t>() > 0);
+      REQUIRE(r.summary.requests.completed == 150);
+      REQUIRE(r.summary.prefix_cache.hit_blocks > 0);
     }
   }
 }
@@ -132,13 +132,13 @@ TEST_CASE("a token budget shortens decode attention and frees memory; fp8 KV dou
   const RunResult full = run(j);
   j["kv_cache"]["token_budget"] = {{"mode", "window"}, {"sink_tokens", 4}, {"window_tokens", 508}};
   const RunResult window = run(j);
-  REQUIRE(window.summary["tpot_s"]["mean"].get<double>() < full.summary["tpot_s"]["mean"].get<double>());
-  REQUIRE(window.summary["kv"]["mean_utilization"].get<double>() < full.summary["kv"]["mean_utilization"].get<double>());
+  REQUIRE(window.summary.tpot_s.mean < full.summary.tpot_s.mean);
+  REQUIRE(window.summary.kv.mean_utilization < full.summary.kv.mean_utilization);
   j.erase("kv_cache");
   j["kv_cache"] = {{"enable_prefix_caching", false}};
   j["deployment"] = {{"kv_dtype", "fp8"}};
   const RunResult fp8 = run(j);
-  REQUIRE(fp8.summary["kv"]["blocks_total"].get<uint64_t>() > full.summary["kv"]["blocks_total"].get<uint64_t>() * 19 / 10);
+  REQUIRE(fp8.summary.kv.blocks_total > full.summary.kv.blocks_total * 19 / 10);
 }
 
 TEST_CASE("kv_cache errors name their JSON pointer") {

@@ -106,10 +106,12 @@ TEST_CASE("a stage whose wait grows by more than 5 % of its time, past half a se
 TEST_CASE("a simulated run reports each stage: held, overloaded, then draining") {
   const Scenario sc = parse_scenario(staged_run_scenario(), KVSIM_TEST_DATA, Catalog::open_default());
   const RunResult r = run_scenario(sc, RunOptions{});
-  REQUIRE(r.stages.size() == 3);
-  const nlohmann::json& js = r.summary["stages"];
+  const std::vector<StageResult>& stages = r.summary.stages;
+  REQUIRE(r.summary.has_stages);
+  REQUIRE(stages.size() == 3);
+  const nlohmann::json js = to_json(r.summary)["stages"];
   REQUIRE(js.size() == 3);
-  for (const StageResult& s : r.stages) {
+  for (const StageResult& s : stages) {
     INFO("stage " << s.index << ": arrived " << s.arrived << ", queue first/last quarter "
                   << s.queue_first_quarter_s << " / " << s.queue_last_quarter_s << " s, growth "
                   << s.queue_growth << ", e2e mean " << s.e2e_s.mean << ", itl " << s.itl_mean_s
@@ -119,17 +121,17 @@ TEST_CASE("a simulated run reports each stage: held, overloaded, then draining")
     CHECK(js[s.index]["saturated"] == s.saturated);
     CHECK(s.itl_mean_s > 0.01);
   }
-  CHECK_FALSE(r.stages[0].saturated);
-  CHECK(r.stages[1].saturated);
-  CHECK(r.stages[1].queue_growth > 0.5);
-  CHECK_FALSE(r.stages[2].saturated);
-  CHECK(r.stages[2].queue_growth < 0);
+  CHECK_FALSE(stages[0].saturated);
+  CHECK(stages[1].saturated);
+  CHECK(stages[1].queue_growth > 0.5);
+  CHECK_FALSE(stages[2].saturated);
+  CHECK(stages[2].queue_growth < 0);
   uint64_t arrived = 0;
-  for (const StageResult& s : r.stages) arrived += s.arrived;
-  CHECK(arrived == r.summary["requests"]["arrived"].get<uint64_t>());
+  for (const StageResult& s : stages) arrived += s.arrived;
+  CHECK(arrived == r.summary.requests.arrived);
   // The system prompt (10 blocks of 16) is shared from the second request of each group on; in
   // stage 1 the prompt list starts over and whole prompts (16 of 16.25 blocks) hit.
-  CHECK(r.stages[0].prefix_token_hit_rate > 0.5);
-  CHECK(r.stages[1].prefix_token_hit_rate > 0.9);
-  CHECK(r.summary["itl_mean_s"].get<double>() > 0.01);
+  CHECK(stages[0].prefix_token_hit_rate > 0.5);
+  CHECK(stages[1].prefix_token_hit_rate > 0.9);
+  CHECK(r.summary.itl_mean_s > 0.01);
 }

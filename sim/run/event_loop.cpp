@@ -1,0 +1,115 @@
+#include "run/event_loop.h"
+
+#include <algorithm>
+
+#include "cluster/router.h"
+#include "engine/replica.h"
+#include "metrics/metrics.h"
+
+namespace kvsim {
+
+namespace {
+
+// Between events nothing changes, so after a sample that followed no event (`quiet`) every row
+// repeats it but for its time. A quiet stretch longer than kQuietRows intervals is written as its
+// first row and the last one before the next event; the rows between are only counted. Idle time
+// then costs nothing, whatever the gap between two requests.
+constexpr SimTime kQuietRows = 1000;
+
+}  // namespace
+
+EventLoop::EventLoop(const Scenario& scenario, RequestSource& source, std::vector<std::unique_ptr<Replica>>& replicas,
+                     Router& router, MetricsCollector& metrics, RequestPool& pool, Cancellation cancel,
+                     ProgressReporter& progress)
+    : sc_(scenario),
+      source_(source),
+      replicas_(replicas),
+      router_(router),
+      metrics_(metrics),
+      pool_(pool),
+      cancel_(cancel),
+      progress_(progress),
+      sample_interval_(std::max<SimTime>(1, from_seconds(scenario.timeseries_interval_s))) {}
+
+SimTime EventLoop::engine_arrival(const RequestSpec& r) const {
+  return r.arrival + from_seconds(sc_.engine.arrival_delay_s(r.prompt_tokens));
+}
+
+void EventLoop::run() {
+  read_first_request(source_, next_);
+  queue_.schedule(engine_arrival(next_), SimEvent::kArrival);
+  queue_.schedule(0, SimEvent::kSample);
+  uint64_t since_check = 0;
+  while (!queue_.empty()) {
+    const Event<SimEvent> ev = queue_.pop();
+    const SimTime now = ev.time;
+    switch (ev.kind) {
+      case SimEvent::kArrival:
+        on_arrival(now);
+        break;
+      case SimEvent::kStepEnd:
+        on_step_end(*replicas_[ev.index], now);
+        break;
+      case SimEvent::kTransferDone:
+        on_transfer_done(*replicas_[ev.index], ev.payload, now);
+        break;
+      case SimEvent::kSample:
+        on_sample(now);
+        break;
+    }
+    quiet_ = ev.kind == SimEvent::kSample;
+    if (++since_check >= kCheckEvery) {
+      since_check = 0;
+      cancel_.check();
+      progress_.maybe_report(now, metrics_.arrived(), metrics_.completed() + metrics_.dropped());
+    }
+  }
+}
+
+void EventLoop::on_arrival(SimTime now) {
+  metrics_.on_arrival(next_.arrival);
+  Request* req = pool_.acquire(next_);
+  Replica& rep = *replicas_[router_.route(*req, replicas_)];
+  rep.add_request(req);
+  kick(rep, now);
+  if (source_.next(next_)) queue_.schedule(std::max(engine_arrival(next_), now), SimEvent::kArrival);
+  last_activity_ = now;
+}
+
+void EventLoop::on_step_end(Replica& rep, SimTime now) {
+  rep.end_step(now);
+  kick(rep, now);
+  last_activity_ = now;
+}
+
+void EventLoop::on_transfer_done(Replica& rep, uint64_t token, SimTime now) {
+  rep.on_transfer_done(token, now);
+  kick(rep, now);
+}
+
+void EventLoop::on_sample(SimTime now) {
+  metrics_.sample(now, replicas_);
+  if (!queue_.empty()) queue_.schedule(next_sample_time(now), SimEvent::kSample);
+}
+
+void EventLoop::kick(Replica& rep, SimTime now) {
+  if (!rep.busy()) {
+    const SimTime end = rep.begin_step(now);
+    if (end != kNever) queue_.schedule(end, SimEvent::kStepEnd, rep.id());
+  }
+  // KV transfers the replica started complete at known times: wake it then.
+  std::vector<Wakeup>* w = rep.wakeups();
+  if (w == nullptr || w->empty()) return;
+  for (const Wakeup& x : *w) queue_.schedule(x.time, SimEvent::kTransferDone, rep.id(), x.token);
+  w->clear();
+}
+
+SimTime EventLoop::next_sample_time(SimTime now) {
+  const SimTime gap = queue_.top().time - now;
+  if (!quiet_ || gap / sample_interval_ <= kQuietRows) return now + sample_interval_;
+  const SimTime intervals = (gap - 1) / sample_interval_;  // the last sample strictly before the event
+  metrics_.count_repeated_rows(static_cast<uint64_t>(intervals - 1));
+  return now + intervals * sample_interval_;
+}
+
+}  // namespace kvsim
