@@ -74,9 +74,9 @@ bool meets_slos(const PlanSpec& spec, const PlanCandidate& c, uint32_t replicas,
   const Scenario s = parse_scenario(plan_candidate_scenario(spec, c, replicas, growth, seed), spec.base_dir, catalog());
   RunOptions o;
   o.keep_samples = false;
-  const json summary = run_scenario(s, o).summary;
+  const RunSummary summary = run_scenario(s, o).summary;
   CHECK(s.num_replicas == replicas);
-  return summary["ttft_s"]["p99"].get<double>() <= 0.5 && summary["tpot_s"]["p99"].get<double>() <= 0.05;
+  return summary.ttft_s.p99 <= 0.5 && summary.tpot_s.p99 <= 0.05;
 }
 
 }  // namespace
