@@ -14,6 +14,17 @@ out=${1:?usage: scripts/scenario-outputs.sh OUT_DIR [KVSIM_BINARY]}
 kvsim=${2:-build/release/bin/kvsim}
 [ -x "$kvsim" ] || { echo "scenario-outputs: $kvsim not found (run make build first)" >&2; exit 1; }
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
+repo=$(pwd)
+shared=$(cd .. && pwd)/shared
+shared_real=$( (cd "$shared" 2>/dev/null && pwd -P) || echo "$shared")
+normalise() {
+  for f in "$@"; do
+    [ -f "$f" ] && sed -i -e "s|$out|<out>|g" -e "s|$repo|<repo>|g" -e "s|$shared|<shared>|g" \
+      -e "s|$shared_real|<shared>|g" -e '/^(simulated in /d' "$f"
+  done
+  return 0
+}
 status=0
 while IFS= read -r scenario; do
   case "$scenario" in
@@ -29,5 +40,6 @@ while IFS= read -r scenario; do
     echo "scenario-outputs: $scenario failed (see $out/$name.stderr)" >&2
     status=1
   fi
+  normalise "$out/$name.stdout" "$out/$name/summary.json"
 done < <(find scenarios -name '*.json' | sort)
 exit $status
