@@ -16,6 +16,9 @@ namespace kvsim::gui {
 
 class UserPrompts;
 
+// The background of an SLO's cell in the summary table (its text carries ✓ or ✗ as well).
+extern const QColor kSloPassed, kSloFailed;
+
 class ResultsView : public QWidget {
   Q_OBJECT
 
