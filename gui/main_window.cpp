@@ -24,6 +24,7 @@
 #include "scenario_document.h"
 #include "scenario_editor.h"
 #include "scenario_template.h"
+#include "sweep_view.h"
 
 namespace kvsim::gui {
 
@@ -175,7 +176,14 @@ void MainWindow::build_layout() {
   main->setChildrenCollapsible(false);
   main_splitter_ = main;
   results_splitter_ = right;
-  setCentralWidget(main);
+  // The single runs, a sweep's results and the planner, one tab each.
+  views_ = new QTabWidget;
+  views_->setObjectName("views");
+  views_->setDocumentMode(true);
+  views_->addTab(main, "Scenario and runs");
+  sweep_ = new SweepView(catalog_, prompts_.get());
+  views_->addTab(sweep_, "Sweep");
+  setCentralWidget(views_);
 
   // The status line shrinks with the window (its full text is in the tooltip), so that the
   // progress bar and Cancel stay on screen.
