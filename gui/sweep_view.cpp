@@ -45,11 +45,13 @@ SweepView::SweepView(const Catalog& catalog, UserPrompts* prompts, QWidget* pare
   connect(run_button_, &QPushButton::clicked, this, [this] { run_sweep_file(); });
   connect(cancel_button_, &QPushButton::clicked, this, &SweepView::cancel);
 
+  for (QPushButton* b : {open_button_, run_button_, cancel_button_}) b->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
   auto* top = new QHBoxLayout;
   top->addWidget(open_button_);
   top->addWidget(run_button_);
   top->addWidget(progress_, 1);
   top->addWidget(cancel_button_);
+  top->addStretch(0);
   auto* choose = new QFormLayout;
   choose->addRow("x axis", x_box_);
   choose->addRow("one line per", series_box_);
