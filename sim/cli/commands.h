@@ -18,6 +18,7 @@ int cmd_cache_replay(const Args& args);
 int cmd_fit(const Args& args);
 int cmd_import_model(const Args& args);
 int cmd_sweep(const Args& args);
+int cmd_plan(const Args& args);
 
 // Shared helpers for commands.
 bool wants_help(const Args& args);

@@ -27,6 +27,7 @@ const Command kCommands[] = {
      "leave-one-model-out validation of the calibrated model (docs/validation.md)"},
     {"cache-replay", kvsim::cmd_cache_replay, "replay a trace through the KV cache only: hit rates per policy and tier"},
     {"sweep", kvsim::cmd_sweep, "run a scenario over axes of values on every core or MPI rank; resumable (docs/sweep.md)"},
+    {"plan", kvsim::cmd_plan, "the cheapest fleet meeting the SLOs per candidate GPU/TP/dtype/knobs; frontier, growth (docs/plan.md)"},
     {"fit", kvsim::cmd_fit, "replay measured serving runs, fit the engine overheads, report end-to-end accuracy"},
 };
 

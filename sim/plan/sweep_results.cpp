@@ -47,6 +47,18 @@ void parse_lines(const std::string& text, std::map<std::string, nlohmann::json>&
   }
 }
 
+// The scalar leaves of a summary, "a.b.c" -> value; arrays and the scenario are left out.
+void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<std::pair<std::string, nlohmann::json>>& out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (prefix.empty() && it.key() == "scenario") continue;
+    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object()) flatten(*it, key, out);
+    else if (!it->is_array()) out.emplace_back(key, *it);
+  }
+}
+
+}  // namespace
+
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";
@@ -74,18 +86,6 @@ std::string csv_value(const nlohmann::json& v) {
   if (v.is_string()) return csv_field(v.get<std::string>());
   return csv_field(v.dump());
 }
-
-// The scalar leaves of a summary, "a.b.c" -> value; arrays and the scenario are left out.
-void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<std::pair<std::string, nlohmann::json>>& out) {
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (prefix.empty() && it.key() == "scenario") continue;
-    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
-    if (it->is_object()) flatten(*it, key, out);
-    else if (!it->is_array()) out.emplace_back(key, *it);
-  }
-}
-
-}  // namespace
 
 std::map<std::string, nlohmann::json> read_points_file(const std::string& path, size_t* skipped) {
   std::map<std::string, nlohmann::json> lines;

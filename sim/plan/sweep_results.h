@@ -53,4 +53,10 @@ class PointsLog {
 // results give the same bytes, whatever --jobs, shards or MPI.
 std::string points_csv(const std::vector<SweepPoint>& points, const std::map<std::string, nlohmann::json>& lines);
 
+// CSV helpers shared with the planner's tables: a field quoted when it needs it, a JSON value as a
+// field (null empty, strings unquoted when they can be), a multi-line message on one line.
+std::string csv_field(const std::string& s);
+std::string csv_value(const nlohmann::json& v);
+std::string one_line(const std::string& message);
+
 }  // namespace kvsim

@@ -1,0 +1,147 @@
+// kvsim plan PLAN.json --out DIR [--jobs N] [--quiet]
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "plan/planner.h"
+
+namespace kvsim {
+
+namespace {
+
+const char* kPlanHelp =
+    "usage: kvsim plan PLAN.json --out DIR [--jobs N] [--quiet]\n\n"
+    "Finds, for every candidate deployment of a workload (GPU type and price, TP/PP, weight and\n"
+    "KV dtypes, engine knobs, router), the minimum number of replicas that meets every SLO,\n"
+    "verified by running n (passes) and n-1 (fails) on every seed; then the fleet's $/hour and\n"
+    "$ per million tokens served within SLO, the cost-latency frontier, the recommendation and\n"
+    "what binds it, and the same at the workload's rate times each growth factor. Format and\n"
+    "search: docs/plan.md. Writes, once the plan completes:\n"
+    "  DIR/plan.json       the plan as run and every result\n"
+    "  DIR/candidates.csv  one row per candidate and growth factor\n"
+    "  DIR/frontier.csv    the Pareto frontier of $/hour against the frontier metric\n"
+    "  DIR/report.md       the recommendation and the tables\n"
+    "  DIR/points.jsonl    one line per simulation, appended as each finishes: running the same\n"
+    "                      command again reuses them (an interrupted plan resumes)\n\n"
+    "  --out DIR     output folder (created if missing; one plan or sweep at a time)\n"
+    "  --jobs N      simulations at once on threads (default: the number of cores)\n"
+    "  --quiet       no progress line on stderr\n";
+
+std::atomic<bool> g_plan_cancel{false};
+std::atomic<int> g_plan_signal{0};
+
+extern "C" void on_plan_signal(int sig) {
+  g_plan_signal.store(sig);
+  g_plan_cancel.store(true);
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once
+}
+
+struct PlanArgs {
+  std::string path, out_dir;
+  unsigned jobs = 0;
+  bool quiet = false;
+};
+
+// The command line, in one place (returns false for bad usage, after printing the help).
+bool read_plan_args(const Args& args, PlanArgs& a) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--out") a.out_dir = flag_value(args, i);
+    else if (args[i] == "--jobs") {
+      const std::string t = flag_value(args, i);
+      if (t.empty() || t.size() > 4 || t.find_first_not_of("0123456789") != std::string::npos || std::stoul(t) == 0)
+        throw InputError("--jobs " + t + ": expected a number of threads >= 1");
+      a.jobs = static_cast<unsigned>(std::stoul(t));
+    } else if (args[i] == "--quiet") a.quiet = true;
+    else if (!args[i].empty() && args[i][0] == '-') throw InputError("unknown flag " + args[i] + " (see kvsim plan --help)");
+    else if (a.path.empty()) a.path = args[i];
+    else throw InputError("unexpected argument " + args[i] + " (one plan file)");
+  }
+  if (a.path.empty() || a.out_dir.empty()) {
+    std::cerr << kPlanHelp;
+    return false;
+  }
+  return true;
+}
+
+std::string eta_text(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+}  // namespace
+
+int cmd_plan(const Args& args) {
+  if (wants_help(args)) {
+    std::cout << kPlanHelp;
+    return 0;
+  }
+  PlanArgs a;
+  if (!read_plan_args(args, a)) return 2;
+  const Catalog catalog = Catalog::open_default();
+  const PlanSpec spec = load_plan(a.path, catalog);
+
+  // "[plan] 12/40 searches | 130 runs | ETA 0:20" on stderr: redrawn on a terminal every 0.25 s,
+  // a line every 10 s otherwise.
+  const bool tty = isatty(STDERR_FILENO);
+  bool printed = false;
+  auto last = std::chrono::steady_clock::now();
+  PlanOptions options;
+  options.out_dir = a.out_dir;
+  options.jobs = a.jobs;
+  options.cancel = &g_plan_cancel;
+  options.on_progress = [&](const PlanProgress& p) {
+    if (a.quiet) return;
+    const auto now = std::chrono::steady_clock::now();
+    const bool done = p.searches_done == p.searches_total;
+    if (!done && printed && now - last < std::chrono::milliseconds(tty ? 250 : 10000)) return;
+    last = now;
+    printed = true;
+    const std::string eta = p.searches_done > 0 && !done
+                                ? eta_text(p.wall_s / static_cast<double>(p.searches_done) * static_cast<double>(p.searches_total - p.searches_done))
+                                : done ? "0:00" : "?";
+    std::fprintf(stderr, "%s[plan] %zu/%zu searches | %zu runs | ETA %s%s", tty ? "\r" : "", p.searches_done, p.searches_total, p.runs,
+                 eta.c_str(), tty ? "   " : "\n");
+  };
+  std::signal(SIGINT, on_plan_signal);
+  std::signal(SIGTERM, on_plan_signal);
+  PlanResult result;
+  try {
+    result = run_plan(spec, options);
+  } catch (const Cancelled&) {
+    if (printed && tty) std::fprintf(stderr, "\n");
+    const int sig = g_plan_signal.load() ? g_plan_signal.load() : SIGINT;
+    std::fprintf(stderr, "kvsim plan: stopped by %s; the simulations done are in %s/points.jsonl (run the same command to resume)\n",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT", a.out_dir.c_str());
+    return 128 + sig;
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  if (printed && tty) std::fprintf(stderr, "\n");
+  const PlanGrowthResult& g = result.growth.front();
+  size_t feasible = 0, infeasible = 0, invalid = 0;
+  for (const PlanCandidateResult& r : g.candidates) {
+    feasible += r.status == PlanStatus::feasible;
+    infeasible += r.status == PlanStatus::infeasible;
+    invalid += r.status == PlanStatus::invalid;
+  }
+  std::printf("kvsim plan: %zu candidates (%zu meet the SLOs, %zu miss them, %zu invalid) x %zu growth factor(s), "
+              "%zu simulations run now, %zu reused, in %.1f s\n",
+              g.candidates.size(), feasible, infeasible, invalid, result.growth.size(), result.runs, result.runs_reused, result.wall_s);
+  for (const PlanGrowthResult& gr : result.growth) {
+    if (gr.factor == 1) std::printf("recommendation: %s\n", gr.recommendation.c_str());
+    else std::printf("at the rate x %g: %s\n", gr.factor, gr.recommendation.c_str());
+  }
+  std::printf("outputs: %s/{plan.json,candidates.csv,frontier.csv,report.md}\n", a.out_dir.c_str());
+  return 0;
+}
+
+}  // namespace kvsim

@@ -1,0 +1,554 @@
+// run_plan: for every candidate and growth factor, the minimum replica count meeting every SLO.
+//
+// The search per candidate: a first run at the bottom of the range (or, for a growth factor, at
+// the previous factor's answer scaled by the ratio of the factors); if it fails with the engine
+// saturated, a capacity estimate from its throughput per replica and the workload's offered rate
+// jumps towards the answer; then the range is bracketed by steps that double (upwards while
+// failing, downwards from the first pass) and closed by bisection, which relies on the SLO metrics
+// falling as replicas are added. The answer n is verified: n passes and n-1 fails (both are runs,
+// never assumed), and both are run on every seed so the answer carries the fraction of seeds
+// passing at n and at n-1. Every simulation goes through the sweep's run_point and is logged in
+// points.jsonl, so an interrupted plan resumes where it stopped.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "plan/plan_internal.h"
+#include "plan/planner.h"
+#include "plan/sweep_results.h"
+#include "plan/sweep_runner.h"
+#include "scenario/scenario.h"
+#include "workload/workload_config.h"
+
+namespace kvsim {
+
+namespace {
+
+double number_at(const nlohmann::json& j, const std::string& pointer, double def = 0) {
+  try {
+    const nlohmann::json::json_pointer p(pointer);
+    if (j.contains(p) && j.at(p).is_number()) return j.at(p).get<double>();
+  } catch (const std::exception&) {
+  }
+  return def;
+}
+
+// "ttft_s.p99" -> "/ttft_s/p99", where the summary has it.
+std::string summary_pointer(const std::string& key) {
+  std::string p = "/" + key;
+  std::replace(p.begin(), p.end(), '.', '/');
+  return p;
+}
+
+// A run's error without the "point 0: " the sweep's run_point puts before the scenario's errors.
+std::string run_error(const nlohmann::json& line) {
+  std::string e = line.value("error", std::string());
+  const std::string prefix = "point 0: ";
+  if (e.rfind(prefix, 0) == 0) e = e.substr(prefix.size());
+  return e;
+}
+
+// One seed's run, judged against the plan's SLOs.
+struct SeedRun {
+  bool valid = false;
+  bool pass = false;
+  std::string error;       // invalid: the scenario's message
+  std::string failed;      // the first thing it missed, e.g. "ttft_s.p99 = 3.2 s > 1 s"
+  std::string worst;       // the SLO key furthest beyond (or closest to) its limit
+  double worst_ratio = 0;  // its value / limit
+  nlohmann::json summary;
+};
+
+SeedRun judge(const PlanSpec& spec, const nlohmann::json& line) {
+  SeedRun r;
+  if (!line.contains("summary")) {
+    r.error = run_error(line);
+    return r;
+  }
+  r.valid = true;
+  r.summary = line["summary"];
+  const nlohmann::json& s = r.summary;
+  r.pass = true;
+  const double dropped = number_at(s, "/requests/dropped");
+  if (dropped > 0) {
+    r.pass = false;
+    r.failed = plan_number(dropped) + " request(s) dropped";
+  }
+  const double completed = number_at(s, "/requests/completed");
+  for (const PlanSlo& slo : spec.slos) {
+    const double v = completed > 0 ? number_at(s, summary_pointer(slo.key()), INFINITY) : INFINITY;
+    const double ratio = v / slo.max_s;
+    if (r.worst.empty() || ratio > r.worst_ratio) {
+      r.worst = slo.key();
+      r.worst_ratio = ratio;
+    }
+    if (v > slo.max_s && r.pass) {
+      r.pass = false;
+      r.failed = slo.key() + " = " + plan_short(v) + " s > " + plan_number(slo.max_s) + " s";
+    }
+  }
+  if (spec.min_goodput_fraction > 0) {
+    const double g = number_at(s, "/goodput/fraction");
+    const double ratio = g > 0 ? spec.min_goodput_fraction / g : INFINITY;
+    if (r.worst.empty() || ratio > r.worst_ratio) {
+      r.worst = "goodput.fraction";
+      r.worst_ratio = ratio;
+    }
+    if (g < spec.min_goodput_fraction && r.pass) {
+      r.pass = false;
+      r.failed = "goodput.fraction = " + plan_short(g) + " < " + plan_number(spec.min_goodput_fraction);
+    }
+  }
+  return r;
+}
+
+// The runs of one replica count (every seed, or up to the seed that decided a failure).
+struct Level {
+  uint32_t n = 0;
+  std::vector<SeedRun> seeds;
+  bool valid = true;
+  bool complete = false;  // every seed ran
+  size_t passing = 0;
+  bool pass = false;
+};
+
+struct Context {
+  const PlanSpec& spec;
+  const PlanOptions& options;
+  SweepSpec base;
+  Catalog catalog;
+  std::unique_ptr<PointsLog> log;
+  std::mutex mu;
+  std::map<std::string, nlohmann::json> lines;  // by hash: runs of this call and of points.jsonl
+  std::vector<double> offered_rps;              // per growth factor: requests / arrival span, 0 unknown
+  PlanProgress progress;
+  size_t runs_now = 0, runs_reused = 0;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  Context(const PlanSpec& s, const PlanOptions& o) : spec(s), options(o), base(plan_base_sweep(s)), catalog(Catalog::open_default()) {}
+
+  void report() {  // with mu held
+    progress.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (options.on_progress) options.on_progress(progress);
+  }
+
+  nlohmann::json run(const SweepPoint& p) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      const auto it = lines.find(p.hash);
+      if (it != lines.end()) {
+        ++runs_reused;
+        ++progress.runs;
+        report();
+        return it->second;
+      }
+    }
+    if (options.cancel && options.cancel->load()) throw Cancelled();
+    nlohmann::json line = run_point(base, p, catalog, options.cancel);
+    if (line.contains("summary")) line["summary"].erase("perf_model");  // large, the same for every run of a candidate
+    if (log) log->append(line);  // thread-safe; outside mu so that other runs go on during its fdatasync
+    std::lock_guard<std::mutex> lock(mu);
+    lines.emplace(p.hash, line);
+    ++runs_now;
+    ++progress.runs;
+    report();
+    return line;
+  }
+};
+
+size_t required_passes(const PlanSpec& spec) {
+  const double need = std::ceil(spec.min_seed_pass_fraction * static_cast<double>(spec.seeds.size()) - 1e-9);
+  return static_cast<size_t>(std::max(1.0, need));
+}
+
+// Runs the seeds of level `n` not run yet; stops at the failure that decides it unless `full`.
+void evaluate(Context& ctx, const PlanCandidate& c, double growth, Level& level, bool full) {
+  const PlanSpec& spec = ctx.spec;
+  const size_t need = required_passes(spec);
+  for (size_t i = level.seeds.size(); i < spec.seeds.size(); ++i) {
+    const size_t failing = level.seeds.size() - level.passing;
+    if (!full && failing > spec.seeds.size() - need) break;
+    SeedRun r = judge(spec, ctx.run(plan_point(spec, c, level.n, growth, i)));
+    if (!r.valid) {
+      level.valid = false;
+      level.seeds.push_back(std::move(r));
+      return;
+    }
+    level.passing += r.pass;
+    level.seeds.push_back(std::move(r));
+  }
+  level.complete = level.seeds.size() == spec.seeds.size();
+  level.pass = level.passing >= need;
+}
+
+// Replicas the offered load needs at the throughput per replica of a saturated run, or 0.
+uint32_t capacity_estimate(const Context& ctx, size_t growth_index, const Level& failed) {
+  if (failed.seeds.empty() || ctx.offered_rps[growth_index] <= 0) return 0;
+  const nlohmann::json& s = failed.seeds.front().summary;
+  const double busy = number_at(s, "/engine/busy_fraction"), served = number_at(s, "/throughput/requests_per_s");
+  if (busy < 0.9 || served <= 0) return 0;
+  const double per_replica = served / failed.n;
+  return static_cast<uint32_t>(std::min(1e9, std::ceil(ctx.offered_rps[growth_index] / (0.9 * per_replica))));
+}
+
+// What makes the failing run fail: memory, compute or queueing, with the figures.
+void explain_binding(const Level& level, PlanCandidateResult& out) {
+  const SeedRun* r = nullptr;
+  for (const SeedRun& s : level.seeds)
+    if (!s.pass) {
+      r = &s;
+      break;
+    }
+  if (!r)
+    for (const SeedRun& s : level.seeds)
+      if (!r || s.worst_ratio > r->worst_ratio) r = &s;
+  if (!r) return;
+  const nlohmann::json& s = r->summary;
+  const std::string at = "at " + std::to_string(level.n) + " replica" + (level.n == 1 ? "" : "s");
+  const std::string what = r->pass ? "closest to its limit: " + r->worst + " at " + plan_percent(r->worst_ratio)
+                                   : r->failed;
+  const double dropped = number_at(s, "/requests/dropped"), preemptions = number_at(s, "/requests/preemptions");
+  const double peak = number_at(s, "/kv/peak_utilization"), busy = number_at(s, "/engine/busy_fraction");
+  if (dropped > 0 || preemptions > 0 || peak >= 0.95) {
+    out.binds = "memory";
+    out.binds_detail = at + " " + what + ": KV blocks run out (" + plan_number(preemptions) + " preemptions, " +
+                       plan_number(dropped) + " dropped, peak KV use " + plan_percent(peak) + ")";
+    return;
+  }
+  const size_t dot = r->worst.find('.');
+  const std::string metric = r->worst.substr(0, dot), stat = dot == std::string::npos ? "p99" : r->worst.substr(dot + 1);
+  if (metric == "ttft_s" || metric == "e2e_s" || metric == "goodput") {
+    const std::string qstat = metric == "goodput" ? "p99" : stat;
+    const double queue = number_at(s, "/queue_s/" + qstat), total = number_at(s, "/" + (metric == "goodput" ? std::string("ttft_s") : metric) + "/" + qstat);
+    if (total > 0 && queue >= 0.5 * total) {
+      out.binds = "queueing";
+      out.binds_detail = at + " " + what + ": requests wait for a slot (queue_s." + qstat + " " + plan_short(queue) + " s of " +
+                         (metric == "goodput" ? std::string("ttft_s") : metric) + "." + qstat + " " + plan_short(total) +
+                         " s, engine busy " + plan_percent(busy) + ")";
+      return;
+    }
+  }
+  out.binds = "compute";
+  out.binds_detail = at + " " + what + ": the engine steps are too slow (engine busy " + plan_percent(busy) + ", tpot_s.p99 " +
+                     plan_short(number_at(s, "/tpot_s/p99")) + " s, queue_s.p99 " + plan_short(number_at(s, "/queue_s/p99")) + " s)";
+}
+
+PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_index, uint32_t hint) {
+  const PlanSpec& spec = ctx.spec;
+  const double growth = spec.growth[growth_index];
+  PlanCandidateResult out;
+  out.candidate = c;
+  out.growth = growth;
+  std::map<uint32_t, Level> levels;
+  const auto level = [&](uint32_t n) -> Level& {
+    Level& l = levels[n];
+    l.n = n;
+    return l;
+  };
+  const uint32_t min = spec.min_replicas, max = spec.max_replicas;
+  uint32_t lo = min - 1, hi = max + 1;  // lo fails (or is below the range), hi passes (or is above it)
+  uint32_t n = std::clamp(hint ? hint : min, min, max);
+  uint32_t up = 1, down = 1;
+  bool estimated = false, failed_below_pass = false;
+  for (;;) {
+    Level& l = level(n);
+    evaluate(ctx, c, growth, l, false);
+    if (!l.valid) {
+      out.status = PlanStatus::invalid;
+      out.error = l.seeds.back().error;
+      out.runs = l.seeds.size();
+      return out;
+    }
+    if (l.pass) hi = n;
+    else {
+      lo = n;
+      if (hi <= max) failed_below_pass = true;
+    }
+    if (hi == lo + 1 || lo >= max) break;
+    if (hi > max) {  // no pass yet: jump by the capacity estimate once, then by doubling steps
+      const uint32_t est = estimated ? 0 : capacity_estimate(ctx, growth_index, l);
+      estimated = estimated || est > 0;
+      if (est > n) n = std::min(max, est);
+      else {
+        n = static_cast<uint32_t>(std::min<uint64_t>(max, static_cast<uint64_t>(lo) + up));
+        up *= 2;
+      }
+    } else if (!failed_below_pass) {  // passes so far: step down by doubling steps
+      n = std::max(lo + 1, hi > down ? hi - down : 0u);
+      down *= 2;
+    } else {
+      n = lo + (hi - lo) / 2;
+    }
+  }
+  for (const auto& [k, l] : levels) out.runs += l.seeds.size();
+  // The saturation throughput: the most replicas a run kept busy (>= 95%) by an overload.
+  for (const auto& [k, l] : levels)
+    for (const SeedRun& s : l.seeds)
+      if (!s.pass && number_at(s.summary, "/engine/busy_fraction") >= 0.95 && number_at(s.summary, "/throughput/requests_per_s") > 0) {
+        out.saturation_requests_per_s_per_replica = number_at(s.summary, "/throughput/requests_per_s") / k;
+        break;
+      }
+  const uint32_t at_n = hi <= max ? hi : max;
+  Level& top = level(at_n);
+  evaluate(ctx, c, growth, top, true);
+  if (lo >= min && hi <= max) evaluate(ctx, c, growth, level(lo), true);  // the confidence of n-1 failing
+  out.runs = 0;
+  for (const auto& [k, l] : levels) out.runs += l.seeds.size();
+  // The figures at n (or, infeasible, at the top of the range): the worst over the seeds.
+  out.slo_values = nlohmann::json::object();
+  const std::vector<std::string> keys = plan_metric_keys(spec);
+  double rps = 0, usd_per_m = 0;
+  bool usd_known = true;
+  out.goodput_fraction = 1;
+  for (const SeedRun& s : top.seeds) {
+    for (const std::string& k : keys) {
+      const double v = number_at(s.summary, summary_pointer(k), INFINITY);
+      if (!out.slo_values.contains(k) || v > out.slo_values[k].get<double>()) out.slo_values[k] = v;
+    }
+    out.goodput_fraction = std::min(out.goodput_fraction, number_at(s.summary, "/goodput/fraction"));
+    rps += number_at(s.summary, "/throughput/requests_per_s");
+    const double g = number_at(s.summary, "/goodput/fraction");
+    if (g > 0) usd_per_m += number_at(s.summary, "/cost/usd_per_million_tokens") / g;
+    else usd_known = false;
+  }
+  for (auto& [k, v] : out.slo_values.items())
+    if (std::isinf(v.get<double>())) v = nullptr;
+  const size_t seeds_run = std::max<size_t>(1, top.seeds.size());
+  out.binding_slo.clear();
+  for (const PlanSlo& s : spec.slos) {
+    const nlohmann::json& v = out.slo_values[s.key()];
+    const double ratio = v.is_number() ? v.get<double>() / s.max_s : INFINITY;
+    if (out.binding_slo.empty() || ratio > out.binding_ratio) {
+      out.binding_slo = s.key();
+      out.binding_ratio = ratio;
+    }
+  }
+  if (spec.min_goodput_fraction > 0) {
+    const double ratio = out.goodput_fraction > 0 ? spec.min_goodput_fraction / out.goodput_fraction : INFINITY;
+    if (out.binding_slo.empty() || ratio > out.binding_ratio) {
+      out.binding_slo = "goodput.fraction";
+      out.binding_ratio = ratio;
+    }
+  }
+  out.usd_per_hour = static_cast<double>(at_n) * c.gpus_per_replica * c.gpu.usd_per_gpu_hour;
+  if (c.gpu.spot_usd_per_gpu_hour >= 0) out.spot_usd_per_hour = static_cast<double>(at_n) * c.gpus_per_replica * c.gpu.spot_usd_per_gpu_hour;
+  out.usd_per_million_tokens_slo = usd_known ? usd_per_m / static_cast<double>(seeds_run) : INFINITY;
+  out.requests_per_s_per_replica = rps / static_cast<double>(seeds_run) / at_n;
+  out.seeds_passing_at_n = static_cast<double>(top.passing) / static_cast<double>(spec.seeds.size());
+  if (hi <= max) {
+    out.status = PlanStatus::feasible;
+    out.replicas = hi;
+    if (lo >= min) {
+      const Level& below = levels.at(lo);
+      out.seeds_passing_below = static_cast<double>(below.passing) / static_cast<double>(spec.seeds.size());
+      explain_binding(below, out);
+    } else {
+      explain_binding(top, out);
+      out.binds_detail += " (the bottom of the replica range: no smaller fleet was tried)";
+    }
+  } else {
+    out.status = PlanStatus::infeasible;
+    out.replicas = max;
+    for (const SeedRun& s : top.seeds)
+      if (!s.pass) {
+        out.error = "misses the SLOs at " + std::to_string(max) + " replicas (the top of the range): " + s.failed;
+        break;
+      }
+    explain_binding(top, out);
+  }
+  return out;
+}
+
+// Requests per second the workload offers (requests over the span of their arrivals), per growth
+// factor, from the first candidate whose scenario is valid; 0 when none is.
+void measure_offered_rates(Context& ctx, const std::vector<PlanCandidate>& candidates) {
+  ctx.offered_rps.assign(ctx.spec.growth.size(), 0);
+  for (size_t g = 0; g < ctx.spec.growth.size(); ++g)
+    for (const PlanCandidate& c : candidates) {
+      try {
+        const Scenario s = parse_scenario(plan_candidate_scenario(ctx.spec, c, ctx.spec.min_replicas, ctx.spec.growth[g], 0),
+                                          ctx.spec.base_dir, ctx.catalog);
+        std::unique_ptr<RequestSource> source = open_workload(s.workload, s.base_dir);
+        RequestSpec r;
+        uint64_t count = 0;
+        SimTime first = 0, last = 0;
+        while (source->next(r)) {
+          if (count++ == 0) first = r.arrival;
+          last = r.arrival;
+          if (ctx.options.cancel && ctx.options.cancel->load()) throw Cancelled();
+        }
+        if (count > 1 && last > first) ctx.offered_rps[g] = static_cast<double>(count - 1) / (static_cast<double>(last - first) * 1e-9);
+        break;
+      } catch (const InputError&) {
+        continue;  // this candidate is invalid; its search will say so
+      }
+    }
+}
+
+// The frontier and the recommendation of one growth factor.
+void rank(const PlanSpec& spec, PlanGrowthResult& g) {
+  const auto metric = [&](const PlanCandidateResult& r) {
+    const nlohmann::json& v = r.slo_values.contains(spec.frontier_metric) ? r.slo_values[spec.frontier_metric] : nlohmann::json();
+    return v.is_number() ? v.get<double>() : INFINITY;
+  };
+  std::vector<size_t> feasible;
+  for (size_t i = 0; i < g.candidates.size(); ++i)
+    if (g.candidates[i].status == PlanStatus::feasible) feasible.push_back(i);
+  std::sort(feasible.begin(), feasible.end(), [&](size_t a, size_t b) {
+    const PlanCandidateResult &x = g.candidates[a], &y = g.candidates[b];
+    if (x.usd_per_hour != y.usd_per_hour) return x.usd_per_hour < y.usd_per_hour;
+    if (metric(x) != metric(y)) return metric(x) < metric(y);
+    if (x.usd_per_million_tokens_slo != y.usd_per_million_tokens_slo) return x.usd_per_million_tokens_slo < y.usd_per_million_tokens_slo;
+    return a < b;
+  });
+  g.frontier.clear();
+  double best = INFINITY;  // by cost ascending, a point is on the frontier when its latency beats every cheaper one
+  for (size_t i : feasible) {
+    const double m = metric(g.candidates[i]);
+    if (m < best || (g.frontier.empty())) {
+      if (!g.frontier.empty() && g.candidates[g.frontier.back()].usd_per_hour == g.candidates[i].usd_per_hour) continue;
+      g.frontier.push_back(i);
+      best = std::min(best, m);
+    }
+  }
+  g.recommended = feasible.empty() ? -1 : static_cast<long>(feasible.front());
+  if (feasible.empty()) {
+    g.recommendation = "No candidate meets every SLO within " + std::to_string(spec.max_replicas) +
+                       " replicas: widen the replica range, relax an SLO or add larger GPUs.";
+    return;
+  }
+  const PlanCandidateResult& r = g.candidates[feasible.front()];
+  std::string text = r.candidate.label + " x " + std::to_string(r.replicas) + " replica" + (r.replicas == 1 ? "" : "s") + " (" +
+                     std::to_string(r.replicas * r.candidate.gpus_per_replica) + " GPUs) at $" + plan_number(r.usd_per_hour) +
+                     "/hour is the cheapest fleet meeting every SLO";
+  text += " (" + std::to_string(static_cast<int>(std::lround(r.seeds_passing_at_n * spec.seeds.size()))) + "/" +
+          std::to_string(spec.seeds.size()) + " seeds pass";
+  if (r.seeds_passing_below >= 0)
+    text += ", " + std::to_string(static_cast<int>(std::lround(r.seeds_passing_below * spec.seeds.size()))) + "/" +
+            std::to_string(spec.seeds.size()) + " at " + std::to_string(r.replicas - 1);
+  text += "); $" + plan_short(r.usd_per_million_tokens_slo) + " per million tokens served within SLO.";
+  if (feasible.size() > 1) {
+    const PlanCandidateResult& next = g.candidates[feasible[1]];
+    text += " Next: " + next.candidate.label + " x " + std::to_string(next.replicas) + " at $" + plan_number(next.usd_per_hour) +
+            "/hour" + (r.usd_per_hour > 0 ? " (+" + plan_percent(next.usd_per_hour / r.usd_per_hour - 1) + ")" : "") + ".";
+  }
+  text += " Binding SLO: " + r.binding_slo + " at " + plan_percent(r.binding_ratio) + " of its limit; what binds: " + r.binds +
+          " (" + r.binds_detail + ").";
+  g.recommendation = text;
+}
+
+void remove_outputs(const std::string& dir) {
+  for (const char* f : {kPlanJsonFile, kPlanCandidatesCsvFile, kPlanFrontierCsvFile, kPlanReportFile}) {
+    std::error_code ec;
+    std::filesystem::remove(std::filesystem::path(dir) / f, ec);
+  }
+}
+
+}  // namespace
+
+PlanChartRenderer& registered_plan_chart_renderer() {
+  static PlanChartRenderer renderer;
+  return renderer;
+}
+
+void register_plan_chart_renderer(PlanChartRenderer renderer) { registered_plan_chart_renderer() = std::move(renderer); }
+
+PlanResult run_plan(const PlanSpec& spec, const PlanOptions& options) {
+  if (spec.seeds.empty() || spec.growth.empty() || spec.growth[0] != 1.0)
+    throw InputError("plan: expected at least one seed and growth factor 1 first (parse the plan with parse_plan)");
+  Context ctx(spec, options);
+  const std::vector<PlanCandidate> candidates = plan_candidates(spec);
+  if (!options.out_dir.empty()) {
+    try {
+      ctx.log = std::make_unique<PointsLog>(options.out_dir);
+    } catch (const IoError& e) {
+      std::string m = e.what();
+      const std::string sweep = "another kvsim sweep";
+      if (const size_t at = m.find(sweep); at != std::string::npos) m.replace(at, sweep.size(), "another kvsim sweep or plan");
+      throw IoError(m);
+    }
+    ctx.lines = ctx.log->lines();
+    remove_outputs(options.out_dir);  // until this plan completes, no file in DIR looks like its result
+  }
+  PlanResult result;
+  result.spec = spec;
+  result.growth.resize(spec.growth.size());
+  for (size_t g = 0; g < spec.growth.size(); ++g) {
+    result.growth[g].factor = spec.growth[g];
+    result.growth[g].candidates.resize(candidates.size());
+  }
+  ctx.progress.searches_total = candidates.size() * spec.growth.size();
+  measure_offered_rates(ctx, candidates);
+
+  // One thread per candidate at a time: its growth factors in order (each starts from the last).
+  std::atomic<size_t> next{0};
+  std::mutex failure_mu;
+  std::exception_ptr failure;
+  const auto work = [&] {
+    for (;;) {
+      const size_t k = next.fetch_add(1);
+      if (k >= candidates.size()) return;
+      try {
+        uint32_t hint = 0;
+        for (size_t g = 0; g < spec.growth.size(); ++g) {
+          PlanCandidateResult r;
+          if (g > 0 && result.growth[0].candidates[k].status == PlanStatus::invalid) {
+            r = result.growth[0].candidates[k];
+            r.growth = spec.growth[g];
+            r.runs = 0;
+          } else {
+            r = search(ctx, candidates[k], g, hint);
+          }
+          if (g + 1 < spec.growth.size()) {
+            const double ratio = spec.growth[g + 1] / spec.growth[g];
+            hint = r.status == PlanStatus::feasible ? static_cast<uint32_t>(std::max(1.0, std::ceil(r.replicas * ratio)))
+                   : r.status == PlanStatus::infeasible && ratio >= 1 ? spec.max_replicas : 0;
+          }
+          result.growth[g].candidates[k] = std::move(r);
+          std::lock_guard<std::mutex> lock(ctx.mu);
+          ++ctx.progress.searches_done;
+          ctx.report();
+        }
+      } catch (...) {  // cancelled, or points.jsonl cannot be written: stop everyone
+        std::lock_guard<std::mutex> lock(failure_mu);
+        if (!failure) failure = std::current_exception();
+        next.store(candidates.size());
+        return;
+      }
+    }
+  };
+  unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(candidates.size())));
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+  if (options.cancel && options.cancel->load()) throw Cancelled();
+
+  for (PlanGrowthResult& g : result.growth) rank(spec, g);
+  result.runs = ctx.runs_now;
+  result.runs_reused = ctx.runs_reused;
+  if (!options.out_dir.empty()) {
+    const PlanChartRenderer& renderer = options.render_charts ? options.render_charts : registered_plan_chart_renderer();
+    if (renderer)
+      for (auto& chart : renderer(result, options.out_dir))  // report.md names only images that exist
+        if (std::filesystem::is_regular_file(std::filesystem::path(options.out_dir) / chart.first)) result.charts.push_back(std::move(chart));
+    write_file_atomically(options.out_dir + "/" + kPlanCandidatesCsvFile, plan_candidates_csv(result));
+    write_file_atomically(options.out_dir + "/" + kPlanFrontierCsvFile, plan_frontier_csv(result));
+    write_file_atomically(options.out_dir + "/" + kPlanReportFile, plan_report_md(result));
+    write_file_atomically(options.out_dir + "/" + kPlanJsonFile, plan_result_json(result).dump(2) + "\n");
+  }
+  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.start).count();
+  return result;
+}
+
+}  // namespace kvsim
