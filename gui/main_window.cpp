@@ -24,6 +24,7 @@
 #include "scenario_document.h"
 #include "scenario_editor.h"
 #include "scenario_template.h"
+#include "plan_view.h"
 #include "sweep_view.h"
 
 namespace kvsim::gui {
@@ -183,6 +184,18 @@ void MainWindow::build_layout() {
   views_->addTab(main, "Scenario and runs");
   sweep_ = new SweepView(catalog_, prompts_.get());
   views_->addTab(sweep_, "Sweep");
+  plan_ = new PlanView(catalog_, prompts_.get());
+  plan_->editor_scenario = [this] {
+    return std::make_pair(nlohmann::json(document_->json()), QString::fromStdString(document_->base_dir()));
+  };
+  // A candidate clicked in the Plan tab: its scenario runs in the editor and the results views.
+  connect(plan_, &PlanView::candidate_opened, this, [this](const nlohmann::json& scenario, const QString&) {
+    if (!maybe_discard_changes()) return;
+    document_->reset(Json(scenario), QString());
+    views_->setCurrentIndex(0);
+    start_run();
+  });
+  views_->addTab(plan_, "Plan");
   setCentralWidget(views_);
 
   // The status line shrinks with the window (its full text is in the tooltip), so that the

@@ -26,6 +26,7 @@ class ResultsView;
 class RunList;
 class ScenarioDocument;
 class ScenarioEditor;
+class PlanView;
 class SweepView;
 
 class MainWindow : public QMainWindow {
@@ -43,6 +44,7 @@ class MainWindow : public QMainWindow {
   // The top-level tabs: "Scenario and runs", "Sweep", "Plan".
   QTabWidget* views() const { return views_; }
   SweepView* sweep_view() const { return sweep_; }
+  PlanView* plan_view() const { return plan_; }
   QProgressBar* progress_bar() const { return progress_; }
   QLabel* progress_label() const { return progress_label_; }
   QPushButton* cancel_button() const { return cancel_button_; }
@@ -105,6 +107,7 @@ class MainWindow : public QMainWindow {
   RunController* controller_;
   QTabWidget* views_ = nullptr;
   SweepView* sweep_ = nullptr;
+  PlanView* plan_ = nullptr;
   QSplitter* main_splitter_ = nullptr;
   QSplitter* results_splitter_ = nullptr;
   QProgressBar* progress_;

@@ -34,14 +34,14 @@ QString csv_field(const QString& s) {
 
 SummaryRow slo_row(const SloVerdict& v) { return {"SLOs", v.label, v.value, v.text()}; }
 
-std::vector<SummaryRow> rows_of_run(const nlohmann::json& summary) {
+}  // namespace
+
+std::vector<SummaryRow> summary_table_rows(const nlohmann::json& summary) {
   std::vector<SummaryRow> rows = identity_rows(summary);
   for (const SloVerdict& v : slo_verdicts(summary)) rows.push_back(slo_row(v));
   for (SummaryRow& row : summary_rows(summary)) rows.push_back(std::move(row));
   return rows;
 }
-
-}  // namespace
 
 const QColor kSloPassed(0xc8, 0xf0, 0xc8);
 const QColor kSloFailed(0xf8, 0xc8, 0xc8);
@@ -133,13 +133,13 @@ void ResultsView::fill_table(const std::vector<const RunRecord*>& runs) {
   // Every run has the same rows but for its KV tiers: the table has each row any run has, in
   // order, and a run without it shows an empty cell.
   // The run's identity and its SLO verdicts come first, then the figures `kvsim run` prints.
-  std::vector<SummaryRow> layout_rows = rows_of_run(nlohmann::json::object());
+  std::vector<SummaryRow> layout_rows = summary_table_rows(nlohmann::json::object());
   std::vector<std::vector<SummaryRow>> run_rows;
   const auto key = [](const SummaryRow& r) { return r.section + "\n" + r.label; };
   QHash<QString, int> row_of;
   for (size_t r = 0; r < layout_rows.size(); ++r) row_of.insert(key(layout_rows[r]), static_cast<int>(r));
   for (const RunRecord* run : runs) {
-    run_rows.push_back(rows_of_run(run->summary));
+    run_rows.push_back(summary_table_rows(run->summary));
     for (const SummaryRow& row : run_rows.back()) {
       if (row_of.contains(key(row))) continue;
       row_of.insert(key(row), static_cast<int>(layout_rows.size()));

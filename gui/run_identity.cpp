@@ -92,7 +92,7 @@ std::vector<SloVerdict> slo_verdicts(const nlohmann::json& s) {
     v.set = v.target > 0;
     v.value = number(s, {key, "p99"});
     v.passed = v.set && v.value <= v.target;
-    v.label = QString("%1 p99").arg(name);
+    v.label = QString("%1 p99 target").arg(name);
     any = any || v.set;
     out.push_back(v);
   }

@@ -33,7 +33,7 @@ std::vector<SummaryRow> identity_rows(const nlohmann::json& summary);
 // requests counting as missing it).
 inline constexpr double kGoodputTarget = 0.99;
 struct SloVerdict {
-  QString label;        // "TTFT p99", ..., "goodput ≥ 99%"
+  QString label;        // "TTFT p99 target", ..., "goodput ≥ 99%"
   bool set = false;     // the scenario has this target
   bool passed = false;  // meaningful when `set`
   double value = 0, target = 0;

@@ -104,20 +104,20 @@ void RunIdentityTest::slo_cells_are_green_with_a_tick_when_met_and_red_with_a_cr
   QVERIFY(fail_summary["ttft_s"]["p99"].get<double>() > 0.001);
   QVERIFY(fail_summary["goodput"]["fraction"].get<double>() < kGoodputTarget);
 
-  for (const char* label : {"TTFT p99", "TPOT p99", "goodput ≥ 99%"}) {
+  for (const char* label : {"TTFT p99 target", "TPOT p99 target", "goodput ≥ 99%"}) {
     QTableWidgetItem* c = cell(t, "SLOs", label, 0);
     QVERIFY2(c && c->text().startsWith("✓"), qPrintable(QString(label) + ": " + (c ? c->text() : "none")));
     QCOMPARE(c->background().color(), kSloPassed);
   }
-  QVERIFY(cell_text(t, "SLOs", "E2E p99", 0).startsWith("— no target"));
-  for (const char* label : {"TTFT p99", "goodput ≥ 99%"}) {
+  QVERIFY(cell_text(t, "SLOs", "E2E p99 target", 0).startsWith("— no target"));
+  for (const char* label : {"TTFT p99 target", "goodput ≥ 99%"}) {
     QTableWidgetItem* c = cell(t, "SLOs", label, 1);
     QVERIFY2(c && c->text().startsWith("✗"), qPrintable(QString(label) + ": " + (c ? c->text() : "none")));
     QCOMPARE(c->background().color(), kSloFailed);
   }
-  QVERIFY(cell_text(t, "SLOs", "TTFT p99", 1).contains("> 0.001 s"));
-  QVERIFY(cell_text(t, "SLOs", "E2E p99", 1).startsWith("✓"));  // 60 s end to end is met
-  QVERIFY(cell_text(t, "SLOs", "TPOT p99", 1).startsWith("— no target"));
+  QVERIFY(cell_text(t, "SLOs", "TTFT p99 target", 1).contains("> 0.001 s"));
+  QVERIFY(cell_text(t, "SLOs", "E2E p99 target", 1).startsWith("✓"));  // 60 s end to end is met
+  QVERIFY(cell_text(t, "SLOs", "TPOT p99 target", 1).startsWith("— no target"));
 
   // The run list: a mark and a colour.
   QVERIFY(run_list_line(*w->runs()->run(0)).endsWith("SLOs ✓ met"));
@@ -133,7 +133,7 @@ void RunIdentityTest::a_scenario_without_slos_shows_no_verdict() {
   scenario.erase("slo");
   QVERIFY(run_in_window(*w, scenario));
   QTableWidget* t = w->results()->summary_table();
-  for (const char* label : {"TTFT p99", "TPOT p99", "E2E p99", "goodput ≥ 99%"})
+  for (const char* label : {"TTFT p99 target", "TPOT p99 target", "E2E p99 target", "goodput ≥ 99%"})
     QCOMPARE(cell_text(t, "SLOs", label), QString("— no target"));
   bool any = true;
   QVERIFY(slos_passed(w->runs()->run(0)->summary, &any));
