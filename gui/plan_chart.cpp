@@ -99,10 +99,12 @@ QChart* make_plan_chart(const PlanResult& result, size_t growth) {
   auto* x = new QValueAxis;
   x->setTitleText("$ per hour of the fleet (replicas × GPUs × $/GPU-hour)");
   x->setRange(0, x_max);
-  x->setLabelFormat("%.0f");
+  x->setLabelFormat("%g");
   auto* y = new QValueAxis;
   y->setTitleText(QString::fromStdString(metric) + " (s, worst seed)");
   y->setRange(0, y_max);
+  x->applyNiceNumbers();
+  y->applyNiceNumbers();
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   for (QAbstractSeries* s : chart->series()) {

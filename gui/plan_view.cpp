@@ -178,6 +178,7 @@ void PlanView::build_form() {
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->verticalHeader()->hide();
+  table_->verticalHeader()->setDefaultSectionSize(20);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   recommendation_->setWordWrap(true);
   recommendation_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -192,6 +193,9 @@ void PlanView::build_form() {
   auto* split = new QSplitter(Qt::Vertical);
   split->addWidget(chart_view_);
   split->addWidget(table_);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 2);
+  split->setSizes({3000, 2000});  // scaled to the height it gets: the chart three fifths
   results_layout->addWidget(split, 1);
 
   progress_->hide();
@@ -495,7 +499,7 @@ void PlanView::show_growth(int index) {
         invalid ? "—" : QString::number(c.replicas) + (feasible ? "" : " (top of range)"),
         invalid ? "—" : QString::number(c.replicas * c.candidate.gpus_per_replica),
         invalid ? "—" : money(c.usd_per_hour),
-        feasible ? money(c.usd_per_million_tokens_slo) : "—",
+        feasible && std::isfinite(c.usd_per_million_tokens_slo) ? QString::number(c.usd_per_million_tokens_slo, 'f', 4) : "—",
         v.is_number() ? QString::number(v.get<double>(), 'f', 4) : "—",
         QString::fromStdString(c.binds),
         on_frontier ? "yes" : ""};

@@ -6,6 +6,8 @@
 //                          scenario at max_num_seqs 64 and at 16, on the same synthetic workload)
 //   kvsim-gui-summary.png  the Summary tab of the same runs: identity, SLO verdicts, figures
 //   kvsim-gui-sweep.png    the Sweep tab: P99 TTFT against the rate, a line per replica count
+//   kvsim-gui-plan.png     the Plan tab: four GPU types at TP 1 and 2 for a 7B model at 40 req/s,
+//                          P99 TTFT <= 0.5 s: the frontier, the table by cost, the recommendation
 // The pictures hold no wall times, so rerunning gives the same bytes on the same fonts and Qt.
 #include <cstdio>
 #include <fstream>
@@ -23,6 +25,7 @@
 #include "run_list.h"
 #include "scenario_document.h"
 #include "scenario_editor.h"
+#include "plan_view.h"
 #include "sweep_view.h"
 
 using namespace kvsim::gui;
@@ -49,6 +52,22 @@ Json screenshot_sweep() {
                                     Json{{"pointer", "/workload/synthetic/arrivals/rate"},
                                          {"range", {{"from", 10}, {"to", 60}, {"step", 10}}}}})},
               {"seeds", Json{{"values", {7, 8}}, {"pointers", {"/workload/synthetic/seed"}}}}};
+}
+
+// Qwen2.5-7B at 40 req/s on H100, A100, L40S and V100 at TP 1 and 2: the cheapest fleet at P99
+// TTFT <= 0.5 s, and at twice the rate.
+Json screenshot_plan() {
+  Json base = test::small_scenario(400, 40.0);
+  base["model"] = "Qwen2.5-7B";
+  base.erase("slo");
+  return Json{{"name", "7B chat at 40 req/s"},
+              {"base", base},
+              {"slo", {{"ttft_s", {{"p99", 0.5}}}}},
+              {"candidates",
+               {{"gpus", {"H100-SXM", "A100-80GB", "L40S", "V100-32GB"}}, {"tensor_parallel", {1, 2}}, {"weight_dtype", {"bf16"}}}},
+              {"replicas", {{"min", 1}, {"max", 6}}},
+              {"seeds", {{"count", 2}}},
+              {"growth", {1, 2}}};
 }
 
 }  // namespace
@@ -111,5 +130,18 @@ int main(int argc, char** argv) {
   window->sweep_view()->select(rate_by_replicas);
   QTest::qWait(100);
   if (!save(window->grab().toImage(), out, "kvsim-gui-sweep.png")) return 1;
+
+  // The Plan tab after a small plan (into a scratch folder).
+  PlanView* plan = window->plan_view();
+  window->views()->setCurrentWidget(plan);
+  plan->set_plan(screenshot_plan(), scratch.path());
+  QSignalSpy planned(plan, &PlanView::plan_ended);
+  if (!plan->run_plan(scratch.filePath("plan"), 2) || !planned.wait(300000) || !planned.at(0).at(0).toBool()) {
+    std::fprintf(stderr, "kvsim_gui_screenshot: the plan failed: %s\n", qPrintable(prompts->errors.join("\n")));
+    return 1;
+  }
+  plan->status_label()->setText("7B chat at 40 req/s: 8 candidates, written to the plan folder");  // no wall times
+  QTest::qWait(100);
+  if (!save(window->grab().toImage(), out, "kvsim-gui-plan.png")) return 1;
   return 0;
 }
