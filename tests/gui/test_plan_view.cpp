@@ -26,6 +26,7 @@
 #include "results_view.h"
 #include "run_identity.h"
 #include "run_list.h"
+#include "scenario_document.h"
 
 using namespace kvsim::gui;
 using namespace kvsim::gui::test;
@@ -78,6 +79,7 @@ class PlanViewTest : public QObject {
   void a_click_on_a_point_runs_that_candidate_in_the_other_views();
   void cancel_stops_a_plan_and_writes_no_plan_files();
   void a_bad_plan_shows_the_pointer_at_fault();
+  void a_plan_without_a_base_plans_the_scenario_in_the_editor();
 };
 
 void PlanViewTest::a_tiny_plan_runs_and_its_table_is_sorted_by_cost_with_misses_marked() {
@@ -260,6 +262,24 @@ void PlanViewTest::a_bad_plan_shows_the_pointer_at_fault() {
   QVERIFY(ended.wait(30000));
   QCOMPARE(prompts.errors.size(), 1);
   QVERIFY2(prompts.errors[0].contains("/slo/ttft_s/p99"), qPrintable(prompts.errors[0]));
+}
+
+void PlanViewTest::a_plan_without_a_base_plans_the_scenario_in_the_editor() {
+  QTemporaryDir tmp;
+  ScriptedPrompts* prompts = nullptr;
+  auto w = make_window(&prompts);
+  Json plan = tiny_plan();
+  Json scenario = plan["base"];
+  scenario["name"] = "from the editor";
+  plan.erase("base");
+  w->document()->reset(scenario, data_path("scenario.json"));
+  w->plan_view()->set_plan(plan, tmp.path());
+  QSignalSpy ended(w->plan_view(), &PlanView::plan_ended);
+  QVERIFY(w->plan_view()->run_plan(tmp.filePath("out"), 2));
+  QVERIFY(ended.wait(120000));
+  QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
+  QCOMPARE(QString::fromStdString(w->plan_view()->result()->spec.base["name"].get<std::string>()), QString("from the editor"));
+  QCOMPARE(w->plan_view()->result()->growth[0].candidates.size(), size_t{6});
 }
 
 QTEST_MAIN(PlanViewTest)

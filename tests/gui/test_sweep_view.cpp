@@ -107,6 +107,7 @@ class SweepViewTest : public QObject {
   void a_sweep_runs_from_its_file_and_its_lines_equal_points_csv();
   void cancel_stops_a_sweep_and_leaves_no_points_csv();
   void a_bad_sweep_file_shows_the_pointer_at_fault();
+  void an_axis_of_names_is_placed_at_its_positions_and_failed_points_are_left_out();
   void the_window_has_a_sweep_tab();
 };
 
@@ -228,6 +229,32 @@ void SweepViewTest::a_bad_sweep_file_shows_the_pointer_at_fault() {
   QVERIFY(QTest::qWaitFor([&] { return prompts.errors.size() == 2; }, 10000));
   QVERIFY2(prompts.errors[1].contains("sweep.json"), qPrintable(prompts.errors[1]));
   QCOMPARE(loaded.count(), 0);
+}
+
+void SweepViewTest::an_axis_of_names_is_placed_at_its_positions_and_failed_points_are_left_out() {
+  SweepRig rig;
+  auto& [tmp, catalog, prompts, view, ended, out] = rig;
+  Json sweep = small_sweep();
+  sweep["axes"] = Json::array({Json{{"pointer", "/gpu"}, {"values", {"H100-SXM", "no-such-gpu", "A100-80GB"}}}});
+  sweep.erase("seeds");
+  QVERIFY(rig.start(sweep));
+  QVERIFY(ended.wait(120000));
+  QCOMPARE(ended.at(0).at(0).toBool(), true);  // a failed point is a result: the sweep completes
+  QVERIFY(prompts.errors.isEmpty());
+  const SweepTable& table = view.table();
+  QCOMPARE(table.failed, size_t{1});
+  QVERIFY(table.points[1].error.contains("/gpu"));
+  QVERIFY(!table.axes[0].numeric);
+  const ChartData& chart = view.chart()->data();
+  QCOMPARE(chart.series.size(), size_t{1});
+  QVERIFY(chart.x_title.contains("0 = H100-SXM, 1 = no-such-gpu, 2 = A100-80GB"));
+  const auto csv = read_points_csv(out + "/points.csv");
+  QCOMPARE(csv.size(), size_t{3});
+  const std::vector<QPointF>& points = chart.series[0].points;
+  QCOMPARE(points.size(), size_t{2});  // the failed GPU has no point
+  QCOMPARE(points[0], QPointF(0, csv[0].at("ttft_s.p99").toDouble()));
+  QCOMPARE(points[1], QPointF(2, csv[2].at("ttft_s.p99").toDouble()));
+  QVERIFY(!csv[1].at("error").isEmpty());
 }
 
 void SweepViewTest::the_window_has_a_sweep_tab() {
