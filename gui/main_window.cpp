@@ -79,7 +79,12 @@ MainWindow::MainWindow(std::unique_ptr<UserPrompts> prompts, QWidget* parent)
   restore_window_state();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // The workers (runs, validation, sweeps, plans) use the catalog, a member destroyed before the
+  // child objects that own them: those cancel and wait for their workers now, while it is alive.
+  delete controller_;
+  delete views_;
+}
 
 void MainWindow::build_actions() {
   const auto action = [this](const QString& text, const QKeySequence& key, const QString& tip, auto slot) {

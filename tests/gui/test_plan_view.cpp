@@ -27,6 +27,7 @@
 #include "run_identity.h"
 #include "run_list.h"
 #include "scenario_document.h"
+#include "sweep_view.h"
 
 using namespace kvsim::gui;
 using namespace kvsim::gui::test;
@@ -80,6 +81,7 @@ class PlanViewTest : public QObject {
   void cancel_stops_a_plan_and_writes_no_plan_files();
   void a_bad_plan_shows_the_pointer_at_fault();
   void a_plan_without_a_base_plans_the_scenario_in_the_editor();
+  void closing_the_window_during_a_plan_and_a_sweep_stops_them();
 };
 
 void PlanViewTest::a_tiny_plan_runs_and_its_table_is_sorted_by_cost_with_misses_marked() {
@@ -280,6 +282,24 @@ void PlanViewTest::a_plan_without_a_base_plans_the_scenario_in_the_editor() {
   QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
   QCOMPARE(QString::fromStdString(w->plan_view()->result()->spec.base["name"].get<std::string>()), QString("from the editor"));
   QCOMPARE(w->plan_view()->result()->growth[0].candidates.size(), size_t{6});
+}
+
+void PlanViewTest::closing_the_window_during_a_plan_and_a_sweep_stops_them() {
+  QTemporaryDir tmp;
+  ScriptedPrompts* prompts = nullptr;
+  auto w = make_window(&prompts);
+  Json plan = tiny_plan();
+  plan["base"]["workload"]["synthetic"]["num_requests"] = 5000000;
+  w->plan_view()->set_plan(plan, tmp.path());
+  QVERIFY(w->plan_view()->run_plan(tmp.filePath("plan"), 1));
+  Json sweep = {{"base", plan["base"]}, {"axes", Json::array({Json{{"pointer", "/cluster/replicas"}, {"values", {1, 2}}}})}};
+  std::ofstream(tmp.filePath("sweep.json").toStdString()) << sweep.dump();
+  QVERIFY(w->sweep_view()->run_sweep_file(tmp.filePath("sweep.json"), tmp.filePath("sweep"), 1));
+  QTest::qWait(300);
+  QVERIFY(w->plan_view()->busy() && w->sweep_view()->busy());
+  w.reset();  // cancels both and waits for their workers, which use the window's catalog
+  QVERIFY(!QFile::exists(tmp.filePath("plan/plan.json")));
+  QVERIFY(!QFile::exists(tmp.filePath("sweep/points.csv")));
 }
 
 QTEST_MAIN(PlanViewTest)
