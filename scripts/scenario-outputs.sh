@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every run scenario under scenarios/ (all but the sweep specs under scenarios/sweeps) with one
-# kvsim binary and keeps each results folder under OUT_DIR/<scenario path without .json>. Two such
-# folders, from the build before and after a refactor, are compared with
+# Runs every run scenario under scenarios/ (all but the sweep and plan specs under scenarios/sweeps
+# and scenarios/plans) with one kvsim binary and keeps each results folder under
+# OUT_DIR/<scenario path without .json>. Two such folders, from the build before and after a
+# refactor, are compared with
 #   diff -r OLD_DIR NEW_DIR
 # which is how issue #12's "byte-identical outputs on every scenario" is checked. summary.json
 # records the binary's version and nothing of the wall clock, so equal runs give equal files.
@@ -17,6 +18,7 @@ status=0
 while IFS= read -r scenario; do
   case "$scenario" in
     scenarios/sweeps/*) continue ;;
+    scenarios/plans/*) continue ;;
     scenarios/bench/*) [ "${WITH_BENCH:-0}" = 1 ] || continue ;;
   esac
   name=${scenario#scenarios/}

@@ -49,12 +49,23 @@ struct PlanArgs {
   bool quiet = false;
 };
 
-// The command line, in one place (returns false for bad usage, after printing the help).
-bool read_plan_args(const Args& args, PlanArgs& a) {
+// The command line, in one place and with nothing but the standard library, so that it converts
+// to the shared option parser (cli/options.h on the CLI's branch) line for line. Returns an exit
+// code when the command ends here (--help: 0, usage error: 2), else -1. Throws InputError.
+int read_plan_args(const Args& args, PlanArgs& a) {
+  const auto value = [&](size_t& i) -> const std::string& {
+    if (i + 1 >= args.size() || (args[i + 1].size() > 1 && args[i + 1].compare(0, 2, "--") == 0))
+      throw InputError(args[i] + ": expected a value after it (see kvsim plan --help)");
+    return args[++i];
+  };
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out") a.out_dir = flag_value(args, i);
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kPlanHelp;
+      return 0;
+    }
+    if (args[i] == "--out") a.out_dir = value(i);
     else if (args[i] == "--jobs") {
-      const std::string t = flag_value(args, i);
+      const std::string& t = value(i);
       if (t.empty() || t.size() > 4 || t.find_first_not_of("0123456789") != std::string::npos || std::stoul(t) == 0)
         throw InputError("--jobs " + t + ": expected a number of threads >= 1");
       a.jobs = static_cast<unsigned>(std::stoul(t));
@@ -65,9 +76,9 @@ bool read_plan_args(const Args& args, PlanArgs& a) {
   }
   if (a.path.empty() || a.out_dir.empty()) {
     std::cerr << kPlanHelp;
-    return false;
+    return 2;
   }
-  return true;
+  return -1;
 }
 
 std::string eta_text(double seconds) {
@@ -80,12 +91,8 @@ std::string eta_text(double seconds) {
 }  // namespace
 
 int cmd_plan(const Args& args) {
-  if (wants_help(args)) {
-    std::cout << kPlanHelp;
-    return 0;
-  }
   PlanArgs a;
-  if (!read_plan_args(args, a)) return 2;
+  if (const int rc = read_plan_args(args, a); rc >= 0) return rc;
   const Catalog catalog = Catalog::open_default();
   const PlanSpec spec = load_plan(a.path, catalog);
 
@@ -141,6 +148,10 @@ int cmd_plan(const Args& args) {
     else std::printf("at the rate x %g: %s\n", gr.factor, gr.recommendation.c_str());
   }
   std::printf("outputs: %s/{plan.json,candidates.csv,frontier.csv,report.md}\n", a.out_dir.c_str());
+  if (invalid == g.candidates.size()) {  // most likely a mistake in the plan's base: say the first
+    std::fprintf(stderr, "kvsim plan: no candidate is a valid scenario; the first: %s\n", g.candidates.front().error.c_str());
+    return 1;
+  }
   return 0;
 }
 

@@ -91,6 +91,7 @@ nlohmann::json plan_result_json(const PlanResult& result) {
         c["seeds_passing_below"] = opt(r.seeds_passing_below);
         c["slo_values"] = r.slo_values;
         c["goodput_fraction"] = r.goodput_fraction;
+        c["requests_dropped"] = r.requests_dropped;
         c["binding_slo"] = r.binding_slo;
         c["binding_ratio"] = num(r.binding_ratio);
         c["binds"] = r.binds;
@@ -121,7 +122,7 @@ std::string plan_candidates_csv(const PlanResult& result) {
   out << ",status,replicas,gpus_per_replica,gpus,usd_per_gpu_hour,spot_usd_per_gpu_hour,usd_per_hour,spot_usd_per_hour,"
          "usd_per_million_tokens_slo";
   for (const std::string& k : keys) out << "," << csv_field(k);
-  out << ",goodput_fraction,binding_slo,binding_ratio,binds,seeds_passing_at_n,seeds_passing_below,requests_per_s_per_replica,"
+  out << ",goodput_fraction,requests_dropped,binding_slo,binding_ratio,binds,seeds_passing_at_n,seeds_passing_below,requests_per_s_per_replica,"
          "saturation_requests_per_s_per_replica,on_frontier,recommended,runs,error,binds_detail\n";
   for (const PlanGrowthResult& g : result.growth)
     for (size_t i = 0; i < g.candidates.size(); ++i) {
@@ -134,7 +135,8 @@ std::string plan_candidates_csv(const PlanResult& result) {
           << "," << csv_value(opt(r.candidate.gpu.spot_usd_per_gpu_hour)) << "," << (ran ? csv_value(r.usd_per_hour) : "") << ","
           << (ran ? csv_value(opt(r.spot_usd_per_hour)) : "") << "," << (ran ? csv_value(num(r.usd_per_million_tokens_slo)) : "");
       for (const std::string& k : keys) out << "," << (ran && r.slo_values.contains(k) ? csv_value(r.slo_values[k]) : "");
-      out << "," << (ran ? csv_value(r.goodput_fraction) : "") << "," << csv_field(r.binding_slo) << ","
+      out << "," << (ran ? csv_value(r.goodput_fraction) : "") << "," << (ran ? csv_value(r.requests_dropped) : "") << ","
+          << csv_field(r.binding_slo) << ","
           << (ran ? csv_value(num(r.binding_ratio)) : "") << "," << r.binds << "," << (ran ? csv_value(r.seeds_passing_at_n) : "") << ","
           << (ran ? csv_value(opt(r.seeds_passing_below)) : "") << "," << (ran ? csv_value(num(r.requests_per_s_per_replica)) : "") << ","
           << (ran ? csv_value(opt(r.saturation_requests_per_s_per_replica)) : "") << "," << (on_frontier(g, i) ? "true" : "false") << ","
@@ -167,19 +169,21 @@ std::string plan_report_md(const PlanResult& result) {
   const std::vector<std::string> keys = plan_metric_keys(spec);
   std::ostringstream md;
   md << "# Capacity plan: " << md_cell(spec.name) << "\n\n";
-  md << "SLOs:";
-  for (const PlanSlo& s : spec.slos) md << " " << s.key() << " <= " << plan_number(s.max_s) << " s;";
-  if (spec.min_goodput_fraction > 0) md << " at least " << plan_number(100 * spec.min_goodput_fraction) << "% of requests within the per-request SLOs;";
-  md << " no request dropped. A replica count passes when at least " << plan_number(100 * spec.min_seed_pass_fraction) << "% of "
+  std::string slos;
+  for (const PlanSlo& s : spec.slos) slos += (slos.empty() ? "" : "; ") + s.key() + " <= " + plan_number(s.max_s) + " s";
+  if (spec.min_goodput_fraction > 0)
+    slos += (slos.empty() ? "" : "; ") + std::string("at least ") + plan_number(100 * spec.min_goodput_fraction) +
+            "% of requests within the per-request SLOs";
+  md << "SLOs: " << slos << ". A replica count passes when at least " << plan_number(100 * spec.min_seed_pass_fraction) << "% of "
      << spec.seeds.size() << " seeds meet every SLO; replicas searched in " << spec.min_replicas << ".." << spec.max_replicas << ".\n\n";
   for (const PlanGrowthResult& g : result.growth) {
     const bool first = &g == &result.growth.front();
     if (first) md << "## Recommendation\n\n";
     else md << "## Growth: the workload's rate x " << plan_number(g.factor) << "\n\n";
     md << g.recommendation << "\n\n";
-    if (first && !result.charts.empty()) {
+    if (first)
       for (const auto& [file, caption] : result.charts) md << "![" << md_cell(caption) << "](" << file << ")\n\n";
-    }
+    if (first && !result.charts_error.empty()) md << "(No charts: the chart renderer failed: " << md_cell(one_line(result.charts_error)) << ".)\n\n";
     if (first && !g.frontier.empty()) {
       md << "### Frontier ($/hour against " << spec.frontier_metric << ")\n\n| candidate | replicas | GPUs | $/hour | " << spec.frontier_metric
          << " (s) | $/M tokens within SLO |\n|---|---:|---:|---:|---:|---:|\n";
@@ -225,6 +229,13 @@ std::string plan_report_md(const PlanResult& result) {
       md << " " << fraction(r.seeds_passing_at_n) << " / " << fraction(r.seeds_passing_below) << " | " << r.binds << " |\n";
     }
     md << "\n";
+    std::string dropped;
+    for (size_t i : order)
+      if (g.candidates[i].status != PlanStatus::invalid && g.candidates[i].requests_dropped > 0)
+        dropped += (dropped.empty() ? "" : "; ") + md_cell(g.candidates[i].candidate.label) + ": " + plan_number(g.candidates[i].requests_dropped);
+    if (!dropped.empty())
+      md << "Requests dropped (longer than max_model_len or than a replica's KV: no replica count changes them, they count "
+            "against goodput): " << dropped << ".\n\n";
   }
   md << "Columns: replicas is the minimum meeting every SLO (n passes and n-1 fails, both run); latencies are the worst of the seeds at "
         "n (for a candidate that misses, at the top of the range); $/hour is replicas x GPUs per replica x $/GPU-hour; $/M tokens within "

@@ -75,7 +75,7 @@ std::string default_rate_pointer(const nlohmann::json& base) {
   return "";
 }
 
-void read_slos(JsonReader& r, PlanSpec& spec) {
+void read_slos(JsonReader& r, PlanSpec& spec, bool base_ok) {
   ErrorList& errors = r.errors();
   if (!r.has("slo")) {
     r.raw("slo");
@@ -92,10 +92,10 @@ void read_slos(JsonReader& r, PlanSpec& spec) {
     }
     JsonReader mr(m, s.child(metric), errors);
     for (const std::string& stat : kSloStats) {
-      if (!mr.has(stat)) continue;
-      const double limit = mr.required_number(stat, 0);
-      if (limit > 0) spec.slos.push_back({metric, stat, limit});
-      else if (mr.raw(stat).is_number()) errors.add(mr.child(stat), "expected a limit in seconds > 0, found " + describe_json(mr.raw(stat)));
+      const nlohmann::json& v = mr.raw(stat);  // (every stat is a known key, for the unknown-key message)
+      if (v.is_null()) continue;
+      if (v.is_number() && v.get<double>() > 0) spec.slos.push_back({metric, stat, v.get<double>()});
+      else errors.add(mr.child(stat), "expected a limit in seconds > 0, found " + describe_json(v));
     }
     mr.reject_unknown_keys();
   }
@@ -110,7 +110,7 @@ void read_slos(JsonReader& r, PlanSpec& spec) {
   s.reject_unknown_keys();
   if (spec.slos.empty() && spec.min_goodput_fraction <= 0 && errors.empty())
     errors.add("/slo", "expected at least one SLO: a latency such as \"ttft_s\": {\"p99\": 1.0} or \"min_goodput_fraction\"");
-  if (spec.min_goodput_fraction > 0) {
+  if (spec.min_goodput_fraction > 0 && base_ok) {
     const nlohmann::json slo = value_at(spec.base, "/slo");
     bool any = false;
     if (slo.is_object())
@@ -121,7 +121,7 @@ void read_slos(JsonReader& r, PlanSpec& spec) {
   }
 }
 
-void read_gpus(JsonReader& c, PlanSpec& spec, const Catalog& catalog) {
+void read_gpus(JsonReader& c, PlanSpec& spec, const Catalog& catalog, bool base_ok) {
   ErrorList& errors = c.errors();
   const nlohmann::json& gpus = c.raw("gpus");
   const std::string at = c.child("gpus");
@@ -145,6 +145,7 @@ void read_gpus(JsonReader& c, PlanSpec& spec, const Catalog& catalog) {
     }
   };
   if (gpus.is_null()) {
+    if (!base_ok) return;
     const nlohmann::json base_gpu = value_at(spec.base, "/gpu");
     if (base_gpu.is_string()) add(base_gpu.get<std::string>(), "/base/gpu", 0, -1, false);
     else errors.add(at, "expected a list of GPU names (the base scenario names none)");
@@ -173,10 +174,10 @@ void read_gpus(JsonReader& c, PlanSpec& spec, const Catalog& catalog) {
   }
 }
 
-void read_candidates(JsonReader& r, PlanSpec& spec, const Catalog& catalog) {
+void read_candidates(JsonReader& r, PlanSpec& spec, const Catalog& catalog, bool base_ok) {
   JsonReader c = r.object("candidates");
   ErrorList& errors = r.errors();
-  read_gpus(c, spec, catalog);
+  read_gpus(c, spec, catalog, base_ok);
   for (const ListField& f : kListFields) {
     std::vector<nlohmann::json>& list = spec.*f.member;
     const nlohmann::json& v = c.raw(f.key);
@@ -209,7 +210,7 @@ void read_replicas(JsonReader& r, PlanSpec& spec) {
                                         std::to_string(spec.max_replicas));
 }
 
-void read_growth(JsonReader& r, PlanSpec& spec) {
+void read_growth(JsonReader& r, PlanSpec& spec, bool base_ok) {
   ErrorList& errors = r.errors();
   const nlohmann::json& g = r.raw("growth");
   spec.growth = {1.0};
@@ -226,7 +227,7 @@ void read_growth(JsonReader& r, PlanSpec& spec) {
       }
   }
   spec.rate_pointer = r.string("rate_pointer", default_rate_pointer(spec.base));
-  if (spec.growth.size() > 1) {
+  if (spec.growth.size() > 1 && base_ok) {
     if (spec.rate_pointer.empty() || spec.rate_pointer[0] != '/') {
       errors.add(r.has("rate_pointer") ? "/rate_pointer" : "/growth",
                  "growth needs the field that sets the workload's rate: expected \"rate_pointer\" (a JSON pointer such as "
@@ -279,16 +280,29 @@ PlanSpec parse_plan(const nlohmann::json& j, const std::string& dir, const Catal
     errors.throw_if_any(where);
   }
   PlanSpec spec;
-  // The base and the seeds are read as a sweep reads them (same forms, same messages).
+  // The base and the seeds are read as a sweep reads them (same forms, same messages); their
+  // problems join the others' in one message, and what needs the base is not checked without it.
+  bool base_ok = true;
+  size_t sweep_error_count = 0;
+  std::string sweep_errors;  // "\n  /base: ..." lines
   {
     nlohmann::json sweep = {{"base", j.contains("base") ? j["base"] : nlohmann::json()},
                             {"axes", nlohmann::json::array({{{"pointer", "/seed"}, {"values", {0}}}})},
                             {"seeds", j.contains("seeds") ? j["seeds"] : nlohmann::json{{"count", 3}}}};
-    const SweepSpec s = parse_sweep(sweep, dir, where);
-    spec.base = s.base;
-    spec.base_dir = s.base_dir;
-    for (const nlohmann::json& seed : s.axes.back().values) spec.seeds.push_back(seed.get<uint64_t>());
-    spec.seed_pointers = s.axes.back().pointers;
+    try {
+      const SweepSpec s = parse_sweep(sweep, dir, where);
+      spec.base = s.base;
+      spec.base_dir = s.base_dir;
+      for (const nlohmann::json& seed : s.axes.back().values) spec.seeds.push_back(seed.get<uint64_t>());
+      spec.seed_pointers = s.axes.back().pointers;
+    } catch (const InputError& e) {  // "WHERE: N errors\n  /base: ...\n  /seeds/1: ..."
+      const std::string m = e.what();
+      const size_t head = where.size() + 2, nl = m.find('\n');
+      sweep_error_count = m.compare(0, head, where + ": ") == 0 ? std::strtoul(m.c_str() + head, nullptr, 10) : 0;
+      sweep_errors = nl == std::string::npos ? "\n  " + m : m.substr(nl);
+      if (sweep_error_count == 0) sweep_error_count = 1;
+      base_ok = sweep_errors.find("\n  /base") == std::string::npos;
+    }
   }
   JsonReader r(j, "", errors);
   r.raw("base");
@@ -297,7 +311,7 @@ PlanSpec parse_plan(const nlohmann::json& j, const std::string& dir, const Catal
   r.string("description", "");
   const nlohmann::json& set = r.raw("set");
   if (!set.is_null() && !set.is_object()) errors.add("/set", "expected {\"/json/pointer\": value, ...}, found " + describe_json(set));
-  if (set.is_object())
+  if (set.is_object() && base_ok)
     for (const auto& [pointer, value] : set.items()) {
       try {
         if (pointer.empty() || pointer[0] != '/') throw InputError("expected a JSON pointer such as \"/workload/synthetic/arrivals/rate\"");
@@ -306,11 +320,11 @@ PlanSpec parse_plan(const nlohmann::json& j, const std::string& dir, const Catal
         errors.add(json_pointer_child("/set", pointer), e.what());
       }
     }
-  read_slos(r, spec);
-  read_candidates(r, spec, catalog);
+  read_slos(r, spec, base_ok);
+  read_candidates(r, spec, catalog, base_ok);
   read_replicas(r, spec);
   spec.min_seed_pass_fraction = r.number("min_seed_pass_fraction", 1.0, 1e-9, 1.0);
-  read_growth(r, spec);
+  read_growth(r, spec, base_ok);
   std::string default_metric = spec.slos.empty() ? "ttft_s.p99" : spec.slos[0].key();
   spec.frontier_metric = r.string("frontier_metric", default_metric);
   {
@@ -322,6 +336,12 @@ PlanSpec parse_plan(const nlohmann::json& j, const std::string& dir, const Catal
                                          describe_json(r.raw("frontier_metric")));
   }
   r.reject_unknown_keys();
+  if (sweep_error_count > 0) {
+    const size_t n = sweep_error_count + errors.errors().size();
+    std::string message = where + ": " + std::to_string(n) + (n == 1 ? " error" : " errors") + sweep_errors;
+    for (const std::string& e : errors.errors()) message += "\n  " + e;
+    throw InputError(message);
+  }
   errors.throw_if_any(where);
   return spec;
 }

@@ -76,12 +76,9 @@ SeedRun judge(const PlanSpec& spec, const nlohmann::json& line) {
   r.valid = true;
   r.summary = line["summary"];
   const nlohmann::json& s = r.summary;
+  // Dropped requests (longer than max_model_len or than a replica's KV) are not judged here: no
+  // replica count changes them. They are reported, and count against min_goodput_fraction.
   r.pass = true;
-  const double dropped = number_at(s, "/requests/dropped");
-  if (dropped > 0) {
-    r.pass = false;
-    r.failed = plan_number(dropped) + " request(s) dropped";
-  }
   const double completed = number_at(s, "/requests/completed");
   for (const PlanSlo& slo : spec.slos) {
     const double v = completed > 0 ? number_at(s, summary_pointer(slo.key()), INFINITY) : INFINITY;
@@ -92,7 +89,9 @@ SeedRun judge(const PlanSpec& spec, const nlohmann::json& line) {
     }
     if (v > slo.max_s && r.pass) {
       r.pass = false;
-      r.failed = slo.key() + " = " + plan_short(v) + " s > " + plan_number(slo.max_s) + " s";
+      // 3 digits, unless that reads as the limit itself ("1 s > 1 s").
+      const std::string value = plan_short(v) == plan_short(slo.max_s) ? plan_number(v) : plan_short(v);
+      r.failed = slo.key() + " = " + value + " s > " + plan_number(slo.max_s) + " s";
     }
   }
   if (spec.min_goodput_fraction > 0) {
@@ -215,12 +214,12 @@ void explain_binding(const Level& level, PlanCandidateResult& out) {
   const std::string at = "at " + std::to_string(level.n) + " replica" + (level.n == 1 ? "" : "s");
   const std::string what = r->pass ? "closest to its limit: " + r->worst + " at " + plan_percent(r->worst_ratio)
                                    : r->failed;
-  const double dropped = number_at(s, "/requests/dropped"), preemptions = number_at(s, "/requests/preemptions");
+  const double preemptions = number_at(s, "/requests/preemptions"), too_big = number_at(s, "/requests/dropped_by_reason/exceeds_kv_capacity");
   const double peak = number_at(s, "/kv/peak_utilization"), busy = number_at(s, "/engine/busy_fraction");
-  if (dropped > 0 || preemptions > 0 || peak >= 0.95) {
+  if (too_big > 0 || preemptions > 0 || peak >= 0.95) {
     out.binds = "memory";
-    out.binds_detail = at + " " + what + ": KV blocks run out (" + plan_number(preemptions) + " preemptions, " +
-                       plan_number(dropped) + " dropped, peak KV use " + plan_percent(peak) + ")";
+    out.binds_detail = at + " " + what + ": KV blocks run out (" + plan_number(preemptions) + " preemptions, peak KV use " +
+                       plan_percent(peak) + (too_big > 0 ? ", " + plan_number(too_big) + " requests larger than a replica's KV" : "") + ")";
     return;
   }
   const size_t dot = r->worst.find('.');
@@ -288,8 +287,8 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
       n = lo + (hi - lo) / 2;
     }
   }
-  for (const auto& [k, l] : levels) out.runs += l.seeds.size();
-  // The saturation throughput: the most replicas a run kept busy (>= 95%) by an overload.
+  // The saturation throughput per replica: from the failing run kept busy (>= 95%) by an overload
+  // with the most replicas (levels ascend; the first such seed of each level).
   for (const auto& [k, l] : levels)
     for (const SeedRun& s : l.seeds)
       if (!s.pass && number_at(s.summary, "/engine/busy_fraction") >= 0.95 && number_at(s.summary, "/throughput/requests_per_s") > 0) {
@@ -300,7 +299,6 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
   Level& top = level(at_n);
   evaluate(ctx, c, growth, top, true);
   if (lo >= min && hi <= max) evaluate(ctx, c, growth, level(lo), true);  // the confidence of n-1 failing
-  out.runs = 0;
   for (const auto& [k, l] : levels) out.runs += l.seeds.size();
   // The figures at n (or, infeasible, at the top of the range): the worst over the seeds.
   out.slo_values = nlohmann::json::object();
@@ -314,6 +312,7 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
       if (!out.slo_values.contains(k) || v > out.slo_values[k].get<double>()) out.slo_values[k] = v;
     }
     out.goodput_fraction = std::min(out.goodput_fraction, number_at(s.summary, "/goodput/fraction"));
+    out.requests_dropped = std::max(out.requests_dropped, number_at(s.summary, "/requests/dropped"));
     rps += number_at(s.summary, "/throughput/requests_per_s");
     const double g = number_at(s.summary, "/goodput/fraction");
     if (g > 0) usd_per_m += number_at(s.summary, "/cost/usd_per_million_tokens") / g;
@@ -421,8 +420,11 @@ void rank(const PlanSpec& spec, PlanGrowthResult& g) {
   }
   g.recommended = feasible.empty() ? -1 : static_cast<long>(feasible.front());
   if (feasible.empty()) {
-    g.recommendation = "No candidate meets every SLO within " + std::to_string(spec.max_replicas) +
-                       " replicas: widen the replica range, relax an SLO or add larger GPUs.";
+    const bool all_invalid = std::all_of(g.candidates.begin(), g.candidates.end(),
+                                         [](const PlanCandidateResult& r) { return r.status == PlanStatus::invalid; });
+    g.recommendation = all_invalid ? "No candidate is a valid scenario: see each candidate's error."
+                                   : "No candidate meets every SLO within " + std::to_string(spec.max_replicas) +
+                                         " replicas: widen the replica range, relax an SLO or add larger GPUs.";
     return;
   }
   const PlanCandidateResult& r = g.candidates[feasible.front()];
@@ -539,9 +541,15 @@ PlanResult run_plan(const PlanSpec& spec, const PlanOptions& options) {
   result.runs_reused = ctx.runs_reused;
   if (!options.out_dir.empty()) {
     const PlanChartRenderer& renderer = options.render_charts ? options.render_charts : registered_plan_chart_renderer();
-    if (renderer)
-      for (auto& chart : renderer(result, options.out_dir))  // report.md names only images that exist
-        if (std::filesystem::is_regular_file(std::filesystem::path(options.out_dir) / chart.first)) result.charts.push_back(std::move(chart));
+    if (renderer) {
+      try {
+        for (auto& chart : renderer(result, options.out_dir))  // report.md names only images that exist
+          if (std::filesystem::is_regular_file(std::filesystem::path(options.out_dir) / chart.first)) result.charts.push_back(std::move(chart));
+      } catch (const std::exception& e) {  // the tables are still worth having
+        result.charts.clear();
+        result.charts_error = e.what();
+      }
+    }
     write_file_atomically(options.out_dir + "/" + kPlanCandidatesCsvFile, plan_candidates_csv(result));
     write_file_atomically(options.out_dir + "/" + kPlanFrontierCsvFile, plan_frontier_csv(result));
     write_file_atomically(options.out_dir + "/" + kPlanReportFile, plan_report_md(result));

@@ -115,6 +115,7 @@ struct PlanCandidateResult {
   std::string binds;                   // "memory", "compute" or "queueing" (what fails at n-1)
   std::string binds_detail;            // one sentence with the figures behind it
   double goodput_fraction = 0;         // worst over the seeds at n
+  double requests_dropped = 0;         // most over the seeds at n (too long for max_model_len or a replica's KV)
 
   double usd_per_hour = 0;             // replicas x GPUs per replica x on-demand $/GPU-hour
   double spot_usd_per_hour = -1;       // the same at the spot price, < 0 if none
@@ -138,6 +139,7 @@ struct PlanResult {
   size_t runs = 0, runs_reused = 0;      // simulations done now, and found in points.jsonl
   double wall_s = 0;
   std::vector<std::pair<std::string, std::string>> charts;  // {PNG file in the folder, caption} the renderer wrote
+  std::string charts_error;              // the renderer's exception, if it threw (the report says so)
 };
 
 struct PlanProgress {
