@@ -388,7 +388,9 @@ bool save_chart_png(QChart* chart, const QString& path, QSize size, const QStrin
   const QSize chart_size(size.width(), std::max(100, size.height() - legend_height));
   QChartView offscreen;
   offscreen.setRenderHint(QPainter::Antialiasing);
+  QChart* empty = offscreen.chart();  // a view starts with a chart of its own, which setChart releases
   offscreen.setChart(chart);
+  delete empty;
   offscreen.resize(chart_size);
   offscreen.chart()->resize(QSizeF(chart_size));
   {

@@ -429,6 +429,7 @@ bool PlanView::run_plan(const QString& dir_in, unsigned jobs) {
         },
         Qt::QueuedConnection);
   });
+  thread_->setParent(this);  // deleted with the view (after its destructor waits) if not before
   connect(thread_, &QThread::finished, this, [this] {
     thread_->deleteLater();
     thread_ = nullptr;

@@ -94,6 +94,7 @@ QComboBox* SweepView::fixed_box(int axis) const {
 
 void SweepView::start_worker(std::function<void()> work) {
   thread_ = QThread::create(std::move(work));
+  thread_->setParent(this);  // deleted with the view (after its destructor waits) if not before
   connect(thread_, &QThread::finished, this, [this] {
     thread_->deleteLater();
     thread_ = nullptr;
