@@ -1,5 +1,7 @@
 #include "chart_data.h"
 
+#include <iterator>
+
 #include <QLocale>
 
 #include "summary_rows.h"
@@ -177,6 +179,13 @@ QString chart_csv(const ChartData& chart) {
     for (const auto& p : s.points) out += prefix + csv_number(p.x()) + "," + csv_number(p.y()) + "\n";
   }
   return out;
+}
+
+QColor palette_color(size_t i) {
+  static const QColor kPalette[] = {QColor(0x1f77b4), QColor(0xd62728), QColor(0x2ca02c), QColor(0xff7f0e),
+                                    QColor(0x9467bd), QColor(0x8c564b), QColor(0xe377c2), QColor(0x7f7f7f),
+                                    QColor(0xbcbd22), QColor(0x17becf)};
+  return kPalette[i % std::size(kPalette)];
 }
 
 }  // namespace kvsim::gui

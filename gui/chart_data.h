@@ -53,6 +53,10 @@ struct ChartData {
   bool log_on_x() const { return !bars && y_column == "fraction"; }
 };
 
+// Colour i of Matplotlib's "tab10" palette (ten colours that stay distinct side by side), cycling:
+// runs and a sweep's lines are drawn in it.
+QColor palette_color(size_t i);
+
 // Every results chart for `runs`, in display order (empty runs give empty charts).
 std::vector<ChartData> build_charts(const std::vector<const RunRecord*>& runs);
 

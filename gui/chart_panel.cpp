@@ -372,22 +372,25 @@ void ChartPanel::show_data(const ChartData& data) {
   legend_->setVisible(!legend_->text().isEmpty());
 }
 
-bool ChartPanel::save_png(const QString& path, QSize size) const {
+bool save_chart_png(QChart* chart, const QString& path, QSize size, const QString& legend_rich_text) {
   const qreal scale = 2.0;
   QImage image(size * scale, QImage::Format_ARGB32_Premultiplied);
   image.setDevicePixelRatio(scale);
   image.fill(Qt::white);
-  // A fresh chart at the export size, so the picture does not depend on the window's layout.
-  // The legend goes under it as the panel shows it, wrapped to the width.
+  // The chart at the export size, so the picture does not depend on the window's layout. The
+  // legend goes under it as the panel shows it, wrapped to the width.
   QTextDocument legend;
   legend.setDefaultFont(small_font(0));
-  legend.setHtml(legend_html(data_));
+  legend.setHtml(legend_rich_text);
   legend.setTextWidth(size.width() - 16);
-  const int legend_height = legend.isEmpty() ? 0 : static_cast<int>(std::ceil(legend.size().height())) + 4;
+  const int legend_height =
+      legend_rich_text.isEmpty() ? 0 : static_cast<int>(std::ceil(legend.size().height())) + 4;
   const QSize chart_size(size.width(), std::max(100, size.height() - legend_height));
   QChartView offscreen;
   offscreen.setRenderHint(QPainter::Antialiasing);
-  offscreen.setChart(make_chart(data_, log_scale() && !data_.bars));
+  QChart* empty = offscreen.chart();  // a view starts with a chart of its own, which setChart releases
+  offscreen.setChart(chart);
+  delete empty;
   offscreen.resize(chart_size);
   offscreen.chart()->resize(QSizeF(chart_size));
   {
@@ -396,10 +399,14 @@ bool ChartPanel::save_png(const QString& path, QSize size) const {
     const QRectF area(QPointF(0, 0), QSizeF(chart_size));
     offscreen.scene()->render(&painter, area, area);
     painter.translate(8, chart_size.height());
-    legend.drawContents(&painter);
+    if (legend_height > 0) legend.drawContents(&painter);
   }
   QSaveFile file(path);  // a failed export leaves the file that was there
   return file.open(QIODevice::WriteOnly) && image.save(&file, "PNG") && file.commit();
+}
+
+bool ChartPanel::save_png(const QString& path, QSize size) const {
+  return save_chart_png(make_chart(data_, log_scale() && !data_.bars), path, size, legend_html(data_));
 }
 
 bool ChartPanel::save_csv(const QString& path) const {

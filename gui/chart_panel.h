@@ -31,6 +31,10 @@ bool refuse_result_file(UserPrompts* prompts, QWidget* parent, const QString& pa
 // charts stand on 0 and ignore `log`.
 QChart* make_chart(const ChartData& data, bool log = false);
 
+// Renders `chart` (taking it) offscreen at `size` (device-independent pixels, at 2x for sharp
+// text) with `legend_rich_text` under it, into a PNG file written atomically.
+bool save_chart_png(QChart* chart, const QString& path, QSize size, const QString& legend_rich_text = QString());
+
 // One line of a chart's legend: a run, its colour, and what the chart says of it ("LRU (P50
 // 0.12 s · P99 0.5 s)", or a bar chart's values).
 struct LegendEntry {

@@ -24,6 +24,8 @@
 #include "scenario_document.h"
 #include "scenario_editor.h"
 #include "scenario_template.h"
+#include "plan_view.h"
+#include "sweep_view.h"
 
 namespace kvsim::gui {
 
@@ -77,7 +79,12 @@ MainWindow::MainWindow(std::unique_ptr<UserPrompts> prompts, QWidget* parent)
   restore_window_state();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // The workers (runs, validation, sweeps, plans) use the catalog, a member destroyed before the
+  // child objects that own them: those cancel and wait for their workers now, while it is alive.
+  delete controller_;
+  delete views_;
+}
 
 void MainWindow::build_actions() {
   const auto action = [this](const QString& text, const QKeySequence& key, const QString& tip, auto slot) {
@@ -175,7 +182,26 @@ void MainWindow::build_layout() {
   main->setChildrenCollapsible(false);
   main_splitter_ = main;
   results_splitter_ = right;
-  setCentralWidget(main);
+  // The single runs, a sweep's results and the planner, one tab each.
+  views_ = new QTabWidget;
+  views_->setObjectName("views");
+  views_->setDocumentMode(true);
+  views_->addTab(main, "Scenario and runs");
+  sweep_ = new SweepView(catalog_, prompts_.get());
+  views_->addTab(sweep_, "Sweep");
+  plan_ = new PlanView(catalog_, prompts_.get());
+  plan_->editor_scenario = [this] {
+    return std::make_pair(nlohmann::json(document_->json()), QString::fromStdString(document_->base_dir()));
+  };
+  // A candidate clicked in the Plan tab: its scenario runs in the editor and the results views.
+  connect(plan_, &PlanView::candidate_opened, this, [this](const nlohmann::json& scenario, const QString&) {
+    if (!maybe_discard_changes()) return;
+    document_->reset(Json(scenario), QString());
+    views_->setCurrentIndex(0);
+    start_run();
+  });
+  views_->addTab(plan_, "Plan");
+  setCentralWidget(views_);
 
   // The status line shrinks with the window (its full text is in the tooltip), so that the
   // progress bar and Cancel stay on screen.

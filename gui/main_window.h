@@ -18,6 +18,7 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSplitter;
+class QTabWidget;
 
 namespace kvsim::gui {
 
@@ -25,6 +26,8 @@ class ResultsView;
 class RunList;
 class ScenarioDocument;
 class ScenarioEditor;
+class PlanView;
+class SweepView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -38,6 +41,10 @@ class MainWindow : public QMainWindow {
   RunList* runs() const { return runs_; }
   ResultsView* results() const { return results_; }
   RunController* controller() const { return controller_; }
+  // The top-level tabs: "Scenario and runs", "Sweep", "Plan".
+  QTabWidget* views() const { return views_; }
+  SweepView* sweep_view() const { return sweep_; }
+  PlanView* plan_view() const { return plan_; }
   QProgressBar* progress_bar() const { return progress_; }
   QLabel* progress_label() const { return progress_label_; }
   QPushButton* cancel_button() const { return cancel_button_; }
@@ -98,6 +105,9 @@ class MainWindow : public QMainWindow {
   RunList* runs_;
   ResultsView* results_;
   RunController* controller_;
+  QTabWidget* views_ = nullptr;
+  SweepView* sweep_ = nullptr;
+  PlanView* plan_ = nullptr;
   QSplitter* main_splitter_ = nullptr;
   QSplitter* results_splitter_ = nullptr;
   QProgressBar* progress_;

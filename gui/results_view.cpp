@@ -14,6 +14,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "run_identity.h"
 #include "summary_rows.h"
 #include "user_prompts.h"
 
@@ -31,7 +32,19 @@ QString csv_field(const QString& s) {
   return "\"" + quoted + "\"";
 }
 
+SummaryRow slo_row(const SloVerdict& v) { return {"SLOs", v.label, v.value, v.text()}; }
+
 }  // namespace
+
+std::vector<SummaryRow> summary_table_rows(const nlohmann::json& summary) {
+  std::vector<SummaryRow> rows = identity_rows(summary);
+  for (const SloVerdict& v : slo_verdicts(summary)) rows.push_back(slo_row(v));
+  for (SummaryRow& row : summary_rows(summary)) rows.push_back(std::move(row));
+  return rows;
+}
+
+const QColor kSloPassed(0xc8, 0xf0, 0xc8);
+const QColor kSloFailed(0xf8, 0xc8, 0xc8);
 
 ResultsView::ResultsView(UserPrompts* prompts, QWidget* parent)
     : QWidget(parent), prompts_(prompts), tabs_(new QTabWidget), table_(new QTableWidget), redraw_timer_(new QTimer(this)) {
@@ -119,13 +132,14 @@ void ResultsView::finish_redraw() {
 void ResultsView::fill_table(const std::vector<const RunRecord*>& runs) {
   // Every run has the same rows but for its KV tiers: the table has each row any run has, in
   // order, and a run without it shows an empty cell.
-  std::vector<SummaryRow> layout_rows = summary_rows(nlohmann::json::object());
+  // The run's identity and its SLO verdicts come first, then the figures `kvsim run` prints.
+  std::vector<SummaryRow> layout_rows = summary_table_rows(nlohmann::json::object());
   std::vector<std::vector<SummaryRow>> run_rows;
   const auto key = [](const SummaryRow& r) { return r.section + "\n" + r.label; };
   QHash<QString, int> row_of;
   for (size_t r = 0; r < layout_rows.size(); ++r) row_of.insert(key(layout_rows[r]), static_cast<int>(r));
   for (const RunRecord* run : runs) {
-    run_rows.push_back(summary_rows(run->summary));
+    run_rows.push_back(summary_table_rows(run->summary));
     for (const SummaryRow& row : run_rows.back()) {
       if (row_of.contains(key(row))) continue;
       row_of.insert(key(row), static_cast<int>(layout_rows.size()));
@@ -152,6 +166,12 @@ void ResultsView::fill_table(const std::vector<const RunRecord*>& runs) {
       auto* item = new QTableWidgetItem(row.text);
       item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
       table_->setItem(row_of.value(key(row)), 2 + static_cast<int>(c), item);
+    }
+    for (const SloVerdict& v : slo_verdicts(runs[c]->summary)) {
+      if (!v.set) continue;
+      QTableWidgetItem* item = table_->item(row_of.value(key(slo_row(v))), 2 + static_cast<int>(c));
+      item->setBackground(v.passed ? kSloPassed : kSloFailed);
+      item->setToolTip(v.passed ? "SLO met" : "SLO missed");
     }
   }
 }

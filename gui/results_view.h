@@ -7,6 +7,7 @@
 
 #include "chart_panel.h"
 #include "run_record.h"
+#include "summary_rows.h"
 
 class QTabWidget;
 class QTableWidget;
@@ -15,6 +16,13 @@ class QTimer;
 namespace kvsim::gui {
 
 class UserPrompts;
+
+// The rows of a run's column in the summary table: what the run is (run_identity.h, section
+// "run"), its SLO verdicts (section "SLOs"), then the figures `kvsim run` prints (summary_rows).
+std::vector<SummaryRow> summary_table_rows(const nlohmann::json& summary);
+
+// The background of an SLO's cell in the summary table (its text carries ✓ or ✗ as well).
+extern const QColor kSloPassed, kSloFailed;
 
 class ResultsView : public QWidget {
   Q_OBJECT

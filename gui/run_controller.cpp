@@ -57,6 +57,7 @@ RunController::~RunController() {
 
 void RunController::spawn(std::function<void()> work, bool low_priority) {
   QThread* thread = QThread::create(std::move(work));
+  thread->setParent(this);  // deleted with the controller (which waits for it) if not before
   threads_.push_back(thread);
   connect(thread, &QThread::finished, this, [this, thread] {
     threads_.erase(std::remove(threads_.begin(), threads_.end(), thread), threads_.end());

@@ -10,16 +10,15 @@
 #include <QPainter>
 #include <QPixmap>
 #include <QToolButton>
+#include <QStyledItemDelegate>
 #include <QVBoxLayout>
+
+#include "chart_data.h"
+#include "run_identity.h"
 
 namespace kvsim::gui {
 
 namespace {
-
-// Matplotlib's "tab10" palette: ten colours that stay distinct side by side.
-const QColor kPalette[] = {QColor(0x1f77b4), QColor(0xd62728), QColor(0x2ca02c), QColor(0xff7f0e),
-                           QColor(0x9467bd), QColor(0x8c564b), QColor(0xe377c2), QColor(0x7f7f7f),
-                           QColor(0xbcbd22), QColor(0x17becf)};
 
 QIcon swatch(const QColor& color) {
   QPixmap pixmap(14, 14);
@@ -31,11 +30,34 @@ QIcon swatch(const QColor& color) {
   return QIcon(pixmap);
 }
 
+// The line after the run's name: what it is and whether it met its SLOs.
+constexpr int kIdentityRole = Qt::UserRole + 1;
+
+// Draws "name — identity"; editing (double-click) changes the name alone.
+class RunItemDelegate : public QStyledItemDelegate {
+ public:
+  using QStyledItemDelegate::QStyledItemDelegate;
+
+ protected:
+  void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override {
+    QStyledItemDelegate::initStyleOption(option, index);
+    const QString identity = index.data(kIdentityRole).toString();
+    if (!identity.isEmpty()) option->text += "  —  " + identity;
+  }
+};
+
 }  // namespace
+
+QString run_list_line(const RunRecord& run) {
+  bool any = false;
+  const bool passed = slos_passed(run.summary, &any);
+  return run_identity(run.summary).one_line() + (any ? (passed ? " · SLOs ✓ met" : " · SLOs ✗ missed") : "");
+}
 
 RunList::RunList(const QList<QAction*>& actions, QWidget* parent) : QWidget(parent), list_(new QListWidget) {
   list_->setObjectName("runs");
   list_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+  list_->setItemDelegate(new RunItemDelegate(list_));
   auto* title = new QLabel("<b>Runs</b> (tick to compare; double-click to rename)");
   buttons_layout_ = new QGridLayout;
   buttons_layout_->setContentsMargins(0, 0, 0, 0);
@@ -87,7 +109,7 @@ void RunList::resizeEvent(QResizeEvent* event) {
 }
 
 void RunList::add(std::shared_ptr<RunRecord> run) {
-  run->color = kPalette[next_color_++ % std::size(kPalette)];
+  run->color = palette_color(static_cast<size_t>(next_color_++));
   runs_.push_back(std::move(run));
   updating_ = true;
   auto* item = new QListWidgetItem;
@@ -139,6 +161,10 @@ void RunList::refresh_labels() {
     const RunRecord& r = *runs_[static_cast<size_t>(i)];
     QListWidgetItem* item = list_->item(i);
     item->setText(r.name);
+    item->setData(kIdentityRole, run_list_line(r));
+    bool any = false;
+    const bool passed = slos_passed(r.summary, &any);
+    if (any) item->setForeground(passed ? QColor(0x1a7f1a) : QColor(0xb01010));
     item->setIcon(swatch(r.color));
     QString tip = r.saved_to.isEmpty() ? QString("not saved: File > Save results folder keeps it")
                                        : "results folder: " + r.saved_to;

@@ -15,6 +15,10 @@ class QToolButton;
 
 namespace kvsim::gui {
 
+// What the list says after a run's name: its identity (run_identity.h) and, when its scenario
+// sets SLOs, "SLOs ✓ met" (drawn green) or "SLOs ✗ missed" (red).
+QString run_list_line(const RunRecord& run);
+
 class RunList : public QWidget {
   Q_OBJECT
 

@@ -26,6 +26,7 @@ void ScenarioValidator::start(Job job) {
     Validation v = validate_scenario(job.scenario, job.base_dir, catalog, job.where);
     QMetaObject::invokeMethod(this, [this, v] { deliver(v); }, Qt::QueuedConnection);
   });
+  thread_->setParent(this);  // deleted with the validator (which waits for it) if not before
   connect(thread_, &QThread::finished, thread_, &QObject::deleteLater);
   thread_->start();
 }

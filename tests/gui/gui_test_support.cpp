@@ -75,13 +75,11 @@ QByteArray file_bytes(const QString& path) {
   return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<missing " + path.toUtf8() + ">");
 }
 
-QString machine_busy() {
+QString machine_load() {
   QFile f("/proc/loadavg");
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  bool ok = false;
-  const double load = QString::fromLatin1(f.readAll()).section(' ', 0, 0).toDouble(&ok);
+  if (!f.open(QIODevice::ReadOnly)) return "load average unknown";
+  const double load = QString::fromLatin1(f.readAll()).section(' ', 0, 0).toDouble();
   const int cores = std::max(1, QThread::idealThreadCount());
-  if (!ok || load < cores) return {};
   return QString("load average %1 on %2 cores").arg(load, 0, 'f', 1).arg(cores);
 }
 

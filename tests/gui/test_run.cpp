@@ -24,6 +24,7 @@
 #include "scenario_document.h"
 #include "scenario_editor.h"
 #include "scenario_form.h"
+#include "run_identity.h"
 #include "summary_rows.h"
 
 using namespace kvsim::gui;
@@ -123,9 +124,15 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
   QCOMPARE(w->results()->panel("cost_per_million_tokens")->data().sets[0].values[0],
            to_json(expected.summary)["cost"]["usd_per_million_tokens"].get<double>());
 
-  // The summary table: the figures of `kvsim run`, formatted as it prints them.
+  // The summary table: what the run is, its SLOs, then the figures of `kvsim run`, formatted as
+  // it prints them.
   QTableWidget* table = w->results()->summary_table();
-  const auto rows_expected = summary_rows(to_json(expected.summary));
+  const nlohmann::json expected_json = to_json(expected.summary);
+  const auto rows_expected = summary_table_rows(expected_json);
+  const auto figures = summary_rows(expected_json);
+  QCOMPARE(rows_expected.size(), identity_rows(expected_json).size() + 4 + figures.size());
+  for (size_t r = 0; r < figures.size(); ++r)
+    QCOMPARE(rows_expected[rows_expected.size() - figures.size() + r].text, figures[r].text);
   QCOMPARE(table->rowCount(), static_cast<int>(rows_expected.size()));
   QCOMPARE(table->horizontalHeaderItem(2)->text(), name);
   for (int r = 0; r < table->rowCount(); ++r) QCOMPARE(table->item(r, 2)->text(), rows_expected[r].text);
@@ -180,7 +187,7 @@ void RunTest::two_runs_are_overlaid_in_every_chart_and_side_by_side_in_the_table
   QTableWidget* table = w->results()->summary_table();
   QCOMPARE(table->columnCount(), 4);
   QCOMPARE(table->horizontalHeaderItem(3)->text(), QString("B"));
-  const auto rows_b = summary_rows(to_json(expected_b.summary));
+  const auto rows_b = summary_table_rows(to_json(expected_b.summary));
   for (int r = 0; r < table->rowCount(); ++r) QCOMPARE(table->item(r, 3)->text(), rows_b[r].text);
   QVERIFY(w->runs()->run(0)->color != w->runs()->run(1)->color);
 
@@ -262,7 +269,12 @@ void RunTest::a_results_folder_opens_again_without_rerunning() {
            static_cast<int>(expected.latencies.e2e.size()));
   QVERIFY(run.name.startsWith("gui-small"));
   QCOMPARE(run.saved_to, QDir(dir.filePath("out")).absolutePath());
-  QCOMPARE(w->results()->summary_table()->item(1, 2)->text(), QString("150"));
+  QTableWidget* table = w->results()->summary_table();
+  int completed = -1;
+  for (int r = 0; r < table->rowCount(); ++r)
+    if (table->item(r, 0)->text() == "requests" && table->item(r, 1)->text() == "completed") completed = r;
+  QVERIFY(completed >= 0);
+  QCOMPARE(table->item(completed, 2)->text(), QString("150"));
 }
 
 void RunTest::a_folder_that_is_not_a_results_folder_shows_an_error() {

@@ -1,0 +1,559 @@
+#include "plan_view.h"
+
+#include <cmath>
+#include <thread>
+
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QDir>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QThread>
+#include <QVBoxLayout>
+#include <fstream>
+
+#include "core/error.h"
+#include "plan_chart.h"
+#include "results_view.h"
+#include "user_prompts.h"
+
+namespace kvsim::gui {
+
+namespace {
+
+const int kTensorParallel[] = {1, 2, 4, 8};
+const char* const kWeightDtypes[] = {"bf16", "fp16", "fp8", "int8", "int4"};
+const char* const kStats[] = {"p50", "p90", "p99", "mean", "max"};
+
+QString money(double usd) { return std::isfinite(usd) ? QString::number(usd, 'f', 2) : QString("—"); }
+
+// A JSON array of what is ticked, or null when nothing is (the base scenario's value then).
+nlohmann::json ticked(const std::vector<QCheckBox*>& boxes, bool numbers) {
+  nlohmann::json values = nlohmann::json::array();
+  for (QCheckBox* b : boxes)
+    if (b->isChecked()) {
+      if (numbers) values.push_back(b->text().toInt());
+      else values.push_back(b->text().toStdString());
+    }
+  return values.empty() ? nlohmann::json() : values;
+}
+
+void tick(const std::vector<QCheckBox*>& boxes, const nlohmann::json& values) {
+  for (QCheckBox* b : boxes) {
+    bool on = false;
+    if (values.is_array())
+      for (const auto& v : values)
+        on = on || (v.is_number() && QString::number(v.get<double>()) == b->text()) ||
+             (v.is_string() && QString::fromStdString(v.get<std::string>()) == b->text());
+    b->setChecked(on);
+  }
+}
+
+}  // namespace
+
+PlanView::PlanView(const Catalog& catalog, UserPrompts* prompts, QWidget* parent)
+    : QWidget(parent),
+      catalog_(catalog),
+      prompts_(prompts),
+      base_(new QLineEdit),
+      gpus_(new QListWidget),
+      min_goodput_(new QLineEdit),
+      min_replicas_(new QSpinBox),
+      max_replicas_(new QSpinBox),
+      seeds_(new QSpinBox),
+      growth_(new QLineEdit("1")),
+      growth_box_(new QComboBox),
+      chart_view_(new QChartView),
+      table_(new QTableWidget),
+      recommendation_(new QLabel),
+      progress_(new QProgressBar),
+      status_(new QLabel("Choose the candidates and the SLOs, then Run plan.")),
+      open_button_(new QPushButton("Open plan file…")),
+      editor_button_(new QPushButton("Use the editor's scenario")),
+      run_button_(new QPushButton("Run plan…")),
+      cancel_button_(new QPushButton("Cancel")) {
+  setObjectName("plan_view");
+  build_form();
+  plan_ = plan_json();
+}
+
+void PlanView::build_form() {
+  base_->setPlaceholderText("the scenario in the editor (inline), or a scenario file");
+  for (const std::string& name : catalog_.gpu_names()) {
+    auto* item = new QListWidgetItem(
+        QString("%1 ($%2/GPU-hour)").arg(QString::fromStdString(name)).arg(money(catalog_.gpu(name).usd_per_gpu_hour)));
+    item->setData(Qt::UserRole, QString::fromStdString(name));
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    item->setCheckState(name == "H100-SXM" ? Qt::Checked : Qt::Unchecked);
+    gpus_->addItem(item);
+  }
+  gpus_->setMaximumHeight(130);
+  auto* tp_row = new QHBoxLayout;
+  for (int tp : kTensorParallel) {
+    auto* b = new QCheckBox(QString::number(tp));
+    b->setChecked(tp == 1);
+    tp_boxes_.push_back(b);
+    tp_row->addWidget(b);
+  }
+  tp_row->addStretch(1);
+  auto* dtype_row = new QHBoxLayout;
+  for (const char* d : kWeightDtypes) {
+    auto* b = new QCheckBox(d);
+    dtype_boxes_.push_back(b);
+    dtype_row->addWidget(b);
+  }
+  dtype_row->addStretch(1);
+  auto* slo_grid = new QGridLayout;
+  const std::pair<const char*, const char*> metrics[] = {{"ttft_s", "TTFT"}, {"tpot_s", "TPOT"}, {"e2e_s", "E2E"}};
+  for (const auto& [metric, name] : metrics) {
+    SloRow row{metric, new QCheckBox(name), new QComboBox, new QLineEdit};
+    for (const char* s : kStats) row.stat->addItem(s);
+    row.stat->setCurrentText("p99");
+    row.max_s->setPlaceholderText("seconds");
+    const int r = static_cast<int>(slo_rows_.size());
+    slo_grid->addWidget(row.on, r, 0);
+    slo_grid->addWidget(row.stat, r, 1);
+    slo_grid->addWidget(new QLabel("≤"), r, 2);
+    slo_grid->addWidget(row.max_s, r, 3);
+    slo_grid->addWidget(new QLabel("s"), r, 4);
+    slo_rows_.push_back(row);
+  }
+  slo_rows_[0].on->setChecked(true);
+  slo_rows_[0].max_s->setText("1");
+  min_goodput_->setPlaceholderText("none (e.g. 0.99)");
+  min_replicas_->setRange(1, 100000);
+  max_replicas_->setRange(1, 100000);
+  max_replicas_->setValue(32);
+  seeds_->setRange(1, 100);
+  seeds_->setValue(3);
+
+  auto* form = new QFormLayout;
+  auto* base_row = new QHBoxLayout;
+  base_row->addWidget(base_, 1);
+  base_row->addWidget(editor_button_);
+  form->addRow("base scenario", base_row);
+  form->addRow("GPU types", gpus_);
+  form->addRow("tensor parallel", tp_row);
+  form->addRow("weight dtype", dtype_row);
+  form->addRow("SLOs", slo_grid);
+  form->addRow("min goodput", min_goodput_);
+  auto* replicas_row = new QHBoxLayout;
+  replicas_row->addWidget(min_replicas_);
+  replicas_row->addWidget(new QLabel("to"));
+  replicas_row->addWidget(max_replicas_);
+  replicas_row->addStretch(1);
+  form->addRow("replicas", replicas_row);
+  form->addRow("seeds", seeds_);
+  form->addRow("growth (× rate)", growth_);
+  auto* form_page = new QWidget;
+  auto* form_layout = new QVBoxLayout(form_page);
+  form_layout->addLayout(form);
+  form_layout->addStretch(1);
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(form_page);
+  scroll->setWidgetResizable(true);
+
+  chart_view_->setObjectName("plan_chart");
+  chart_view_->setRenderHint(QPainter::Antialiasing);
+  chart_view_->setMinimumHeight(120);
+  table_->setObjectName("plan_table");
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->verticalHeader()->hide();
+  table_->verticalHeader()->setDefaultSectionSize(20);
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  recommendation_->setWordWrap(true);
+  recommendation_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  auto* results = new QWidget;
+  auto* results_layout = new QVBoxLayout(results);
+  auto* growth_row = new QHBoxLayout;
+  growth_row->addWidget(new QLabel("growth"));
+  growth_row->addWidget(growth_box_);
+  growth_row->addStretch(1);
+  results_layout->addLayout(growth_row);
+  results_layout->addWidget(recommendation_);
+  auto* split = new QSplitter(Qt::Vertical);
+  split->addWidget(chart_view_);
+  split->addWidget(table_);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 2);
+  split->setSizes({3000, 2000});  // scaled to the height it gets: the chart three fifths
+  results_layout->addWidget(split, 1);
+
+  progress_->hide();
+  cancel_button_->hide();
+  status_->setWordWrap(true);
+  auto* top = new QHBoxLayout;
+  for (QPushButton* b : {open_button_, run_button_, cancel_button_}) {
+    b->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+    top->addWidget(b);
+  }
+  top->addWidget(progress_, 1);
+  top->addStretch(0);
+  auto* body = new QSplitter(Qt::Horizontal);
+  body->addWidget(scroll);
+  body->addWidget(results);
+  body->setStretchFactor(0, 1);
+  body->setStretchFactor(1, 2);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(top);
+  layout->addWidget(status_);
+  layout->addWidget(body, 1);
+
+  connect(open_button_, &QPushButton::clicked, this, [this] { open_plan(); });
+  connect(run_button_, &QPushButton::clicked, this, [this] { run_plan(); });
+  connect(cancel_button_, &QPushButton::clicked, this, &PlanView::cancel);
+  connect(editor_button_, &QPushButton::clicked, this, [this] {
+    if (!editor_scenario) return;
+    const auto [scenario, dir] = editor_scenario();
+    use_scenario(scenario, dir);
+  });
+  connect(growth_box_, &QComboBox::currentIndexChanged, this, [this](int i) {
+    if (i >= 0) show_growth(i);
+  });
+  connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
+    if (row >= 0 && static_cast<size_t>(row) < rows_.size()) open_candidate(rows_[static_cast<size_t>(row)]);
+  });
+}
+
+PlanView::~PlanView() {
+  if (cancel_) cancel_->store(true);
+  // The worker may be waiting for this thread to draw the report's charts: keep serving it.
+  while (thread_ && !thread_->isFinished()) {
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    QThread::msleep(2);
+  }
+  if (thread_) thread_->wait();
+}
+
+void PlanView::set_plan(const nlohmann::json& plan, const QString& dir) {
+  plan_ = plan.is_object() ? plan : nlohmann::json::object();
+  dir_ = dir;
+  const nlohmann::json& base = plan_.value("base", nlohmann::json());
+  base_->setText(base.is_string() ? QString::fromStdString(base.get<std::string>()) : QString());
+  const nlohmann::json c = plan_.value("candidates", nlohmann::json::object());
+  const nlohmann::json gpus = c.value("gpus", nlohmann::json::array());
+  for (int i = 0; i < gpus_->count(); ++i) {
+    const std::string name = gpus_->item(i)->data(Qt::UserRole).toString().toStdString();
+    bool on = false;
+    for (const auto& g : gpus)
+      on = on || (g.is_string() && g.get<std::string>() == name) || (g.is_object() && g.value("name", "") == name);
+    gpus_->item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+  }
+  tick(tp_boxes_, c.value("tensor_parallel", nlohmann::json()));
+  tick(dtype_boxes_, c.value("weight_dtype", nlohmann::json()));
+  const nlohmann::json slo = plan_.value("slo", nlohmann::json::object());
+  for (SloRow& row : slo_rows_) {
+    const nlohmann::json s = slo.value(row.metric, nlohmann::json());
+    row.on->setChecked(s.is_object() && !s.empty());
+    if (s.is_object() && !s.empty()) {
+      row.stat->setCurrentText(QString::fromStdString(s.begin().key()));
+      row.max_s->setText(s.begin()->is_number() ? QString::number(s.begin()->get<double>()) : QString());
+    }
+  }
+  min_goodput_->setText(slo.contains("min_goodput_fraction") && slo["min_goodput_fraction"].is_number()
+                            ? QString::number(slo["min_goodput_fraction"].get<double>())
+                            : QString());
+  const nlohmann::json replicas = plan_.value("replicas", nlohmann::json::object());
+  min_replicas_->setValue(replicas.value("min", 1));
+  max_replicas_->setValue(replicas.value("max", 64));
+  const nlohmann::json seeds = plan_.value("seeds", nlohmann::json::object());
+  seeds_->setValue(seeds.is_array()                                    ? static_cast<int>(seeds.size())
+                   : seeds.is_object() && seeds.contains("values")     ? static_cast<int>(seeds["values"].size())
+                   : seeds.is_object() && seeds["count"].is_number()   ? seeds["count"].get<int>()
+                                                                       : 3);
+  QStringList growth;
+  for (const auto& g : plan_.value("growth", nlohmann::json::array({1})))
+    if (g.is_number()) growth << QString::number(g.get<double>());
+  growth_->setText(growth.isEmpty() ? "1" : growth.join(", "));
+}
+
+bool PlanView::open_plan(const QString& path_in) {
+  const QString path = path_in.isEmpty() ? prompts_->open_file(this, "Open plan file", QString(), "Plan files (*.json)") : path_in;
+  if (path.isEmpty()) return false;
+  std::ifstream in(path.toStdString());
+  nlohmann::json j;
+  try {
+    if (!in) throw InputError(path.toStdString() + ": cannot be read");
+    j = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    prompts_->show_error(this, "Cannot open the plan", QString::fromStdString(e.what()));
+    return false;
+  }
+  set_plan(j, QFileInfo(path).absolutePath());
+  status_->setText("Opened " + path);
+  return true;
+}
+
+void PlanView::use_scenario(const nlohmann::json& scenario, const QString& dir) {
+  plan_["base"] = scenario;
+  dir_ = dir;
+  base_->clear();
+  status_->setText("The base is the scenario in the editor (" +
+                   QString::fromStdString(scenario.value("name", std::string("unnamed"))) + ").");
+}
+
+nlohmann::json PlanView::plan_json() const {
+  nlohmann::json j = plan_;
+  if (!base_->text().trimmed().isEmpty()) j["base"] = base_->text().trimmed().toStdString();
+  if (!j.contains("name")) j["name"] = "gui-plan";
+  nlohmann::json c = j.value("candidates", nlohmann::json::object());
+  const nlohmann::json old_gpus = c.value("gpus", nlohmann::json::array());
+  nlohmann::json gpus = nlohmann::json::array();
+  for (int i = 0; i < gpus_->count(); ++i) {
+    if (gpus_->item(i)->checkState() != Qt::Checked) continue;
+    const std::string name = gpus_->item(i)->data(Qt::UserRole).toString().toStdString();
+    nlohmann::json entry = name;  // the catalog's price, unless the plan gave one
+    for (const auto& g : old_gpus)
+      if (g.is_object() && g.value("name", "") == name) entry = g;
+    gpus.push_back(entry);
+  }
+  c["gpus"] = gpus;
+  const auto set_list = [&c](const char* key, const nlohmann::json& values) {
+    if (values.is_null()) c.erase(key);
+    else c[key] = values;
+  };
+  set_list("tensor_parallel", ticked(tp_boxes_, true));
+  set_list("weight_dtype", ticked(dtype_boxes_, false));
+  j["candidates"] = c;
+  nlohmann::json slo = j.value("slo", nlohmann::json::object());
+  for (const SloRow& row : slo_rows_) {
+    bool ok = false;
+    const double max_s = row.max_s->text().toDouble(&ok);
+    if (row.on->isChecked())
+      slo[row.metric] = {{row.stat->currentText().toStdString(), ok ? nlohmann::json(max_s) : nlohmann::json(row.max_s->text().toStdString())}};
+    else
+      slo.erase(row.metric);
+  }
+  bool ok = false;
+  const double goodput = min_goodput_->text().toDouble(&ok);
+  if (min_goodput_->text().trimmed().isEmpty()) slo.erase("min_goodput_fraction");
+  else slo["min_goodput_fraction"] = ok ? nlohmann::json(goodput) : nlohmann::json(min_goodput_->text().toStdString());
+  j["slo"] = slo;
+  j["replicas"] = {{"min", min_replicas_->value()}, {"max", max_replicas_->value()}};
+  if (!j.contains("seeds") || !j["seeds"].is_object() || !j["seeds"].contains("values") ||
+      static_cast<int>(j["seeds"]["values"].size()) != seeds_->value())
+    j["seeds"] = {{"count", seeds_->value()}};
+  nlohmann::json growth = nlohmann::json::array();
+  for (const QString& part : growth_->text().split(',', Qt::SkipEmptyParts)) {
+    bool is_number = false;
+    const double k = part.trimmed().toDouble(&is_number);
+    growth.push_back(is_number ? nlohmann::json(k) : nlohmann::json(part.trimmed().toStdString()));
+  }
+  j["growth"] = growth.empty() ? nlohmann::json::array({1}) : growth;
+  return j;
+}
+
+bool PlanView::run_plan(const QString& dir_in, unsigned jobs) {
+  if (busy()) return false;
+  const QString out = dir_in.isEmpty() ? prompts_->choose_folder(this, "Write the plan's results into", QString()) : dir_in;
+  if (out.isEmpty()) return false;
+  nlohmann::json j = plan_json();
+  if (!j.contains("base") && editor_scenario) {  // no base chosen: the scenario in the editor
+    const auto [scenario, dir] = editor_scenario();
+    use_scenario(scenario, dir);
+    j["base"] = scenario;
+  }
+  const std::string dir = (dir_.isEmpty() ? QDir::currentPath() : dir_).toStdString();
+  cancel_ = std::make_shared<std::atomic<bool>>(false);
+  progress_->setRange(0, 0);
+  progress_->show();
+  cancel_button_->show();
+  cancel_button_->setEnabled(true);
+  run_button_->setEnabled(false);
+  open_button_->setEnabled(false);
+  status_->setText("Planning …");
+  thread_ = QThread::create([this, j, dir, out, jobs, cancel = cancel_] {
+    std::shared_ptr<PlanResult> result;
+    QString message, error;
+    try {
+      const PlanSpec spec = parse_plan(j, dir, catalog_, "plan");
+      PlanOptions options;
+      options.out_dir = out.toStdString();
+      options.jobs = jobs;
+      options.cancel = cancel.get();
+      options.render_charts = render_plan_charts;
+      options.on_progress = [this](const PlanProgress& p) {
+        QMetaObject::invokeMethod(
+            this,
+            [this, p] {
+              progress_->setRange(0, static_cast<int>(p.searches_total));
+              progress_->setValue(static_cast<int>(p.searches_done));
+              status_->setText(QString("%1/%2 candidate searches · %3 runs · %4 s")
+                                   .arg(p.searches_done)
+                                   .arg(p.searches_total)
+                                   .arg(p.runs)
+                                   .arg(p.wall_s, 0, 'f', 1));
+            },
+            Qt::QueuedConnection);
+      };
+      result = std::make_shared<PlanResult>(kvsim::run_plan(spec, options));
+      message = QString("%1 candidates; %2 runs now, %3 reused; written to %4")
+                    .arg(result->growth.empty() ? 0 : result->growth[0].candidates.size())
+                    .arg(result->runs)
+                    .arg(result->runs_reused)
+                    .arg(out);
+    } catch (const Cancelled&) {
+      message = "Cancelled: no plan files were written; running the plan into the folder again reuses its runs.";
+    } catch (const std::exception& e) {
+      error = QString::fromStdString(e.what());
+      message = "The plan did not run.";
+    }
+    QMetaObject::invokeMethod(
+        this,
+        [this, result, message, error] {
+          progress_->hide();
+          cancel_button_->hide();
+          status_->setText(message);
+          if (!error.isEmpty()) prompts_->show_error(this, "The plan did not run", error);
+          if (result) show_result(result);
+          emit plan_ended(result != nullptr);
+        },
+        Qt::QueuedConnection);
+  });
+  thread_->setParent(this);  // deleted with the view (after its destructor waits) if not before
+  connect(thread_, &QThread::finished, this, [this] {
+    thread_->deleteLater();
+    thread_ = nullptr;
+    run_button_->setEnabled(true);
+    open_button_->setEnabled(true);
+  });
+  thread_->start();
+  return true;
+}
+
+void PlanView::cancel() {
+  if (!cancel_) return;
+  cancel_->store(true);
+  cancel_button_->setEnabled(false);
+  status_->setText("Cancelling …");
+}
+
+void PlanView::show_result(std::shared_ptr<const PlanResult> result) {
+  result_ = std::move(result);
+  growth_box_->blockSignals(true);
+  growth_box_->clear();
+  for (const PlanGrowthResult& g : result_->growth) growth_box_->addItem(QString("× %1").arg(g.factor));
+  growth_box_->blockSignals(false);
+  show_growth(0);
+}
+
+void PlanView::show_growth(int index) {
+  if (!result_ || index < 0 || static_cast<size_t>(index) >= result_->growth.size()) return;
+  growth_index_ = index;
+  const PlanGrowthResult& g = result_->growth[static_cast<size_t>(index)];
+  QChart* old = chart_view_->chart();
+  QChart* chart = make_plan_chart(*result_, static_cast<size_t>(index));
+  chart_view_->setChart(chart);
+  delete old;
+  for (QAbstractSeries* s : chart->series())
+    if (auto* scatter = qobject_cast<QScatterSeries*>(s))
+      connect(scatter, &QScatterSeries::clicked, this, [this](const QPointF& p) {
+        const long c = candidate_at(p.x(), p.y());
+        if (c >= 0) open_candidate(static_cast<size_t>(c));
+      });
+  recommendation_->setText(QString::fromStdString(g.recommendation.empty() ? "No candidate meets every SLO." : g.recommendation));
+
+  // Feasible candidates by cost, then those that miss an SLO (by cost), then invalid ones.
+  rows_.clear();
+  for (size_t i = 0; i < g.candidates.size(); ++i) rows_.push_back(i);
+  const auto rank = [](PlanStatus s) { return s == PlanStatus::feasible ? 0 : s == PlanStatus::infeasible ? 1 : 2; };
+  std::stable_sort(rows_.begin(), rows_.end(), [&](size_t a, size_t b) {
+    const PlanCandidateResult &x = g.candidates[a], &y = g.candidates[b];
+    if (rank(x.status) != rank(y.status)) return rank(x.status) < rank(y.status);
+    return x.usd_per_hour < y.usd_per_hour;
+  });
+  const std::string& metric = result_->spec.frontier_metric;
+  const QStringList headers{"candidate", "SLOs", "replicas", "GPUs", "$ per hour", "$ per M tokens in SLO",
+                            QString::fromStdString(metric), "binds", "frontier"};
+  table_->clear();
+  table_->setColumnCount(headers.size());
+  table_->setHorizontalHeaderLabels(headers);
+  table_->setRowCount(static_cast<int>(rows_.size()));
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    const size_t i = rows_[r];
+    const PlanCandidateResult& c = g.candidates[i];
+    const bool feasible = c.status == PlanStatus::feasible, invalid = c.status == PlanStatus::invalid;
+    const bool on_frontier = std::find(g.frontier.begin(), g.frontier.end(), i) != g.frontier.end();
+    const nlohmann::json& v = c.slo_values.is_object() && c.slo_values.contains(metric) ? c.slo_values[metric] : nlohmann::json();
+    const QStringList cells{
+        QString::fromStdString(c.candidate.label) + (static_cast<long>(i) == g.recommended ? "  ★ recommended" : ""),
+        feasible ? "✓ meets" : invalid ? "invalid" : "✗ misses",
+        invalid ? "—" : QString::number(c.replicas) + (feasible ? "" : " (top of range)"),
+        invalid ? "—" : QString::number(c.replicas * c.candidate.gpus_per_replica),
+        invalid ? "—" : money(c.usd_per_hour),
+        feasible && std::isfinite(c.usd_per_million_tokens_slo) ? QString::number(c.usd_per_million_tokens_slo, 'f', 4) : "—",
+        v.is_number() ? QString::number(v.get<double>(), 'f', 4) : "—",
+        QString::fromStdString(c.binds),
+        on_frontier ? "yes" : ""};
+    for (int col = 0; col < cells.size(); ++col) {
+      auto* item = new QTableWidgetItem(cells[col]);
+      if (col >= 2) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+      if (col == 1) item->setBackground(feasible ? kSloPassed : invalid ? QColor(0xe0, 0xe0, 0xe0) : kSloFailed);
+      QString tip = QString::fromStdString(c.error.empty() ? c.binds_detail : c.error);
+      if (!tip.isEmpty()) item->setToolTip(tip);
+      table_->setItem(static_cast<int>(r), col, item);
+    }
+  }
+}
+
+long PlanView::candidate_at(double usd_per_hour, double value) const {
+  if (!result_) return -1;
+  const PlanGrowthResult& g = result_->growth[static_cast<size_t>(growth_index_)];
+  long best = -1;
+  double best_d = INFINITY;
+  double x_scale = 1, y_scale = 1;
+  for (const PlanPoint& p : plan_points(g, result_->spec.frontier_metric)) {
+    x_scale = std::max(x_scale, p.usd_per_hour);
+    y_scale = std::max(y_scale, p.value);
+  }
+  for (const PlanPoint& p : plan_points(g, result_->spec.frontier_metric)) {
+    const double d = std::hypot((p.usd_per_hour - usd_per_hour) / x_scale, (p.value - value) / y_scale);
+    if (d < best_d) {
+      best_d = d;
+      best = static_cast<long>(p.candidate);
+    }
+  }
+  return best;
+}
+
+void PlanView::open_candidate(size_t index) {
+  if (!result_) return;
+  const PlanGrowthResult& g = result_->growth[static_cast<size_t>(growth_index_)];
+  if (index >= g.candidates.size()) return;
+  const PlanCandidateResult& c = g.candidates[index];
+  const uint32_t replicas = c.replicas > 0 ? c.replicas : result_->spec.min_replicas;
+  nlohmann::json scenario = plan_candidate_scenario(result_->spec, c.candidate, replicas, g.factor, 0);
+  // The editor has no file for it: a relative trace path becomes absolute, so that it still
+  // resolves.
+  if (scenario.contains("workload") && scenario["workload"].contains("trace") &&
+      scenario["workload"]["trace"].value("path", nlohmann::json()).is_string()) {
+    const QString path = QString::fromStdString(scenario["workload"]["trace"]["path"].get<std::string>());
+    if (QDir::isRelativePath(path))
+      scenario["workload"]["trace"]["path"] =
+          QDir(QString::fromStdString(result_->spec.base_dir)).absoluteFilePath(path).toStdString();
+  }
+  const QString name = QString("%1 × %2").arg(QString::fromStdString(c.candidate.label)).arg(replicas);
+  scenario["name"] = name.toStdString();
+  emit candidate_opened(scenario, name);
+}
+
+}  // namespace kvsim::gui
