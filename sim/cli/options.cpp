@@ -142,9 +142,15 @@ CommandLine& CommandLine::epilogue(std::string text) {
 }
 
 std::string CommandLine::usage() const {
+  // A synopsis that starts with a space continues the one above, aligned after "kvsim COMMAND ".
+  const std::string lead = "kvsim " + impl_->command + " ";
   std::string s;
-  for (size_t i = 0; i < impl_->synopses.size(); ++i)
-    s += (i == 0 ? "usage: kvsim " : "       kvsim ") + impl_->command + " " + impl_->synopses[i] + "\n";
+  for (const std::string& line : impl_->synopses) {
+    const bool continued = !line.empty() && line[0] == ' ';
+    s += s.empty() ? "usage: " : "       ";
+    s += continued ? std::string(lead.size(), ' ') + line.substr(line.find_first_not_of(' ')) : lead + line;
+    s += "\n";
+  }
   return s;
 }
 

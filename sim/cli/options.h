@@ -32,7 +32,7 @@ namespace kvsim {
 class CommandLine {
  public:
   // `command` as typed after "kvsim" ("run", "sweep merge"); `synopses` the usage lines without
-  // "kvsim COMMAND"; `about` the paragraphs printed between the usage lines and the options.
+  // "kvsim COMMAND" (one that starts with a space continues the line above); `about` the paragraphs printed between the usage lines and the options.
   CommandLine(std::string command, std::vector<std::string> synopses, std::string about);
   ~CommandLine();
   CommandLine(const CommandLine&) = delete;
