@@ -13,6 +13,7 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include "kvsim_version.h"
 #include "main_window.h"
 
 namespace {
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
   }
   QApplication app(argc, argv);
   QApplication::setApplicationName("kvsim-gui");
-  QApplication::setApplicationVersion("0.1.0");
+  QApplication::setApplicationVersion(kvsim::kVersion);
 
   bool quit_after_show = false;
   QString target;

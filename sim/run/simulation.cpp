@@ -9,6 +9,7 @@
 #include "cluster/router.h"
 #include "core/error.h"
 #include "core/event_queue.h"
+#include "kvsim_version.h"
 #include "cost/cost.h"
 #include "engine/kv_tier_report.h"
 #include "engine/replica.h"
@@ -295,7 +296,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   summary["perf_model"] = sc.step_model->describe();
   summary["workload"] = {{"source", source->describe()}};
   summary["scenario"] = sc.json;
-  summary["kvsim_version"] = "0.1.0";
+  summary["kvsim_version"] = kVersion;
   result.summary = summary;
   for (const auto& rep : replicas) result.kv_block_records += rep->kv_block_records();
   result.timeseries = metrics.timeseries();
