@@ -77,10 +77,6 @@ class Recycler final : public ReplicaObserver {
   RequestPool& pool_;
 };
 
-constexpr const char* kRequestsCsv = "requests.csv";
-constexpr const char* kTimeseriesCsv = "timeseries.csv";
-constexpr const char* kSummaryJson = "summary.json";
-
 // summary.json; its "scenario" member in the scenario's own key order when that is known (the
 // rest of the summary keeps its sorted keys).
 void write_summary(const std::string& path, const nlohmann::json& summary, const nlohmann::ordered_json& scenario) {
@@ -180,7 +176,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (const ArrivalConfig* arrivals = workload_arrivals(sc.workload)) metrics.set_stages(arrivals->stages);
   RequestPool pool;
   Recycler recycler(metrics, pool);
-  if (folder) metrics.open_outputs(folder->staged(kRequestsCsv), folder->staged(kTimeseriesCsv));
+  if (folder) metrics.open_outputs(folder->staged(kRequestsFile), folder->staged(kTimeseriesFile));
   std::unique_ptr<RequestSource> source = open_workload(sc.workload, sc.base_dir);
   std::vector<std::unique_ptr<Replica>> replicas;
   const std::vector<std::shared_ptr<TierStore>> shared_tiers = make_shared_tier_stores(sc.replica.kv_tiers);
@@ -310,8 +306,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.events = queue.events_processed();
   if (folder) {
-    write_summary(folder->staged(kSummaryJson), summary, sc.json_in_order);
-    folder->publish({kRequestsCsv, kTimeseriesCsv, kSummaryJson});
+    write_summary(folder->staged(kSummaryFile), summary, sc.json_in_order);
+    folder->publish();
   }
   return result;
 }
