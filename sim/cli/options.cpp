@@ -177,11 +177,11 @@ std::optional<int> CommandLine::parse(const Args& args) {
   po::options_description all;
   all.add(m.visible);
   all.add_options()(kPositional, po::value<std::vector<std::string>>(), "");
-  po::positional_options_description positional;
-  positional.add(kPositional, -1);
+  po::positional_options_description words_anywhere;
+  words_anywhere.add(kPositional, -1);
   std::vector<po::option> parsed;
   try {
-    parsed = po::command_line_parser(args).options(all).positional(positional).style(kStyle).run().options;
+    parsed = po::command_line_parser(args).options(all).positional(words_anywhere).style(kStyle).run().options;
   } catch (const po::unknown_option& e) {
     throw InputError("unknown flag " + e.get_option_name() + m.see_help());
   } catch (const po::invalid_command_line_syntax& e) {

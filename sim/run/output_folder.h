@@ -37,7 +37,6 @@ class OutputFolder {
   // Removes the staging folder and the lock file, and releases the lock.
   ~OutputFolder();
 
-  const std::string& dir() const { return dir_; }
   // Where the output `name` (kRequestsFile, ...) is written before it is published.
   std::string staged(const std::string& name) const;
   // Moves the three staged files into the folder, summary.json last (it marks the result
