@@ -60,6 +60,16 @@ struct CommandLine::Impl {
     options.push_back({name, std::move(apply)});
   }
 
+  // Whether `word` spells one of the command's flags ("--quiet", "--out=x", "-h").
+  bool is_flag(const std::string& word) const {
+    if (word == "-h" || word.rfind("--help", 0) == 0) return true;
+    if (word.rfind("--", 0) != 0) return false;
+    const std::string name = word.substr(2, word.find('=') == std::string::npos ? std::string::npos : word.find('=') - 2);
+    for (const Option& o : options)
+      if (o.name == name) return true;
+    return false;
+  }
+
   std::string see_help() const { return " (see kvsim " + command + " --help)"; }
 
   // What is missing (or nothing, when no argument was given), then the usage lines: exit 2.
@@ -202,6 +212,9 @@ std::optional<int> CommandLine::parse(const Args& args) {
       continue;
     }
     if (o.string_key == "help") continue;
+    // "--out --quiet": Boost takes the next word as the value, even a flag of this command.
+    if (o.original_tokens.size() == 2 && m.is_flag(o.original_tokens[1]))
+      throw InputError("--" + o.string_key + " needs a value" + m.see_help());
     m.given.insert(o.string_key);
     m.find(o.string_key).apply("--" + o.string_key, o.value.empty() ? std::string() : o.value.front());
   }
