@@ -64,7 +64,8 @@ struct CommandLine::Impl {
   bool is_flag(const std::string& word) const {
     if (word == "-h" || word.rfind("--help", 0) == 0) return true;
     if (word.rfind("--", 0) != 0) return false;
-    const std::string name = word.substr(2, word.find('=') == std::string::npos ? std::string::npos : word.find('=') - 2);
+    const size_t eq = word.find('=');
+    const std::string name = word.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
     for (const Option& o : options)
       if (o.name == name) return true;
     return false;
