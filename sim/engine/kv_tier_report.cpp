@@ -40,12 +40,8 @@ nlohmann::json kv_tiers_summary(const ReplicaConfig& config, const std::vector<s
   nlohmann::json tiers = nlohmann::json::array();
   uint64_t found = 0, loaded = 0;
   for (size_t t = 0; t < config.kv_tiers.tiers.size(); ++t) {
-    // In replica order, not by address: the sums below are of doubles, and a run's figures must
-    // not depend on where the heap put the stores.
-    std::set<const TierStore*> seen;
-    std::vector<const TierStore*> stores;
-    for (const KvOffloader* o : offloaders)
-      if (seen.insert(o->tiers()[t].get()).second) stores.push_back(o->tiers()[t].get());
+    std::set<const TierStore*> stores;
+    for (const KvOffloader* o : offloaders) stores.insert(o->tiers()[t].get());
     TierStats sum;
     double storage = 0, transfer = 0, gb_months = 0;
     for (const TierStore* s : stores) {
