@@ -17,6 +17,7 @@
 #include <QTimer>
 
 #include "core/error.h"
+#include "kvsim_version.h"
 #include "main_window.h"
 #include "plan/planner.h"
 #include "plan_chart.h"
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
   }
   QApplication app(argc, argv);
   QApplication::setApplicationName("kvsim-gui");
-  QApplication::setApplicationVersion("0.1.0");
+  QApplication::setApplicationVersion(kvsim::kVersion);
 
   bool quit_after_show = false;
   QString target;

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(cmake make g++ catch2 nlohmann-json3-dev libbenchmark-dev
           qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-qpa-plugins libgl-dev fonts-dejavu-core
-          libboost-mpi-dev openmpi-bin)
+          libboost-program-options-dev libboost-mpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/error.h"
 #include "perf/calibrated_operators.h"
 #include "perf/calibration.h"
@@ -20,32 +21,6 @@ namespace kvsim {
 
 namespace {
 
-const char* kCalibrateUsage =
-    "usage: kvsim calibrate --gpu NAME [--benchmark-json FILE]... [--vidur-mlp DIR|FILE]...\n"
-    "                       [--vidur-network FILE]... [--exclude-model NAME] [--description TEXT]\n"
-    "                       [--out FILE]\n"
-    "       kvsim calibrate --print-shapes [--models A,B,...] [--tp 1,2,4,8]\n\n"
-    "Fits a calibration profile for the catalog GPU NAME from measurements and writes it as JSON\n"
-    "(to stdout without --out); the simulator picks models/profiles/<gpu>.json by default.\n"
-    "  --benchmark-json   output of gpu/kvsim_gpu_bench --benchmark_format=json\n"
-    "  --vidur-mlp        Vidur *_mlp.csv operator timings (a file, or a folder of them)\n"
-    "  --vidur-network    Vidur NCCL all_reduce / send_recv CSV\n"
-    "  --exclude-model    leave this model's rows out (for leave-one-model-out checks)\n"
-    "  --print-shapes     print the GEMM shapes (n, k) of catalog models, for kvsim_gpu_bench\n"
-    "                     --kvsim_shapes=FILE (default: every model, TP 1, 2, 4, 8)\n"
-    "Format and method: docs/calibration.md.\n";
-
-const char* kValidateUsage =
-    "usage: kvsim validate-profile --vidur DIR [--gpus h100,a100] [--topology dgx|pairwise_nvlink]\n"
-    "                              [--update FILE] [--json FILE] [--check]\n\n"
-    "Leave-one-model-out validation of the calibrated model on Vidur's profiling (DIR holds\n"
-    "<gpu>/*_mlp.csv and network/): for each model, calibrate on the other models, predict it, and\n"
-    "compare with its measured medians; then the in-sample fit of the full profile. Prints the\n"
-    "markdown tables; --update replaces the part of FILE between the markers\n"
-    "  <!-- BEGIN kvsim validate-profile --> and <!-- END kvsim validate-profile -->\n"
-    "--json writes the summary statistics; --check exits 1 unless every GPU's layer-time error has\n"
-    "a median <= 5% and a P90 <= 15% (the goal of docs/validation.md).\n";
-
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -55,21 +30,8 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-int print_shapes(const Args& args) {
-  std::vector<std::string> models;
-  std::vector<uint32_t> tps = {1, 2, 4, 8};
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--print-shapes") continue;
-    if (args[i] == "--models") models = split_list(flag_value(args, i));
-    else if (args[i] == "--tp") {
-      tps.clear();
-      for (const auto& t : split_list(flag_value(args, i))) {
-        const int v = std::atoi(t.c_str());
-        if (v < 1) throw InputError("--tp: expected a list of positive integers, found \"" + t + "\"");
-        tps.push_back(static_cast<uint32_t>(v));
-      }
-    } else throw InputError("unknown argument \"" + args[i] + "\" with --print-shapes (see kvsim calibrate --help)");
-  }
+// The GEMM shapes (n, k) of the catalog models `models` (all when empty) at the TP degrees `tps`.
+int print_shapes(std::vector<std::string> models, const std::vector<uint32_t>& tps) {
   const Catalog catalog = Catalog::open_default();
   if (models.empty()) models = catalog.llm_names();
   GpuSpec any_gpu;  // shapes do not depend on the GPU; sparsity is off
@@ -101,21 +63,46 @@ int print_shapes(const Args& args) {
   return 0;
 }
 
-int calibrate(const Args& args) {
-  if (std::find(args.begin(), args.end(), "--print-shapes") != args.end()) return print_shapes(args);
-  std::string gpu_name, out_path, exclude, description;
+std::vector<uint32_t> parse_tp_list(const std::string& flag, const std::string& text) {
+  std::vector<uint32_t> tps;
+  for (const auto& t : split_list(text)) tps.push_back(static_cast<uint32_t>(parse_integer(flag, t, 1, 1 << 16)));
+  return tps;
+}
+
+}  // namespace
+
+int cmd_calibrate(const Args& args) {
+  std::string gpu_name, out_path, exclude, description, model_list;
   std::vector<std::string> bench_files, mlp_paths, network_files;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--gpu") gpu_name = flag_value(args, i);
-    else if (a == "--benchmark-json") bench_files.push_back(flag_value(args, i));
-    else if (a == "--vidur-mlp") mlp_paths.push_back(flag_value(args, i));
-    else if (a == "--vidur-network") network_files.push_back(flag_value(args, i));
-    else if (a == "--exclude-model") exclude = flag_value(args, i);
-    else if (a == "--description") description = flag_value(args, i);
-    else if (a == "--out") out_path = flag_value(args, i);
-    else throw InputError("unknown argument \"" + a + "\" (see kvsim calibrate --help)");
+  std::vector<uint32_t> tps = {1, 2, 4, 8};
+  bool print = false;
+  CommandLine cl("calibrate",
+                 {"--gpu NAME [--benchmark-json FILE]... [--vidur-mlp DIR|FILE]...",
+                  "                [--vidur-network FILE]... [--exclude-model NAME] [--description TEXT] [--out FILE]",
+                  "--print-shapes [--models A,B,...] [--tp 1,2,4,8]"},
+                 "Fits a calibration profile for the catalog GPU NAME from measurements and writes it as JSON\n"
+                 "(to stdout without --out); the simulator picks models/profiles/<gpu>.json by default.\n"
+                 "Format and method: docs/calibration.md.");
+  cl.text("gpu", gpu_name, "NAME", "the catalog GPU the measurements were taken on")
+      .texts("benchmark-json", bench_files, "FILE", "output of gpu/kvsim_gpu_bench --benchmark_format=json")
+      .texts("vidur-mlp", mlp_paths, "DIR|FILE", "Vidur *_mlp.csv operator timings (a file, or a folder of them)")
+      .texts("vidur-network", network_files, "FILE", "Vidur NCCL all_reduce / send_recv CSV")
+      .text("exclude-model", exclude, "NAME", "leave this model's rows out (for leave-one-model-out checks)")
+      .text("description", description, "TEXT", "the profile's source.description (default: made from the inputs)")
+      .text("out", out_path, "FILE", "where to write the profile (default: stdout)")
+      .flag("print-shapes", print,
+            "print the GEMM shapes (n, k) of catalog models, for kvsim_gpu_bench --kvsim_shapes=FILE")
+      .text("models", model_list, "A,B,...", "with --print-shapes: these models (default: every model)")
+      .custom("tp", "1,2,4,8", "with --print-shapes: these tensor-parallel degrees (default 1,2,4,8)",
+              [&tps](const std::string& flag, const std::string& v) { tps = parse_tp_list(flag, v); });
+  if (const auto rc = cl.parse(args)) return *rc;
+  if (print) {
+    for (const char* other : {"gpu", "benchmark-json", "vidur-mlp", "vidur-network", "exclude-model", "description", "out"})
+      if (cl.given(other))
+        throw InputError(std::string("--") + other + " cannot go with --print-shapes (see kvsim calibrate --help)");
+    return print_shapes(split_list(model_list), tps);
   }
+  if (cl.given("models") || cl.given("tp")) throw InputError("--models and --tp go with --print-shapes only");
   if (gpu_name.empty()) throw InputError("--gpu NAME is required: the catalog GPU the measurements were taken on");
   if (bench_files.empty() && mlp_paths.empty() && network_files.empty())
     throw InputError("no measurements: give --benchmark-json, --vidur-mlp or --vidur-network");
@@ -193,20 +180,28 @@ int calibrate(const Args& args) {
   return 0;
 }
 
-int validate_profile(const Args& args) {
-  std::string dir, update, json_path, topology = "dgx";
-  std::vector<std::string> gpus = {"h100", "a100"};
+int cmd_validate_profile(const Args& args) {
+  std::string dir, update, json_path, topology = "dgx", gpu_list;
   bool check = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--vidur") dir = flag_value(args, i);
-    else if (a == "--gpus") gpus = split_list(flag_value(args, i));
-    else if (a == "--topology") topology = flag_value(args, i);
-    else if (a == "--update") update = flag_value(args, i);
-    else if (a == "--json") json_path = flag_value(args, i);
-    else if (a == "--check") check = true;
-    else throw InputError("unknown argument \"" + a + "\" (see kvsim validate-profile --help)");
-  }
+  CommandLine cl("validate-profile",
+                 {"--vidur DIR [--gpus h100,a100] [--topology dgx|pairwise_nvlink]",
+                  "                       [--update FILE] [--json FILE] [--check]"},
+                 "Leave-one-model-out validation of the calibrated model on Vidur's profiling (DIR holds\n"
+                 "<gpu>/*_mlp.csv and network/): for each model, calibrate on the other models, predict it, and\n"
+                 "compare with its measured medians; then the in-sample fit of the full profile. Prints the\n"
+                 "markdown tables.");
+  cl.text("vidur", dir, "DIR", "the folder holding <gpu>/*_mlp.csv and network/")
+      .text("gpus", gpu_list, "LIST", "the GPUs' folders, comma-separated (default h100,a100)")
+      .text("topology", topology, "NAME", "dgx (default) or pairwise_nvlink")
+      .text("update", update, "FILE",
+            "replace the part of FILE between the markers <!-- BEGIN kvsim validate-profile --> and <!-- END "
+            "kvsim validate-profile --> instead of printing")
+      .text("json", json_path, "FILE", "write the summary statistics")
+      .flag("check", check,
+            "exit 1 unless every GPU's layer-time error has a median <= 5% and a P90 <= 15% (the goal of "
+            "docs/validation.md)");
+  if (const auto rc = cl.parse(args)) return *rc;
+  const std::vector<std::string> gpus = cl.given("gpus") ? split_list(gpu_list) : std::vector<std::string>{"h100", "a100"};
   if (dir.empty()) throw InputError("--vidur DIR is required (the folder holding <gpu>/*_mlp.csv and network/)");
   if (topology != "dgx" && topology != "pairwise_nvlink")
     throw InputError("--topology: expected dgx or pairwise_nvlink, found \"" + topology + "\"");
@@ -257,42 +252,6 @@ int validate_profile(const Args& args) {
     return 1;
   }
   return 0;
-}
-
-}  // namespace
-
-int cmd_calibrate(const Args& args) {
-  if (wants_help(args)) {
-    std::cout << kCalibrateUsage;
-    return 0;
-  }
-  if (args.empty()) {
-    std::cerr << kCalibrateUsage;
-    return 2;
-  }
-  try {
-    return calibrate(args);
-  } catch (const InputError& e) {
-    std::cerr << "kvsim calibrate: " << e.what() << "\n";
-    return 1;
-  }
-}
-
-int cmd_validate_profile(const Args& args) {
-  if (wants_help(args)) {
-    std::cout << kValidateUsage;
-    return 0;
-  }
-  if (args.empty()) {
-    std::cerr << kValidateUsage;
-    return 2;
-  }
-  try {
-    return validate_profile(args);
-  } catch (const InputError& e) {
-    std::cerr << "kvsim validate-profile: " << e.what() << "\n";
-    return 1;
-  }
 }
 
 }  // namespace kvsim

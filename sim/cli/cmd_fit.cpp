@@ -11,6 +11,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/error.h"
 #include "fit/e2e_report.h"
 #include "fit/fit.h"
@@ -21,37 +22,14 @@ namespace kvsim {
 
 namespace {
 
-std::string fmt_number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
-const char* kFitHelp =
-    "usage: kvsim fit RUNS.json [RUNS.json ...] [--leave-one-model-out | --evaluate]\n"
-    "                 [--profile PATH] [--write-profile OUT.json] [--report OUT.md]\n"
-    "                 [--jobs N] [--max-evaluations N] [--fit-duration-scale X] [--check]\n\n"
+const char* kFitAbout =
     "Replays real serving runs (measurements in the layout of\n"
     "../shared/data/serving/vllm_h100_trainval.json, docs/calibration.md section 7) through kvsim with\n"
     "their exact configuration and workload, compares the predicted client figures (E2E, TTFT\n"
     "mean/P90/P99, mean ITL) with the measured ones stage by stage, and fits the engine-overhead\n"
     "terms of the GPU profile (perf_model.engine: engine CPU per step and per sequence, frontend\n"
-    "per request, custom all-reduce latency) to minimise the error.\n\n"
-    "  (default)               fit on all runs, then report every run with the fitted terms\n"
-    "  --leave-one-model-out   for each model, fit on the other models' runs and predict its runs;\n"
-    "                          the report's headline is these held-out errors (then the all-runs fit)\n"
-    "  --evaluate              no fit: compare the profile as it is\n"
-    "  --profile PATH          the calibration profile to start from (default: models/profiles/<gpu>.json)\n"
-    "  --write-profile OUT     write the profile with the fitted engine terms (all-runs fit); never\n"
-    "                          written when the fit fails\n"
-    "  --report OUT.md         write the markdown report (docs/validation-e2e.md is one)\n"
-    "  --jobs N                runs replayed in parallel (default: all cores)\n"
-    "  --max-evaluations N     objective evaluations per fit (default 80)\n"
-    "  --fit-duration-scale X  simulate this fraction of each stage while fitting (default 1;\n"
-    "                          reports always replay whole stages)\n"
-    "  --check                 exit 1 if an accuracy goal of docs/validation-e2e.md is missed\n"
-    "  --scenarios DIR         also write each run's replay as a scenario, DIR/<run id>.json, to run\n"
-    "                          or inspect with kvsim run (no fit needed)\n";
+    "per request, custom all-reduce latency) to minimise the error. By default it fits on all runs,\n"
+    "then reports every run with the fitted terms.";
 
 struct FitCli {
   std::vector<std::string> files;
@@ -62,41 +40,38 @@ struct FitCli {
   double fit_scale = 1.0;
 };
 
-FitCli parse_args(const Args& args) {
-  FitCli c;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto number = [&](double lo, double hi) {
-      const std::string v = flag_value(args, i);
-      size_t used = 0;
-      double x = 0;
-      try {
-        x = std::stod(v, &used);
-      } catch (...) {
-        used = 0;
-      }
-      if (used != v.size() || !(x >= lo && x <= hi))
-        throw InputError(a + ": expected a number in [" + fmt_number(lo) + ", " + fmt_number(hi) + "], found \"" +
-                         v.substr(0, 40) + "\"");
-      return x;
-    };
-    if (a == "--leave-one-model-out") c.lomo = true;
-    else if (a == "--evaluate") c.evaluate_only = true;
-    else if (a == "--check") c.check = true;
-    else if (a == "--profile") c.profile = flag_value(args, i);
-    else if (a == "--write-profile") c.write_profile = flag_value(args, i);
-    else if (a == "--report") c.report = flag_value(args, i);
-    else if (a == "--scenarios") c.scenarios = flag_value(args, i);
-    else if (a == "--jobs") c.jobs = static_cast<unsigned>(number(1, 256));
-    else if (a == "--max-evaluations") c.max_evaluations = static_cast<int>(number(1, 100000));
-    else if (a == "--fit-duration-scale") c.fit_scale = number(0.01, 1);
-    else if (!a.empty() && a[0] == '-') throw InputError("unknown argument \"" + a + "\" (see kvsim fit --help)");
-    else c.files.push_back(a);
-  }
+// The command line, or the exit code when the command stops at once (--help, usage).
+std::optional<int> parse_args(const Args& args, FitCli& c) {
+  uint64_t jobs = c.jobs, max_evaluations = static_cast<uint64_t>(c.max_evaluations);
+  CommandLine cl("fit",
+                 {"RUNS.json [RUNS.json ...] [--leave-one-model-out | --evaluate]",
+                  "          [--profile PATH] [--write-profile OUT.json] [--report OUT.md]",
+                  "          [--jobs N] [--max-evaluations N] [--fit-duration-scale X] [--check] [--scenarios DIR]"},
+                 kFitAbout);
+  cl.positionals("RUNS.json", c.files, 0)
+      .flag("leave-one-model-out", c.lomo,
+            "for each model, fit on the other models' runs and predict its runs; the report's headline is these "
+            "held-out errors (then the all-runs fit)")
+      .flag("evaluate", c.evaluate_only, "no fit: compare the profile as it is")
+      .text("profile", c.profile, "PATH", "the calibration profile to start from (default: models/profiles/<gpu>.json)")
+      .text("write-profile", c.write_profile, "OUT",
+            "write the profile with the fitted engine terms (all-runs fit); never written when the fit fails")
+      .text("report", c.report, "OUT.md", "write the markdown report (docs/validation-e2e.md is one)")
+      .integer("jobs", jobs, 1, 256, "N", "runs replayed in parallel (default: all cores)")
+      .integer("max-evaluations", max_evaluations, 1, 100000, "N", "objective evaluations per fit (default 80)")
+      .number("fit-duration-scale", c.fit_scale, 0.01, 1, "X",
+              "simulate this fraction of each stage while fitting (default 1; reports always replay whole stages)")
+      .flag("check", c.check, "exit 1 if an accuracy goal of docs/validation-e2e.md is missed")
+      .text("scenarios", c.scenarios, "DIR",
+            "also write each run's replay as a scenario, DIR/<run id>.json, to run or inspect with kvsim run (no fit "
+            "needed)");
+  if (const auto rc = cl.parse(args)) return rc;
+  c.jobs = static_cast<unsigned>(jobs);
+  c.max_evaluations = static_cast<int>(max_evaluations);
   if (c.files.empty()) throw InputError("give at least one measurement file (see kvsim fit --help)");
   if (c.lomo && c.evaluate_only) throw InputError("--leave-one-model-out fits; it cannot go with --evaluate");
   if (c.evaluate_only && !c.write_profile.empty()) throw InputError("--write-profile needs a fit; drop --evaluate");
-  return c;
+  return std::nullopt;
 }
 
 std::string command_line(const Args& args) {
@@ -117,15 +92,8 @@ std::vector<const ServingRun*> pointers(const std::vector<ServingRun>& runs, con
 }  // namespace
 
 int cmd_fit(const Args& args) {
-  if (wants_help(args)) {
-    std::cout << kFitHelp;
-    return 0;
-  }
-  if (args.empty()) {
-    std::cerr << kFitHelp;
-    return 2;
-  }
-  const FitCli cli = parse_args(args);
+  FitCli cli;
+  if (const auto rc = parse_args(args, cli)) return *rc;
   const Catalog catalog = Catalog::open_default();
   std::vector<ServingRun> runs;
   for (const std::string& f : cli.files) {

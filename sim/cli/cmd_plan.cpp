@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/error.h"
 #include "plan/planner.h"
 
@@ -16,8 +17,7 @@ namespace kvsim {
 
 namespace {
 
-const char* kPlanHelp =
-    "usage: kvsim plan PLAN.json --out DIR [--jobs N] [--quiet]\n\n"
+const char* kPlanAbout =
     "Finds, for every candidate deployment of a workload (GPU type and price, TP/PP, weight and\n"
     "KV dtypes, engine knobs, router), the minimum number of replicas that meets every SLO,\n"
     "verified by running n (passes) and n-1 (fails) on every seed; then the fleet's $/hour and\n"
@@ -29,10 +29,7 @@ const char* kPlanHelp =
     "  DIR/frontier.csv    the Pareto frontier of $/hour against the frontier metric\n"
     "  DIR/report.md       the recommendation and the tables\n"
     "  DIR/points.jsonl    one line per simulation, appended as each finishes: running the same\n"
-    "                      command again reuses them (an interrupted plan resumes)\n\n"
-    "  --out DIR     output folder (created if missing; one plan or sweep at a time)\n"
-    "  --jobs N      simulations at once on threads (default: the number of cores)\n"
-    "  --quiet       no progress line on stderr\n";
+    "                      command again reuses them (an interrupted plan resumes)";
 
 std::atomic<bool> g_plan_cancel{false};
 std::atomic<int> g_plan_signal{0};
@@ -53,31 +50,15 @@ struct PlanArgs {
 // to the shared option parser (cli/options.h on the CLI's branch) line for line. Returns an exit
 // code when the command ends here (--help: 0, usage error: 2), else -1. Throws InputError.
 int read_plan_args(const Args& args, PlanArgs& a) {
-  const auto value = [&](size_t& i) -> const std::string& {
-    if (i + 1 >= args.size() || (args[i + 1].size() > 1 && args[i + 1].compare(0, 2, "--") == 0))
-      throw InputError(args[i] + ": expected a value after it (see kvsim plan --help)");
-    return args[++i];
-  };
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << kPlanHelp;
-      return 0;
-    }
-    if (args[i] == "--out") a.out_dir = value(i);
-    else if (args[i] == "--jobs") {
-      const std::string& t = value(i);
-      if (t.empty() || t.size() > 4 || t.find_first_not_of("0123456789") != std::string::npos || std::stoul(t) == 0)
-        throw InputError("--jobs " + t + ": expected a number of threads >= 1");
-      a.jobs = static_cast<unsigned>(std::stoul(t));
-    } else if (args[i] == "--quiet") a.quiet = true;
-    else if (!args[i].empty() && args[i][0] == '-') throw InputError("unknown flag " + args[i] + " (see kvsim plan --help)");
-    else if (a.path.empty()) a.path = args[i];
-    else throw InputError("unexpected argument " + args[i] + " (one plan file)");
-  }
-  if (a.path.empty() || a.out_dir.empty()) {
-    std::cerr << kPlanHelp;
-    return 2;
-  }
+  uint64_t jobs = 0;
+  CommandLine cl("plan", {"PLAN.json --out DIR [--jobs N] [--quiet]"}, kPlanAbout);
+  cl.positional("PLAN.json", a.path)
+      .text("out", a.out_dir, "DIR", "output folder (created if missing; one plan or sweep at a time)")
+      .integer("jobs", jobs, 1, 9999, "N", "simulations at once on threads (default: the number of cores)")
+      .flag("quiet", a.quiet, "no progress line on stderr")
+      .required("out");
+  if (const auto rc = cl.parse(args)) return *rc;
+  a.jobs = static_cast<unsigned>(jobs);
   return -1;
 }
 

@@ -4,6 +4,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/error.h"
 #include "core/json_reader.h"
 #include "perf/calibrated_step_model.h"
@@ -16,39 +17,14 @@ namespace kvsim {
 
 namespace {
 
-const char* kPredictUsage =
-    "usage: kvsim predict --model M --gpu G [--tp N] [--pp N] [--tokens T [--prefix C]]\n"
-    "                     [--batch B --context C] [--weight-dtype bf16|fp8|int8|int4]\n"
-    "                     [--kv-dtype fp16|fp8|int4] [--sparsity-2-4] [--expert-parallel]\n"
-    "                     [--perf-model calibrated|roofline]\n"
-    "                     [--profile PATH]\n\n"
+const char* kPredictAbout =
     "Prints JSON: the milliseconds of each operator of one layer on one GPU (input_norm, qkv_proj,\n"
     "rotary, attention, o_proj, post_attention_norm, gate_up_proj, activation, down_proj,\n"
     "residual_add, all_reduce), layer_ms, the once-per-step operators (embedding, lm_head, sampling,\n"
     "pipeline_send_recv, overhead) and step_ms, with where each number came from; for the calibrated\n"
     "model also \"engine\": the step as the engine runs it (CUDA-graph padding, launches, CPU time;\n"
-    "docs/calibration.md section 9).\n\n"
-    "  --tokens T     a prefill of T new prompt tokens (one sequence)\n"
-    "  --prefix C     ... whose first C tokens are already cached (attention reads them)\n"
-    "  --batch B      B decoding sequences ...\n"
-    "  --context C    ... each attending over C cached tokens\n"
-    "  Both together make a mixed batch (chunked prefill plus decodes).\n"
-    "  --profile      a calibration profile (default: models/profiles/<gpu>.json)\n"
-    "  --expert-parallel  MoE: each GPU holds num_experts/tp whole experts (vLLM\n"
-    "                 --enable-expert-parallel) instead of a 1/tp slice of every expert\n";
-
-uint64_t count_arg(const std::string& flag, const std::string& text, uint64_t min) {
-  size_t used = 0;
-  long long v = -1;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || v < static_cast<long long>(min))
-    throw InputError(flag + ": expected an integer >= " + std::to_string(min) + ", found \"" + text + "\"");
-  return static_cast<uint64_t>(v);
-}
+    "docs/calibration.md section 9). --tokens and --batch together make a mixed batch (chunked\n"
+    "prefill plus decodes).";
 
 double ms(double seconds) { return seconds * 1e3; }
 
@@ -105,29 +81,42 @@ nlohmann::json roofline_json(const RooflineStepModel& m, const BatchShape& b, ui
   return j;
 }
 
-int predict(const Args& args) {
+}  // namespace
+
+int cmd_predict(const Args& args) {
   std::string model_name, gpu_name, perf_model = "calibrated", profile;
   Deployment d;
-  uint64_t tokens = 0, prefix = 0, batch = 0, context = 0;
-  bool have_context = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--model") model_name = flag_value(args, i);
-    else if (a == "--gpu") gpu_name = flag_value(args, i);
-    else if (a == "--tp") d.tensor_parallel = static_cast<uint32_t>(count_arg(a, flag_value(args, i), 1));
-    else if (a == "--pp") d.pipeline_parallel = static_cast<uint32_t>(count_arg(a, flag_value(args, i), 1));
-    else if (a == "--tokens") tokens = count_arg(a, flag_value(args, i), 1);
-    else if (a == "--prefix") prefix = count_arg(a, flag_value(args, i), 0);
-    else if (a == "--batch") batch = count_arg(a, flag_value(args, i), 1);
-    else if (a == "--context") context = count_arg(a, flag_value(args, i), 0), have_context = true;
-    else if (a == "--weight-dtype") d.weight_dtype = parse_dtype(flag_value(args, i));
-    else if (a == "--kv-dtype") d.kv_dtype = parse_dtype(flag_value(args, i));
-    else if (a == "--sparsity-2-4") d.sparsity_2_4 = true;
-    else if (a == "--expert-parallel") d.expert_parallel = true;
-    else if (a == "--perf-model") perf_model = flag_value(args, i);
-    else if (a == "--profile") profile = flag_value(args, i);
-    else throw InputError("unknown argument \"" + a + "\" (see kvsim predict --help)");
-  }
+  uint64_t tp = d.tensor_parallel, pp = d.pipeline_parallel, tokens = 0, prefix = 0, batch = 0, context = 0;
+  const auto dtype = [](DType& target) {
+    return [&target](const std::string&, const std::string& v) { target = parse_dtype(v); };
+  };
+  constexpr uint64_t kMaxTokens = uint64_t{1} << 40, kMaxParallel = 1 << 16;
+  CommandLine cl("predict",
+                 {"--model M --gpu G [--tp N] [--pp N] [--tokens T [--prefix C]]",
+                  "              [--batch B --context C] [--weight-dtype bf16|fp8|int8|int4]",
+                  "              [--kv-dtype fp16|fp8|int4] [--sparsity-2-4] [--expert-parallel]",
+                  "              [--perf-model calibrated|roofline] [--profile PATH]"},
+                 kPredictAbout);
+  cl.text("model", model_name, "M", "the catalog model")
+      .text("gpu", gpu_name, "G", "the catalog GPU")
+      .integer("tp", tp, 1, kMaxParallel, "N", "tensor-parallel degree (default 1)")
+      .integer("pp", pp, 1, kMaxParallel, "N", "pipeline-parallel degree (default 1)")
+      .integer("tokens", tokens, 1, kMaxTokens, "T", "a prefill of T new prompt tokens (one sequence)")
+      .integer("prefix", prefix, 0, kMaxTokens, "C", "... whose first C tokens are already cached (attention reads them)")
+      .integer("batch", batch, 1, UINT32_MAX, "B", "B decoding sequences ...")
+      .integer("context", context, 0, kMaxTokens, "C", "... each attending over C cached tokens")
+      .custom("weight-dtype", "DTYPE", "weights' data type (default bf16)", dtype(d.weight_dtype))
+      .custom("kv-dtype", "DTYPE", "the KV cache's data type (default fp16)", dtype(d.kv_dtype))
+      .flag("sparsity-2-4", d.sparsity_2_4, "2:4 structured sparsity of the weights")
+      .flag("expert-parallel", d.expert_parallel,
+            "MoE: each GPU holds num_experts/tp whole experts (vLLM --enable-expert-parallel) instead of a 1/tp "
+            "slice of every expert")
+      .text("perf-model", perf_model, "KIND", "calibrated (default) or roofline")
+      .text("profile", profile, "PATH", "a calibration profile (default: models/profiles/<gpu>.json)");
+  if (const auto rc = cl.parse(args)) return *rc;
+  d.tensor_parallel = static_cast<uint32_t>(tp);
+  d.pipeline_parallel = static_cast<uint32_t>(pp);
+  const bool have_context = cl.given("context");
   if (model_name.empty() || gpu_name.empty()) throw InputError("--model and --gpu are required (see kvsim predict --help)");
   if (tokens == 0 && batch == 0) throw InputError("give --tokens T (a prefill), --batch B --context C (decodes), or both");
   if (batch > 0 && !have_context) throw InputError("--batch needs --context C (the KV tokens each sequence attends over)");
@@ -196,25 +185,6 @@ int predict(const Args& args) {
   out["perf_model"] = model->describe();
   std::cout << out.dump(2) << "\n";
   return 0;
-}
-
-}  // namespace
-
-int cmd_predict(const Args& args) {
-  if (wants_help(args)) {
-    std::cout << kPredictUsage;
-    return 0;
-  }
-  if (args.empty()) {
-    std::cerr << kPredictUsage;
-    return 2;
-  }
-  try {
-    return predict(args);
-  } catch (const InputError& e) {
-    std::cerr << "kvsim predict: " << e.what() << "\n";
-    return 1;
-  }
 }
 
 }  // namespace kvsim

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/error.h"
 #include "metrics/summary_rows.h"
 #include "run/simulation.h"
@@ -44,19 +45,14 @@ class CancelOnSignals {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-const char* kRunHelp =
-    "usage: kvsim run SCENARIO.json [--out DIR] [--set /json/pointer=value ...] [--quiet]\n\n"
+const char* kRunAbout =
     "Simulates the scenario and prints a summary. With --out, writes into DIR:\n"
     "  summary.json    every figure of the run and the scenario as run\n"
     "  requests.csv    one row per request (arrival, scheduled, first token, finish, tokens, ...)\n"
     "  timeseries.csv  KV blocks, running/waiting requests, tokens per step, hit rate, per interval\n"
     "Files are published only when the run completes; until then DIR keeps the previous run's\n"
     "results. One run at a time writes into DIR (a second is refused). Ctrl-C (SIGINT) or SIGTERM\n"
-    "cancels the run, publishes nothing, and exits 130 or 143.\n\n"
-    "  --out DIR              output folder (created if missing)\n"
-    "  --set /ptr=value       override a scenario field, e.g. --set /cluster/replicas=4\n"
-    "                         (value parsed as JSON, else taken as a string; repeatable)\n"
-    "  --quiet                no progress line on stderr\n";
+    "cancels the run, publishes nothing, and exits 130 or 143.";
 
 void print_summary(const Scenario& sc, const RunResult& r) {
   const RunSummary& s = r.summary;
@@ -101,25 +97,17 @@ void print_summary(const Scenario& sc, const RunResult& r) {
 }  // namespace
 
 int cmd_run(const Args& args) {
-  if (wants_help(args)) {
-    std::cout << kRunHelp;
-    return 0;
-  }
   std::string path, out;
   std::vector<std::string> overrides;
   bool quiet = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out") out = flag_value(args, i);
-    else if (args[i] == "--set") overrides.push_back(flag_value(args, i));
-    else if (args[i] == "--quiet") quiet = true;
-    else if (!args[i].empty() && args[i][0] == '-') throw InputError("unknown flag " + args[i] + " (see kvsim run --help)");
-    else if (path.empty()) path = args[i];
-    else throw InputError("unexpected argument " + args[i] + " (one scenario per run)");
-  }
-  if (path.empty()) {
-    std::cerr << kRunHelp;
-    return 2;
-  }
+  CommandLine cl("run", {"SCENARIO.json [--out DIR] [--set /json/pointer=value ...] [--quiet]"}, kRunAbout);
+  cl.positional("SCENARIO.json", path)
+      .text("out", out, "DIR", "output folder (created if missing)")
+      .texts("set", overrides, "/ptr=value",
+             "override a scenario field, e.g. --set /cluster/replicas=4 (value parsed as JSON, else taken as a "
+             "string; repeatable)")
+      .flag("quiet", quiet, "no progress line on stderr");
+  if (const auto rc = cl.parse(args)) return *rc;
   const Catalog catalog = Catalog::open_default();
   const Scenario sc = load_scenario(path, overrides, catalog);
   RunOptions opt;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "cli/sweep_mpi.h"
 #include "core/error.h"
 #include "plan/sweep_runner.h"
@@ -19,10 +20,12 @@ namespace kvsim {
 
 namespace {
 
-const char* kSweepHelp =
-    "usage: kvsim sweep SWEEP.json --out DIR [--jobs N] [--shard K/N] [--retry-failed] [--quiet]\n"
-    "       kvsim sweep merge --out DIR SHARD_DIR...\n"
-    "       mpirun -n N kvsim sweep SWEEP.json --out DIR      (when built with MPI)\n\n"
+const std::vector<std::string> kSweepSynopses = {
+    "SWEEP.json --out DIR [--jobs N] [--shard K/N] [--retry-failed] [--quiet]",
+    "merge --out DIR SHARD_DIR...",
+};
+
+const char* kSweepAbout =
     "Runs every point of a sweep (a base scenario and axes of JSON pointers with their values;\n"
     "format in docs/sweep.md), each an ordinary deterministic run without output files. Writes:\n"
     "  DIR/points.jsonl  one line per finished point (overrides, scenario hash, summary or error),\n"
@@ -31,14 +34,9 @@ const char* kSweepHelp =
     "  DIR/sweep.json    the sweep as run (base inlined), for merge\n"
     "Running the same command again resumes: points whose hash is in points.jsonl are skipped.\n"
     "A point that fails is recorded with its message and the sweep goes on. Ctrl-C stops the\n"
-    "sweep (points in flight are dropped and run again on resume).\n\n"
-    "  --out DIR          output folder (created if missing; one sweep at a time)\n"
-    "  --jobs N           points run at once on threads (default: the number of cores)\n"
-    "  --shard K/N        run only the points with index % N == K (0 <= K < N), e.g. one task\n"
-    "                     of a Slurm job array; gather the shards with kvsim sweep merge\n"
-    "  --retry-failed     run again the points whose recorded result is an error\n"
-    "  --quiet            no progress line on stderr\n"
-    "merge: joins shard folders (one sweep) into DIR and writes DIR/points.csv when complete.\n";
+    "sweep (points in flight are dropped and run again on resume). Under `mpirun -n N kvsim sweep\n"
+    "SWEEP.json --out DIR` (when built with MPI) rank 0 hands the points out to the other ranks.\n"
+    "merge: joins shard folders (one sweep) into DIR and writes DIR/points.csv when complete.";
 
 std::atomic<bool> g_cancel{false};
 std::atomic<int> g_signal{0};
@@ -115,15 +113,11 @@ void print_outcome(const SweepOutcome& o, const std::string& dir) {
 int cmd_sweep_merge(const Args& args) {
   std::string out;
   std::vector<std::string> dirs;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out") out = flag_value(args, i);
-    else if (!args[i].empty() && args[i][0] == '-') throw InputError("unknown flag " + args[i] + " (see kvsim sweep --help)");
-    else dirs.push_back(args[i]);
-  }
-  if (out.empty() || dirs.empty()) {
-    std::cerr << kSweepHelp;
-    return 2;
-  }
+  CommandLine cl("sweep merge", {"--out DIR SHARD_DIR..."}, kSweepAbout);
+  cl.text("out", out, "DIR", "the merged sweep's folder (created if missing)")
+      .positionals("SHARD_DIR", dirs)
+      .required("out");
+  if (const auto rc = cl.parse(args)) return *rc;
   const SweepOutcome o = merge_sweeps(dirs, out);
   print_outcome(o, out);
   return o.complete ? 0 : 1;
@@ -132,34 +126,23 @@ int cmd_sweep_merge(const Args& args) {
 }  // namespace
 
 int cmd_sweep(const Args& args) {
-  if (wants_help(args)) {
-    std::cout << kSweepHelp;
-    return 0;
-  }
   if (!args.empty() && args[0] == "merge") return cmd_sweep_merge(Args(args.begin() + 1, args.end()));
-  std::string path, jobs_text;
+  std::string path;
   SweepOptions options;
   bool quiet = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out") options.out_dir = flag_value(args, i);
-    else if (args[i] == "--jobs") jobs_text = flag_value(args, i);
-    else if (args[i] == "--shard") options.shard = parse_shard(flag_value(args, i));
-    else if (args[i] == "--retry-failed") options.retry_failed = true;
-    else if (args[i] == "--quiet") quiet = true;
-    else if (!args[i].empty() && args[i][0] == '-') throw InputError("unknown flag " + args[i] + " (see kvsim sweep --help)");
-    else if (path.empty()) path = args[i];
-    else throw InputError("unexpected argument " + args[i] + " (one sweep file)");
-  }
-  if (path.empty() || options.out_dir.empty()) {
-    std::cerr << kSweepHelp;
-    return 2;
-  }
-  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
-  if (!jobs_text.empty()) {
-    if (jobs_text.find_first_not_of("0123456789") != std::string::npos || jobs_text.size() > 4 || std::stoul(jobs_text) == 0)
-      throw InputError("--jobs " + jobs_text + ": expected a number of threads >= 1");
-    jobs = static_cast<unsigned>(std::stoul(jobs_text));
-  }
+  uint64_t jobs = std::max(1u, std::thread::hardware_concurrency());
+  CommandLine cl("sweep", kSweepSynopses, kSweepAbout);
+  cl.positional("SWEEP.json", path)
+      .text("out", options.out_dir, "DIR", "output folder (created if missing; one sweep at a time)")
+      .integer("jobs", jobs, 1, 9999, "N", "points run at once on threads (default: the number of cores)")
+      .custom("shard", "K/N",
+              "run only the points with index % N == K (0 <= K < N), e.g. one task of a Slurm job array; "
+              "gather the shards with kvsim sweep merge",
+              [&options](const std::string&, const std::string& v) { options.shard = parse_shard(v); })
+      .flag("retry-failed", options.retry_failed, "run again the points whose recorded result is an error")
+      .flag("quiet", quiet, "no progress line on stderr")
+      .required("out");
+  if (const auto rc = cl.parse(args)) return *rc;
   const SweepSpec spec = load_sweep(path);
   const Catalog catalog = Catalog::open_default();
   ProgressLine progress(quiet);
@@ -170,7 +153,7 @@ int cmd_sweep(const Args& args) {
     if (!run_sweep_under_mpi(spec, catalog, options, outcome)) return 0;  // a worker rank: rank 0 reports
   } else {
     SweepSignals signals;
-    outcome = run_sweep(spec, options, run_points_on_threads(spec, catalog, jobs, &g_cancel));
+    outcome = run_sweep(spec, options, run_points_on_threads(spec, catalog, static_cast<unsigned>(jobs), &g_cancel));
   }
   progress.finish();
   print_outcome(outcome, options.out_dir);

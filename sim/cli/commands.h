@@ -20,11 +20,7 @@ int cmd_import_model(const Args& args);
 int cmd_sweep(const Args& args);
 int cmd_plan(const Args& args);
 
-// Shared helpers for commands.
-bool wants_help(const Args& args);
-// Returns the value after `flag` at args[i] and advances i; throws InputError if missing.
-std::string flag_value(const Args& args, size_t& i);
-// Whole-file text I/O; write_text replaces the file atomically. Throw InputError naming the path.
+// Options and help: cli/options.h. Whole-file text I/O; write_text replaces the file atomically. Throw InputError naming the path.
 void write_text(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);
 

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "kvsim_version.h"
 
 namespace {
 
@@ -33,7 +34,7 @@ const Command kCommands[] = {
 
 void print_help() {
   std::cout << "kvsim - discrete-event simulator and capacity planner for LLM serving\n\n"
-               "usage: kvsim COMMAND [ARGS...]\n       kvsim COMMAND --help\n\ncommands:\n";
+               "usage: kvsim COMMAND [ARGS...]\n       kvsim COMMAND --help\n       kvsim --version\n\ncommands:\n";
   for (const auto& c : kCommands) std::printf("  %-14s %s\n", c.name, c.summary);
   std::cout << "\nCatalogs are read from $KVSIM_HOME/models when KVSIM_HOME is set, else from the\n"
                "source tree's models/. Documentation: docs/ (scenario fields: docs/scenario.md).\n";
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (name == "--version") {
-    std::cout << "kvsim 0.1.0\n";
+    std::cout << "kvsim " << kvsim::kVersion << "\n";
     return 0;
   }
   kvsim::Args args(argv + 2, argv + argc);

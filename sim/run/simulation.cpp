@@ -8,6 +8,7 @@
 
 #include "cluster/router.h"
 #include "core/error.h"
+#include "kvsim_version.h"
 #include "cost/cost.h"
 #include "engine/kv_tier_report.h"
 #include "engine/replica.h"
@@ -41,9 +42,6 @@ class Recycler final : public ReplicaObserver {
   RequestPool& pool_;
 };
 
-constexpr const char* kRequestsCsv = "requests.csv";
-constexpr const char* kTimeseriesCsv = "timeseries.csv";
-constexpr const char* kSummaryJson = "summary.json";
 
 // Bytes of memory this process can still take (MemAvailable), or infinity when unknown.
 double available_memory_bytes() {
@@ -114,7 +112,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (const ArrivalConfig* arrivals = workload_arrivals(sc.workload)) metrics.set_stages(arrivals->stages);
   RequestPool pool;
   Recycler recycler(metrics, pool);
-  if (folder) metrics.open_outputs(folder->staged(kRequestsCsv), folder->staged(kTimeseriesCsv));
+  if (folder) metrics.open_outputs(folder->staged(kRequestsFile), folder->staged(kTimeseriesFile));
   std::unique_ptr<RequestSource> source = open_workload(sc.workload, sc.base_dir);
   std::vector<std::unique_ptr<Replica>> replicas;
   const std::vector<std::shared_ptr<TierStore>> shared_tiers = make_shared_tier_stores(sc.replica.kv_tiers);
@@ -153,7 +151,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   summary.perf_model = sc.step_model->describe();
   summary.workload_source = source->describe();
   summary.scenario = sc.json;
-  summary.kvsim_version = "0.1.0";
+  summary.kvsim_version = kVersion;
   for (const auto& rep : replicas) result.kv_block_records += rep->kv_block_records();
   result.timeseries = metrics.timeseries();
   if (opt.keep_samples) {  // (the summary's percentiles left them partly ordered: sort for CDFs)
@@ -165,8 +163,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.events = loop.events();
   if (folder) {
-    write_summary_json(folder->staged(kSummaryJson), summary, sc.json_in_order);
-    folder->publish({kRequestsCsv, kTimeseriesCsv, kSummaryJson});
+    write_summary_json(folder->staged(kSummaryFile), summary, sc.json_in_order);
+    folder->publish();
   }
   return result;
 }

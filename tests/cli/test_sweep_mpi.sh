@@ -7,6 +7,11 @@
 set -u
 kvsim=$1
 mpiexec=${3:-}
+# Under the sanitizer suite (make sanitize): OpenMPI's plugins leak at exit, and LeakSanitizer
+# reports them from modules already unloaded, which no suppression can name. Leak checking is off
+# for this test only; memory errors are still fatal, and the sweep code the ranks run is
+# leak-checked by the other sweep tests.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
