@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace kvsim {
 
@@ -40,8 +41,11 @@ nlohmann::json kv_tiers_summary(const ReplicaConfig& config, const std::vector<s
   nlohmann::json tiers = nlohmann::json::array();
   uint64_t found = 0, loaded = 0;
   for (size_t t = 0; t < config.kv_tiers.tiers.size(); ++t) {
-    std::set<const TierStore*> stores;
-    for (const KvOffloader* o : offloaders) stores.insert(o->tiers()[t].get());
+    // In replica order (a set of pointers would sum in address order: not reproducible).
+    std::vector<const TierStore*> stores;
+    std::set<const TierStore*> seen;
+    for (const KvOffloader* o : offloaders)
+      if (seen.insert(o->tiers()[t].get()).second) stores.push_back(o->tiers()[t].get());
     TierStats sum;
     double storage = 0, transfer = 0, gb_months = 0;
     for (const TierStore* s : stores) {
