@@ -111,12 +111,9 @@ class BlockPool {
   BlockHash hash_of(BlockId b) const { return b < blocks_.size() ? blocks_[b].hash & ~kUnindexed : 0; }
   const BlockPoolStats& stats() const { return stats_; }
   EvictionPolicy& policy() { return *policy_; }
-  // Sum of every block's reference count (the debug checks compare it with the block tables).
-  uint64_t total_ref_count() const {
-    uint64_t sum = 0;
-    for (const Block& b : blocks_) sum += b.ref_cnt;
-    return sum;
-  }
+  // Sum of every block's reference count, kept as blocks are taken and released (the
+  // scheduler's debug checks compare it with the block tables every step).
+  uint64_t total_ref_count() const { return refs_; }
 
  private:
   // The private tail (kv/private_tail.h, the only caller). A private block holds KV no other
@@ -136,6 +133,7 @@ class BlockPool {
     Block& blk = blocks_[b];
     blk.hash = holds_kv ? kUnindexed : 0;
     blk.ref_cnt = 0;
+    --refs_;
     cached_free_ += holds_kv;
     lru_->push_exclusive(b, holds_kv);
   }
@@ -168,6 +166,7 @@ class BlockPool {
     else policy_->push_free(b, info);
   }
   uint32_t cached_free_ = 0;
+  uint64_t refs_ = 0;  // total_ref_count()
   BlockPoolStats stats_;
 
   void drop_hash(BlockId b, uint64_t now_ns);

@@ -473,8 +473,15 @@ TEST_CASE("every policy conserves blocks under random shared-prefix traffic, wit
         std::set<BlockId> distinct;
         for (const Request& r : live)
           for (BlockId b : r.kv.blocks) distinct.insert(b);
-        for (BlockId b = 0; b < pool.num_blocks(); ++b) held += pool.ref_count(b) > 0;
+        uint64_t refs = 0, table_blocks = 0;
+        for (BlockId b = 0; b < pool.num_blocks(); ++b) {
+          held += pool.ref_count(b) > 0;
+          refs += pool.ref_count(b);
+        }
+        for (const Request& r : live) table_blocks += r.kv.blocks.size();
         REQUIRE(held == distinct.size());
+        REQUIRE(pool.total_ref_count() == refs);
+        REQUIRE(refs == table_blocks);
         REQUIRE(held + pool.num_free_blocks() == pool.num_blocks());
       }
       for (Request& r : live) release(kv, r, 5000);
