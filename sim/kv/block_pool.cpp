@@ -46,7 +46,7 @@ BlockId BlockPool::take_unused() {
 
 void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns, uint32_t mark_private_from) {
   if (n > num_free_blocks()) throw std::logic_error("BlockPool::allocate beyond the free blocks");
-  refs_ += n;
+  count_refs(n);
   for (uint32_t i = 0; i < n; ++i) {
     BlockId b;
     if (!expired_.empty()) {
@@ -125,14 +125,14 @@ void BlockPool::touch(BlockId b, uint64_t now_ns) {
     --cached_free_;
   }
   ++blocks_[b].ref_cnt;
-  ++refs_;
+  count_refs(1);
   if (lru_ == nullptr) policy_->on_hit(b, now_ns);
 }
 
 void BlockPool::release(BlockId b, uint32_t position, uint64_t now_ns, bool filled) {
   Block& blk = blocks_[b];
   if (blk.ref_cnt == 0) throw std::logic_error("BlockPool::release of a free block");
-  --refs_;
+  count_refs(-1);
   if (!filled && blk.hash == kUnindexed) blk.hash = 0;  // marked private at allocation, never full
   if (--blk.ref_cnt == 0) {
     const bool has_kv = blk.hash != 0;
