@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include "core/error.h"
@@ -31,20 +32,6 @@ double prefill_seconds(const StepModel& model, uint32_t chunk, uint32_t n, uint3
   return s;
 }
 
-// GDSF's recompute costs from the step model, unless the scenario set them: the marginal time
-// of a block's tokens, and of each block of context they attend over.
-nlohmann::json cost_aware_params(const ReplicaConfig& c, const StepModel& model) {
-  nlohmann::json p = c.eviction_params.is_object() ? c.eviction_params : nlohmann::json::object();
-  if (c.eviction_policy != "gdsf") return c.eviction_params;
-  const uint32_t bs = c.block_size;
-  const double per_token = (prefill_seconds(model, 1u << 30, 1024, 0) - prefill_seconds(model, 1u << 30, 512, 0)) / 512;
-  const double per_pair =
-      (prefill_seconds(model, 1u << 30, 256, 8192) - prefill_seconds(model, 1u << 30, 256, 0)) / (256.0 * 8192);
-  if (!p.contains("block_cost_s")) p["block_cost_s"] = std::max(per_token, 0.0) * bs;
-  if (!p.contains("position_cost_s")) p["position_cost_s"] = std::max(per_pair, 0.0) * bs * bs;
-  return p;
-}
-
 }  // namespace
 
 Replica::Replica(uint32_t id, const ReplicaConfig& config, const StepModel& step_model, ReplicaObserver& observer,
@@ -53,9 +40,16 @@ Replica::Replica(uint32_t id, const ReplicaConfig& config, const StepModel& step
   if (config.kv_layout == KvLayout::kContiguous) {
     kv_ = std::make_unique<ContiguousKvCacheManager>(config.num_gpu_blocks, config.block_size, config.max_model_len);
   } else {
+    // Policies that weigh recompute costs price them with one unchunked prefill.
+    const PrefillTime unchunked = [&step_model](uint32_t n, uint32_t context) {
+      return prefill_seconds(step_model, 1u << 30, n, context);
+    };
     auto paged = std::make_unique<PagedKvCacheManager>(
         config.num_gpu_blocks, config.block_size, config.enable_prefix_caching,
-        make_eviction_policy(config.eviction_policy, cost_aware_params(config, step_model), config.radix_tree));
+        make_eviction_policy(config.eviction_policy,
+                             resolve_policy_params(config.eviction_policy, config.eviction_params, config.block_size,
+                                                   unchunked),
+                             config.radix_tree));
     if (config.radix_tree) paged->pool().enable_radix_tree();
     if (config.kv_ttl_s > 0) paged->pool().set_ttl(static_cast<uint64_t>(from_seconds(config.kv_ttl_s)));
     paged->set_token_budget(config.scheduler.token_budget);
@@ -114,10 +108,10 @@ SimTime Replica::begin_step(SimTime now) {
     held_.clear();
     if (current_.scheduled.empty()) scheduler_->schedule(now, current_);
   }
-  kv_->flush_transfers(now, false);  // offload what the allocations evicted
+  if (KvTransfers* t = kv_->transfers()) t->flush_transfers(now, false);  // offload what the allocations evicted
   if (current_.scheduled.empty()) {
     // Requests waiting for a KV load hold blocks: the replica wakes when a load completes.
-    if (scheduler_->num_running() == 0 && scheduler_->num_waiting() > 0 && kv_->num_loading() == 0)
+    if (scheduler_->num_running() == 0 && scheduler_->num_waiting() > 0 && scheduler_->num_loading() == 0)
       throw std::logic_error("replica stalled: waiting requests but nothing can be scheduled");
     return kNever;
   }
@@ -132,23 +126,23 @@ SimTime Replica::begin_step(SimTime now) {
 }
 
 void Replica::on_transfer_done(uint64_t token, SimTime now) {
-  if (Request* loaded = kv_->on_transfer_done(token, now)) scheduler_->add_loaded(loaded);
+  if (const std::optional<uint32_t> loaded = kv_->transfers()->on_transfer_done(token, now))
+    scheduler_->on_load_done(token, *loaded);
 }
 
 void Replica::finish_kv(SimTime end) {
-  if (auto* paged = dynamic_cast<PagedKvCacheManager*>(kv_.get()))
-    if (paged->offloader()) paged->offloader()->finish(end);
+  if (KvTransfers* t = kv_->transfers()) t->finish(end);
 }
 
 const KvOffloader* Replica::offloader() const {
-  const auto* paged = dynamic_cast<const PagedKvCacheManager*>(kv_.get());
-  return paged ? paged->offloader() : nullptr;
+  const KvTransfers* t = kv_->transfers();
+  return t ? &t->attached_offloader() : nullptr;
 }
 
 void Replica::end_step(SimTime now) {
   busy_ = false;
   scheduler_->update_from_output(current_, now, outcome_);
-  kv_->flush_transfers(now, true);  // offload what the step computed (write-through)
+  if (KvTransfers* t = kv_->transfers()) t->flush_transfers(now, true);  // offload what the step computed (write-through)
   observer_.on_step(id_, current_, step_start_, now);
   for (Request* r : outcome_.finished) observer_.on_finished(*r);
 }

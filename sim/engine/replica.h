@@ -60,14 +60,17 @@ class Replica {
   void on_transfer_done(uint64_t token, SimTime now);
   // Completion times of the KV transfers started since the last call, for the event loop to
   // wake the replica at (null without KV tiers or swapping); the caller clears it.
-  std::vector<Wakeup>* wakeups() { return kv_->wakeups(); }
+  std::vector<Wakeup>* wakeups() {
+    KvTransfers* t = kv_->transfers();
+    return t ? &t->wakeups() : nullptr;
+  }
   // Integrates the storage of the replica's private KV tiers up to the end of the run.
   void finish_kv(SimTime end);
   // The replica's way to its KV tiers, or null.
   const KvOffloader* offloader() const;
-  size_t num_loading() const { return kv_->num_loading(); }
+  size_t num_loading() const { return scheduler_->num_loading(); }
   size_t outstanding() const {
-    return scheduler_->num_running() + scheduler_->num_waiting() + held_.size() + kv_->num_loading();
+    return scheduler_->num_running() + scheduler_->num_waiting() + held_.size() + scheduler_->num_loading();
   }
   size_t num_running() const { return scheduler_->num_running(); }
   size_t num_waiting() const { return scheduler_->num_waiting() + held_.size(); }

@@ -1,7 +1,9 @@
 #include "engine/scheduler.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
+#include <string>
 
 namespace kvsim {
 
@@ -14,6 +16,32 @@ bool served_before(const Request* a, const Request* b) {
 }
 bool heap_later(const Request* a, const Request* b) { return served_before(b, a); }
 }  // namespace
+
+// ---------------------------------------------------------------- common
+
+void Scheduler::on_load_done(uint64_t token, uint32_t tokens) {
+  const auto it = loading_.find(token);
+  if (it == loading_.end()) throw std::logic_error("KV load completed for no waiting request");
+  Request* req = it->second;
+  loading_.erase(it);
+  req->num_computed_tokens += tokens;
+  add_loaded(req);
+}
+
+std::string Scheduler::check_block_refs(const KvCacheManager& kv, uint64_t table_blocks) const {
+  for (const auto& [token, r] : loading_) table_blocks += r->kv.blocks.size();
+  const uint64_t refs = kv.total_block_refs();
+  if (refs == table_blocks) return {};
+  return "block reference counts add up to " + std::to_string(refs) + " but the block tables of the requests " +
+         "holding blocks hold " + std::to_string(table_blocks);
+}
+
+void Scheduler::assert_invariants([[maybe_unused]] const SchedulerOutput& out) const {
+#ifndef NDEBUG
+  const std::string broken = check_invariants(out);
+  if (!broken.empty()) throw std::logic_error("scheduler invariant broken: " + broken);
+#endif
+}
 
 // ---------------------------------------------------------------- vLLM v1
 
@@ -66,9 +94,11 @@ void VllmScheduler::add_loaded(Request* req) {
 
 void VllmScheduler::preempt(Request* victim, SimTime now) {
   running_.erase(std::find(running_.begin(), running_.end(), victim));
-  victim->status = RequestStatus::kPreempted;  // before free: the KV manager keeps its blocks findable
-  const bool swapped = config_.preemption_mode == PreemptionMode::kSwap && kv_.swap_out(*victim, now);
-  kv_.free(*victim, now);
+  victim->status = RequestStatus::kPreempted;
+  KvTransfers* transfers = kv_.transfers();
+  const bool swapped =
+      config_.preemption_mode == PreemptionMode::kSwap && transfers && transfers->swap_out(victim->kv, now);
+  kv_.free(victim->kv, victim->kv_tokens(), FreeReason::kPreempted, now);
   if (!swapped) victim->num_computed_tokens = 0;  // recompute: the prompt and the output so far
   ++victim->num_preemptions;
   push_waiting_front(victim);
@@ -111,7 +141,7 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
   for (size_t i = 0; i < running_.size() && budget > 0;) {
     Request* req = running_[i];
     const uint32_t c = req->num_computed_tokens;
-    if (plain && req->num_tokens() == c + 1 && req->num_output_tokens > 0 && append.fits(*req, 1)) {
+    if (plain && req->num_tokens() == c + 1 && req->num_output_tokens > 0 && append.fits(req->kv, c, 1)) {
       out.scheduled.push_back({req, 1});
       ++plain_decodes;
       plain_context += c + 1;
@@ -124,9 +154,9 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
       ++i;
       continue;
     }
-    bool scheduled = append.fits(*req, q);
+    bool scheduled = append.fits(req->kv, c, q);
     while (!scheduled) {
-      if (kv_.allocate_slots(*req, q, now)) {
+      if (kv_.allocate_slots(req->kv, req->kv_tokens(), q, now)) {
         scheduled = true;
         break;
       }
@@ -160,19 +190,27 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
     while (budget > 0 && running_.size() < config_.max_num_seqs) {
       Request* req = peek_waiting();
       if (req == nullptr) break;
-      const uint32_t cached = kv_.get_computed_tokens(*req, now);
-      if (kv_.pending_load_tokens() > 0) {  // more of its prefix is in a lower KV tier: load it
-        if (!kv_.start_load(*req, now)) break;
+      kv_.get_computed_blocks(req->kv, req->kv_tokens(), now, hit_);
+      if (hit_.load_tokens > 0) {  // more of its prefix is in a lower KV tier: load it
+        const std::optional<uint64_t> load = kv_.transfers()->start_load(req->kv, req->kv_tokens(), hit_, now);
+        if (!load) break;
         pop_waiting();
+        loading_.emplace(*load, req);
+        req->num_computed_tokens += hit_.tokens;
+        if (req->num_preemptions == 0) req->num_cached_tokens = hit_.tokens + hit_.load_tokens;
         req->status = RequestStatus::kWaitingForKv;
         if (req->first_scheduled < 0) req->first_scheduled = now;
         continue;
       }
-      uint32_t q = req->num_tokens() - req->num_computed_tokens - cached;
+      uint32_t q = req->num_tokens() - req->num_computed_tokens - hit_.tokens;
       if (!config_.enable_chunked_prefill && q > budget) break;
       q = cap_new_tokens(q, budget);
-      if (!kv_.allocate_slots(*req, q, now)) break;
+      if (!kv_.allocate_slots(req->kv, req->kv_tokens(), q, now, &hit_)) break;
       pop_waiting();
+      if (req->num_computed_tokens == 0) {  // admitted: the hit counts as computed
+        req->num_computed_tokens = hit_.tokens;
+        if (req->num_preemptions == 0) req->num_cached_tokens = hit_.tokens;
+      }
       req->status = RequestStatus::kRunning;
       if (req->first_scheduled < 0) req->first_scheduled = now;
       running_.push_back(req);
@@ -184,7 +222,8 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
     shape = BatchShape{};
     for (const auto& s : out.scheduled) add_to_shape(*s.request, s.num_new_tokens, shape);
   }
-  out.kv_transfer_seconds = kv_.take_step_transfer_seconds(now);
+  if (KvTransfers* transfers = kv_.transfers()) out.kv_transfer_seconds = transfers->take_step_transfer_seconds(now);
+  assert_invariants(out);
 }
 
 void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, StepOutcome& outcome) {
@@ -197,7 +236,7 @@ void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, 
     const ScheduledRequest& s = out.scheduled[k];
     Request* req = s.request;
     req->num_computed_tokens += s.num_new_tokens;
-    if (on_computed) kv_.on_computed(*req);
+    if (on_computed) kv_.on_computed(req->kv, req->kv_tokens());
     if (req->num_computed_tokens < req->num_tokens()) continue;  // a prefill chunk, no token yet
     ++req->num_output_tokens;
     ++outcome.tokens_generated;
@@ -211,7 +250,7 @@ void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, 
       __builtin_prefetch(reinterpret_cast<const char*>(req) + 128);
       req->status = RequestStatus::kFinished;
       req->finished = now;
-      kv_.free(*req, now);
+      kv_.free(req->kv, req->kv_tokens(), FreeReason::kFinished, now);
       outcome.finished.push_back(req);
     }
   }
@@ -220,6 +259,25 @@ void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, 
                                   [](const Request* r) { return r->status == RequestStatus::kFinished; }),
                    running_.end());
   }
+}
+
+std::string VllmScheduler::check_invariants(const SchedulerOutput& out) const {
+  uint64_t tokens = 0;
+  for (const ScheduledRequest& s : out.scheduled) tokens += s.num_new_tokens;
+  if (tokens > config_.max_num_batched_tokens)
+    return "the step schedules " + std::to_string(tokens) + " tokens, over max_num_batched_tokens " +
+           std::to_string(config_.max_num_batched_tokens);
+  if (running_.size() > config_.max_num_seqs)
+    return std::to_string(running_.size()) + " requests run, over max_num_seqs " + std::to_string(config_.max_num_seqs);
+  // Running requests hold blocks, and so do waiting ones whose KV was loaded from a tier (only
+  // with KV transfers: without, a waiting request holding blocks shows as a mismatch).
+  uint64_t table_blocks = 0;
+  for (const Request* r : running_) table_blocks += r->kv.blocks.size();
+  if (kv_.transfers()) {
+    for (const Request* r : waiting_) table_blocks += r->kv.blocks.size();
+    for (const Request* r : waiting_heap_) table_blocks += r->kv.blocks.size();
+  }
+  return check_block_refs(kv_, table_blocks);
 }
 
 uint64_t VllmScheduler::running_kv_tokens() const {
@@ -239,7 +297,7 @@ void StaticBatchScheduler::schedule(SimTime now, SchedulerOutput& out) {
     // Form a batch: FCFS, as many as fit by count and by KV for prompt and full answer.
     while (!waiting_.empty() && batch_.size() < config_.max_num_seqs) {
       Request* req = waiting_.front();
-      if (!kv_.allocate_slots(*req, req->spec.prompt_tokens + req->spec.output_tokens, now)) break;
+      if (!kv_.allocate_slots(req->kv, req->kv_tokens(), req->spec.prompt_tokens + req->spec.output_tokens, now)) break;
       waiting_.pop_front();
       req->status = RequestStatus::kRunning;
       req->first_scheduled = now;
@@ -265,6 +323,7 @@ void StaticBatchScheduler::schedule(SimTime now, SchedulerOutput& out) {
     out.shape.decode_context_tokens = b * (padded_prompt_ + steps_done_);
   }
   out.shape.num_sampled = static_cast<uint32_t>(b);
+  assert_invariants(out);
 }
 
 void StaticBatchScheduler::update_from_output(const SchedulerOutput&, SimTime now, StepOutcome& outcome) {
@@ -285,10 +344,18 @@ void StaticBatchScheduler::update_from_output(const SchedulerOutput&, SimTime no
   for (Request* r : batch_) {
     r->status = RequestStatus::kFinished;
     r->finished = now;
-    kv_.free(*r, now);
+    kv_.free(r->kv, r->kv_tokens(), FreeReason::kFinished, now);
     outcome.finished.push_back(r);
   }
   batch_.clear();
+}
+
+std::string StaticBatchScheduler::check_invariants(const SchedulerOutput&) const {
+  if (batch_.size() > config_.max_num_seqs)
+    return std::to_string(batch_.size()) + " requests run, over max_num_seqs " + std::to_string(config_.max_num_seqs);
+  uint64_t table_blocks = 0;
+  for (const Request* r : batch_) table_blocks += r->kv.blocks.size();
+  return check_block_refs(kv_, table_blocks);
 }
 
 uint64_t StaticBatchScheduler::running_kv_tokens() const {

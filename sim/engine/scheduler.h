@@ -6,6 +6,8 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/request.h"
@@ -67,6 +69,11 @@ class Scheduler {
   // A request whose KV finished loading from a lower tier (it was admitted before the requests
   // now waiting, so it goes first).
   virtual void add_loaded(Request* req) { add_request(req); }
+  // The KV load with wake-up token `token` (KvTransfers::start_load) brought `tokens` tokens:
+  // they count as computed, and the request is scheduled again.
+  void on_load_done(uint64_t token, uint32_t tokens);
+  // Requests waiting for a KV load (they hold blocks but are neither waiting nor running).
+  size_t num_loading() const { return loading_.size(); }
   // Forms the next step. An empty output means there is nothing to run now.
   virtual void schedule(SimTime now, SchedulerOutput& out) = 0;
   // Applies a finished step: advances computed tokens, samples, finishes requests.
@@ -76,6 +83,18 @@ class Scheduler {
   bool has_work() const { return num_running() + num_waiting() > 0; }
   // Sum of the KV tokens computed for the requests now running.
   virtual uint64_t running_kv_tokens() const = 0;
+  // The first of the scheduler's invariants that the step just formed (`out`) breaks, or "":
+  // the token budget, the sequence cap, and the blocks' reference counts, which must add up to
+  // the block tables of the requests holding blocks (as vLLM's scheduler asserts). Debug builds
+  // check it at the end of every schedule() and throw std::logic_error on a violation.
+  virtual std::string check_invariants(const SchedulerOutput& out) const = 0;
+
+ protected:
+  // Checks the reference counts against the block tables of `holders` plus the loading requests.
+  std::string check_block_refs(const KvCacheManager& kv, uint64_t table_blocks) const;
+  // Throws std::logic_error when check_invariants finds a violation (debug builds only).
+  void assert_invariants(const SchedulerOutput& out) const;
+  std::unordered_map<uint64_t, Request*> loading_;  // KV loads in flight, by wake-up token
 };
 
 class VllmScheduler final : public Scheduler {
@@ -88,6 +107,7 @@ class VllmScheduler final : public Scheduler {
   size_t num_running() const override { return running_.size(); }
   size_t num_waiting() const override { return waiting_.size() + waiting_heap_.size(); }
   uint64_t running_kv_tokens() const override;
+  std::string check_invariants(const SchedulerOutput& out) const override;
   const std::vector<Request*>& running() const { return running_; }
 
  private:
@@ -104,6 +124,7 @@ class VllmScheduler final : public Scheduler {
   std::vector<Request*> running_;
   std::deque<Request*> waiting_;  // FCFS order; under kPriority kept as a heap in a vector
   std::vector<Request*> waiting_heap_;
+  PrefixHit hit_;  // the prefix lookup of the request being admitted (reused: no allocation)
 };
 
 class StaticBatchScheduler final : public Scheduler {
@@ -115,6 +136,7 @@ class StaticBatchScheduler final : public Scheduler {
   size_t num_running() const override { return batch_.size(); }
   size_t num_waiting() const override { return waiting_.size(); }
   uint64_t running_kv_tokens() const override;
+  std::string check_invariants(const SchedulerOutput& out) const override;
 
  private:
   SchedulerConfig config_;

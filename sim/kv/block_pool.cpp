@@ -6,7 +6,11 @@ namespace kvsim {
 
 BlockPool::BlockPool(uint32_t num_blocks, std::unique_ptr<EvictionPolicy> policy)
     : num_blocks_(num_blocks), policy_(std::move(policy)) {
-  lru_ = dynamic_cast<LruFreeQueue*>(policy_.get());
+  if (!policy_) {
+    auto queue = std::make_unique<LruFreeQueue>();
+    lru_ = queue.get();
+    policy_ = std::move(queue);
+  }
   private_hashes_needed_ = policy_->uses_hashes();
   if (lru_) {
     if (num_blocks > LruFreeQueue::kIdMask) throw std::length_error("BlockPool: more than 2^30 blocks");
@@ -42,6 +46,7 @@ BlockId BlockPool::take_unused() {
 
 void BlockPool::allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns, uint32_t mark_private_from) {
   if (n > num_free_blocks()) throw std::logic_error("BlockPool::allocate beyond the free blocks");
+  count_refs(n);
   for (uint32_t i = 0; i < n; ++i) {
     BlockId b;
     if (!expired_.empty()) {
@@ -120,21 +125,21 @@ void BlockPool::touch(BlockId b, uint64_t now_ns) {
     --cached_free_;
   }
   ++blocks_[b].ref_cnt;
+  count_refs(1);
   if (lru_ == nullptr) policy_->on_hit(b, now_ns);
 }
 
 void BlockPool::release(BlockId b, uint32_t position, uint64_t now_ns, bool filled) {
   Block& blk = blocks_[b];
   if (blk.ref_cnt == 0) throw std::logic_error("BlockPool::release of a free block");
+  count_refs(-1);
   if (!filled && blk.hash == kUnindexed) blk.hash = 0;  // marked private at allocation, never full
   if (--blk.ref_cnt == 0) {
     const bool has_kv = blk.hash != 0;
     if (has_kv) ++cached_free_;
     if (!position_.empty()) position_[b] = position;
     if (!released_at_.empty()) released_at_[b] = now_ns;
-    if (ttl_ns_ != 0 && has_kv) expiry_.emplace_back(b, now_ns);
-    if (radix_ && has_kv && radix_->children(b) > 0) radix_->pin(b);
-    else push_free(b, BlockInfo{has_kv, position, now_ns, blk.hash & ~kUnindexed});
+    if (!on_freed(b, has_kv, now_ns)) push_free(b, BlockInfo{has_kv, position, now_ns, blk.hash & ~kUnindexed});
   }
 }
 
@@ -143,16 +148,7 @@ void BlockPool::cache(BlockId b, BlockHash hash, BlockHash parent_hash) {
   blocks_[b].hash = hash;
   cached_.insert(hash, b);
   ++stats_.cached_inserts;
-  if (radix_ && parent_hash != 0) {
-    const BlockId p = cached_.find(parent_hash);
-    if (p == FlatHashMap::kMissing) return;
-    radix_->link(b, p);
-    // A free parent (its sequence's copy of the block was a duplicate) stops being a leaf.
-    if (blocks_[p].ref_cnt == 0 && !radix_->is_pinned(p)) {
-      policy_->remove_free(p);
-      radix_->pin(p);
-    }
-  }
+  if (radix_) on_cached(b, parent_hash);
 }
 
 void BlockPool::cache_private(BlockId b, BlockHash hash) {
@@ -176,13 +172,30 @@ void BlockPool::drop_hash(BlockId b, uint64_t) {
   if (lru_ == nullptr) policy_->on_evicted(b, h);
   blk.hash = 0;
   --cached_free_;
-  if (radix_) {
-    const BlockId leaf = radix_->unlink(b);
-    if (leaf != kNoBlock && radix_->is_pinned(leaf)) {
-      radix_->unpin(leaf);
-      // It rejoins the order as of its own last release (a time-ordered policy places it there).
-      policy_->push_free(leaf, BlockInfo{true, position_[leaf], released_at_[leaf], hash_of(leaf)});
-    }
+  if (radix_) on_dropped(b);
+}
+
+// ---------------------------------------------------------------- the options' hook points
+// (on_freed is inline in the header: release() is hot.)
+
+void BlockPool::on_cached(BlockId b, BlockHash parent_hash) {
+  if (parent_hash == 0) return;
+  const BlockId p = cached_.find(parent_hash);
+  if (p == FlatHashMap::kMissing) return;
+  radix_->link(b, p);
+  // A free parent (its sequence's copy of the block was a duplicate) stops being a leaf.
+  if (blocks_[p].ref_cnt == 0 && !radix_->is_pinned(p)) {
+    policy_->remove_free(p);
+    radix_->pin(p);
+  }
+}
+
+void BlockPool::on_dropped(BlockId b) {
+  const BlockId leaf = radix_->unlink(b);
+  if (leaf != kNoBlock && radix_->is_pinned(leaf)) {
+    radix_->unpin(leaf);
+    // It rejoins the order as of its own last release (a time-ordered policy places it there).
+    policy_->push_free(leaf, BlockInfo{true, position_[leaf], released_at_[leaf], hash_of(leaf)});
   }
 }
 

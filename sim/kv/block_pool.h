@@ -1,7 +1,9 @@
 // BlockPool: the GPU KV blocks of one replica, as vLLM v1's block_pool.py. Each block has a
 // reference count and, once full, a chained hash under which the prefix cache finds it. Blocks
-// with reference count 0 are free; the eviction policy orders them (LRU = vLLM's free-block
-// queue). Taking a free block that still holds cached KV evicts that KV.
+// with reference count 0 are free, in the order of the pool's built-in free queue (LRU, vLLM's
+// free-block queue, eviction_policy.h) or of an EvictionPolicy plugged in at construction (the
+// pool calls a plug-in through its interface only). Taking a free block that still holds cached
+// KV evicts that KV. The private tail (private_tail.h) is its own helper.
 // Options (off by default, costing nothing when off):
 //   - a TTL: cached KV left free for ttl since its last release is dropped (expire()), and its
 //     block is handed out before any block the policy orders;
@@ -43,7 +45,9 @@ class EvictionListener {
 
 class BlockPool {
  public:
-  BlockPool(uint32_t num_blocks, std::unique_ptr<EvictionPolicy> policy);
+  // `policy` null: the built-in free queue in LRU order (LruFreeQueue, vLLM's); otherwise the
+  // policy orders the free blocks (a plug-in: the pool calls it through EvictionPolicy only).
+  explicit BlockPool(uint32_t num_blocks, std::unique_ptr<EvictionPolicy> policy = nullptr);
 
   uint32_t num_blocks() const { return num_blocks_; }
   // Blocks with a record: those used at least once (all of them unless lazy, see above).
@@ -66,21 +70,8 @@ class BlockPool {
   void set_prefetch_evictions(bool on) { prefetch_evictions_ = on; }
   // Takes `n` free blocks (ref count 1), evicting cached content as needed, and appends them to
   // `out`; those landing at index mark_private_from or later of `out` are marked as private KV
-  // (see cache_private). Caller checks num_free_blocks() first.
+  // (kv/private_tail.h). Caller checks num_free_blocks() first.
   void allocate(uint32_t n, std::vector<BlockId>& out, uint64_t now_ns, uint32_t mark_private_from = UINT32_MAX);
-  // Whether release_exclusive may be used (LRU order, no radix tree, no TTL).
-  bool exclusive_release_ok() const { return lru_ != nullptr && radix_ == nullptr && ttl_ns_ == 0; }
-  // Frees block `b` that exactly one request holds and no lookup can find (a private block of
-  // a request never preempted, marked at allocation): the record is written, not read (it is
-  // cold by the time a request finishes), and the LRU entry carries what the next allocation
-  // needs to know. `holds_kv`: the block was filled (counts as cached KV).
-  void release_exclusive(BlockId b, bool holds_kv) {
-    Block& blk = blocks_[b];
-    blk.hash = holds_kv ? kUnindexed : 0;
-    blk.ref_cnt = 0;
-    cached_free_ += holds_kv;
-    lru_->push_exclusive(b, holds_kv);
-  }
   // Adds a reference to a cached block found by lookup (taking it out of the free set if free).
   void touch(BlockId b, uint64_t now_ns);
   // Drops one reference; at zero the block becomes free. `position` is its index in the sequence.
@@ -91,23 +82,6 @@ class BlockPool {
   // copy and `b` stays uncached, so it is reused first. `parent_hash` is the previous block's
   // hash in the sequence (0 for the first), which places the node in the radix tree.
   void cache(BlockId b, BlockHash hash, BlockHash parent_hash = 0);
-  // Records that block `b` holds KV no other request can ever look up (the private tokens of
-  // one request, see stream_ids.h) without entering it in the index: the block is accounted
-  // as cached, is evicted and reported like any other, but costs no index work. If its request
-  // is preempted, index_private() enters it so that the recompute can hit it, as in vLLM.
-  // When the policy reads no hashes (private_hashes_needed() false) the hash is not even kept,
-  // and the block is marked private when allocated, not when filled (no second visit to its
-  // record): allocate(..., mark_private_from) marks it, count_private_cached counts it cached
-  // once full, release(..., filled = false) unmarks one freed before it was full, and
-  // index_private gets the hash, computed on demand.
-  bool private_hashes_needed() const { return private_hashes_needed_; }
-  void keep_private_hashes() { private_hashes_needed_ = true; }  // (tests compare both ways)
-  void cache_private(BlockId b, BlockHash hash);
-  void count_private_cached(uint32_t n) { stats_.cached_inserts += n; }
-  // Whether `b` holds private KV not in the index (a preemption must index it).
-  bool is_private(BlockId b) const { return (blocks_[b].hash & kUnindexed) != 0; }
-  void index_private(BlockId b, BlockHash hash);
-
   // Drops cached KV left free for ttl_ns (0 = never). Call set_ttl before any release.
   void set_ttl(uint64_t ttl_ns) {
     ttl_ns_ = ttl_ns;
@@ -137,8 +111,46 @@ class BlockPool {
   BlockHash hash_of(BlockId b) const { return b < blocks_.size() ? blocks_[b].hash & ~kUnindexed : 0; }
   const BlockPoolStats& stats() const { return stats_; }
   EvictionPolicy& policy() { return *policy_; }
+  // Sum of every block's reference count (the scheduler's debug checks compare it with the
+  // block tables every step): debug builds keep it as blocks are taken and released, release
+  // builds (which run the check only in tests) add up the records and pay nothing per block.
+  uint64_t total_ref_count() const {
+#ifndef NDEBUG
+    return refs_;
+#else
+    uint64_t sum = 0;
+    for (const Block& b : blocks_) sum += b.ref_cnt;
+    return sum;
+#endif
+  }
 
  private:
+  // The private tail (kv/private_tail.h, the only caller). A private block holds KV no other
+  // request can ever look up: it is accounted as cached, is evicted and reported like any
+  // other, but costs no index work. When the policy reads no hashes (private_hashes_needed_
+  // false) the hash is not even kept, and the block is marked private when allocated, not when
+  // filled: allocate(..., mark_private_from) marks it, release(..., filled = false) unmarks one
+  // freed before it was full, and index_private gets the hash, computed on demand.
+  friend class PrivateTail;
+  // Whether release_exclusive may be used (the built-in LRU order, no radix tree, no TTL).
+  bool exclusive_release_ok() const { return lru_ != nullptr && radix_ == nullptr && ttl_ns_ == 0; }
+  // Frees block `b` that exactly one request holds and no lookup can find (a private block of
+  // a request never preempted, marked at allocation): the record is written, not read (it is
+  // cold by the time a request finishes), and the LRU entry carries what the next allocation
+  // needs to know. `holds_kv`: the block was filled (counts as cached KV).
+  void release_exclusive(BlockId b, bool holds_kv) {
+    Block& blk = blocks_[b];
+    blk.hash = holds_kv ? kUnindexed : 0;
+    blk.ref_cnt = 0;
+    count_refs(-1);
+    cached_free_ += holds_kv;
+    lru_->push_exclusive(b, holds_kv);
+  }
+  // Records that the full block `b` holds private KV, outside the index.
+  void cache_private(BlockId b, BlockHash hash);
+  // Whether `b` holds private KV not in the index (a preemption must index it).
+  bool is_private(BlockId b) const { return (blocks_[b].hash & kUnindexed) != 0; }
+  void index_private(BlockId b, BlockHash hash);
   static constexpr BlockHash kUnindexed = uint64_t{1} << 63;  // flag bit in Block::hash
   // Everything the pool and the LRU queue keep per block, in one record: the metadata of
   // 100,000s of blocks does not fit in cache, and blocks are visited in scattered order.
@@ -155,7 +167,7 @@ class BlockPool {
   void materialise_all();
   FlatHashMap cached_;
   std::unique_ptr<EvictionPolicy> policy_;
-  LruFreeQueue* lru_ = nullptr;  // policy_ when it is the LRU queue: calls bypass the vtable
+  LruFreeQueue* lru_ = nullptr;  // the built-in queue (policy_ then owns it): calls bypass the vtable
   bool private_hashes_needed_ = true;
   BlockId pop_free(uint64_t now_ns) { return lru_ ? lru_->pop_victim(now_ns) : policy_->pop_victim(now_ns); }
   void push_free(BlockId b, const BlockInfo& info) {
@@ -163,11 +175,36 @@ class BlockPool {
     else policy_->push_free(b, info);
   }
   uint32_t cached_free_ = 0;
+#ifndef NDEBUG
+  uint64_t refs_ = 0;  // total_ref_count()
+  void count_refs(int64_t delta) { refs_ += static_cast<uint64_t>(delta); }
+#else
+  void count_refs(int64_t) {}
+#endif
   BlockPoolStats stats_;
 
   void drop_hash(BlockId b, uint64_t now_ns);
   void expire_slow(uint64_t now_ns);
   void take_free(BlockId b);
+  // The points where the TTL and the radix tree hook in (block_pool.cpp's last section); the
+  // others are expire() (the TTL, applied at lookups), allocate()'s victim choice (blocks the
+  // TTL emptied go first; when every free block is an inner radix node, the oldest of those)
+  // and take_free() (a hit on a pinned inner node).
+  // A block's last reference went: the TTL starts its clock; the radix tree keeps an inner
+  // node out of the policy's order (true: the block is not to be pushed to the policy).
+  bool on_freed(BlockId b, bool has_kv, uint64_t now_ns) {
+    if (ttl_ns_ != 0 && has_kv) expiry_.emplace_back(b, now_ns);  // the TTL's clock starts
+    if (radix_ && has_kv && radix_->children(b) > 0) {  // an inner node: not evictable yet
+      radix_->pin(b);
+      return true;
+    }
+    return false;
+  }
+  // The radix tree links a newly cached block under its parent (pinning a free parent).
+  void on_cached(BlockId b, BlockHash parent_hash);
+  // The radix tree unlinks a block whose KV was dropped; a parent that became a leaf rejoins
+  // the policy's order.
+  void on_dropped(BlockId b);
   uint64_t ttl_ns_ = 0;
   std::deque<std::pair<BlockId, uint64_t>> expiry_;  // (block, release time), release order
   std::vector<uint64_t> released_at_;                // last release time (TTL, radix tree)

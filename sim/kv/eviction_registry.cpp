@@ -1,5 +1,7 @@
 #include "kv/eviction_registry.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "kv/policies/arc_policy.h"
 #include "kv/policies/fifo_policy.h"
@@ -19,7 +21,7 @@ std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, co
   JsonReader r(params, pointer, errors);
   std::unique_ptr<EvictionPolicy> policy;
   if (name == "lru") {
-    policy = std::make_unique<LruFreeQueue>();
+    // (null: the pool's built-in free queue)
   } else if (name == "fifo") {
     policy = std::make_unique<FifoPolicy>();
   } else if (name == "lfu") {
@@ -57,6 +59,18 @@ std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, co
   auto policy = make_eviction_policy(name, params);
   if (radix_tree && name == "lru") return std::make_unique<LruTimePolicy>();
   return policy;
+}
+
+nlohmann::json resolve_policy_params(const std::string& name, const nlohmann::json& params, uint32_t block_size,
+                                     const PrefillTime& prefill) {
+  if (name != "gdsf") return params;
+  nlohmann::json p = params.is_object() ? params : nlohmann::json::object();
+  const uint32_t bs = block_size;
+  const double per_token = (prefill(1024, 0) - prefill(512, 0)) / 512;
+  const double per_pair = (prefill(256, 8192) - prefill(256, 0)) / (256.0 * 8192);
+  if (!p.contains("block_cost_s")) p["block_cost_s"] = std::max(per_token, 0.0) * bs;
+  if (!p.contains("position_cost_s")) p["position_cost_s"] = std::max(per_pair, 0.0) * bs * bs;
+  return p;
 }
 
 std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, const nlohmann::json& params) {

@@ -8,12 +8,15 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <unordered_map>
 
-#include "engine/request.h"
 #include "kv/block_pool.h"
+#include "kv/prefill_time.h"
+#include "kv/private_tail.h"
+#include "kv/request_kv_state.h"
 #include "kv/tiers/kv_offloader.h"
 #include "kv/token_budget.h"
 
@@ -38,25 +41,51 @@ struct PrefixCacheStats {
   double reuse_seconds_saved = 0;
 };
 
+// The cached prefix of a request, as get_computed_blocks found it (vLLM's new_computed_blocks
+// and num_new_computed_tokens): the scheduler passes it back to allocate_slots or, when part of
+// it is to be loaded from a lower tier, to KvTransfers::start_load. The scheduler owns one and
+// reuses it, so a lookup allocates nothing once its vectors have grown.
+struct PrefixHit {
+  std::vector<BlockId> blocks;  // GPU blocks holding the prefix, in sequence order
+  BlockHash last_hash = 0;      // the hash of the last of them (0 = none)
+  uint32_t tokens = 0;          // tokens they cover (a multiple of the block size)
+  LoadPlan load;                // the part found below the GPU, and how much of it to load
+  uint32_t load_tokens = 0;     // tokens start_load would bring in (0 = allocate_slots)
+  void clear() {
+    blocks.clear();
+    last_hash = 0;
+    tokens = load_tokens = 0;
+    load.clear();
+  }
+};
+
+class KvTransfers;
+
 class KvCacheManager {
  public:
   virtual ~KvCacheManager() = default;
-  // Looks up the longest cached prefix of a request that has nothing computed; returns the
-  // number of tokens it covers (a multiple of the block size, always < num_tokens so that at
-  // least one token is computed to sample from). Takes no references yet.
-  virtual uint32_t get_computed_tokens(Request& req, SimTime now) = 0;
-  // Makes room for `num_new_tokens` more tokens of `req` (after the prefix just looked up, for a
-  // new request). Returns false, changing nothing, when the free blocks do not suffice.
-  virtual bool allocate_slots(Request& req, uint32_t num_new_tokens, SimTime now) = 0;
+  // Looks up the longest cached prefix of a request that has nothing computed (anything else
+  // finds nothing): at most num_tokens - 1 tokens, a multiple of the block size, so that at
+  // least one token is computed to sample from. Takes no references yet.
+  virtual void get_computed_blocks(const RequestKvState& kv, const KvTokens& t, SimTime now, PrefixHit& hit) = 0;
+  // Makes room for `num_new_tokens` more tokens of the request, after `hit` (the prefix just
+  // looked up, for a request being admitted; null: none). Returns false, changing nothing, when
+  // the free blocks do not suffice. On success the caller adds hit->tokens to the request's
+  // computed tokens.
+  virtual bool allocate_slots(RequestKvState& kv, const KvTokens& t, uint32_t num_new_tokens, SimTime now,
+                              const PrefixHit* hit = nullptr) = 0;
   // After a step: the request's computed tokens advanced; hash and cache blocks that became full.
-  virtual void on_computed(Request& req) = 0;
-  // Releases everything the request holds (finish or preemption).
-  virtual void free(Request& req, SimTime now) = 0;
+  virtual void on_computed(RequestKvState& kv, const KvTokens& t) = 0;
+  // Releases everything the request holds; a preempted request's blocks stay findable by it.
+  virtual void free(RequestKvState& kv, const KvTokens& t, FreeReason why, SimTime now) = 0;
   // Whether a request of `tokens` tokens could ever be served with every block free.
   virtual bool can_ever_fit(uint32_t tokens) const = 0;
   virtual KvUsage usage() const = 0;
   // Block records the manager has made: they grow with the blocks used, up to the total.
   virtual uint64_t block_records() const { return 0; }
+  // Sum of the blocks' reference counts (what the running requests' block tables must add up
+  // to: the scheduler's debug checks compare them).
+  virtual uint64_t total_block_refs() const = 0;
   const PrefixCacheStats& prefix_stats() const { return stats_; }
   // Whether on_computed does anything (the scheduler skips the call otherwise).
   bool needs_on_computed() const { return needs_on_computed_; }
@@ -66,59 +95,73 @@ class KvCacheManager {
   struct AppendRule {
     uint32_t block_size = 0;  // 0 = never take the shortcut
     bool fills_matter = true;  // a block that fills must be hashed and cached by allocate_slots
-    bool fits(const Request& req, uint32_t n) const {
-      const uint32_t t = req.num_computed_tokens + n;
-      return t <= static_cast<uint32_t>(req.blocks.size()) * block_size &&
-             (!fills_matter || t < (req.num_hashed_blocks + 1) * block_size);
+    bool fits(const RequestKvState& kv, uint32_t computed, uint32_t n) const {
+      return append_fits_blocks(kv, computed, n, block_size) &&
+             (!fills_matter || !append_fills_block(kv, computed + n, block_size));
     }
   };
   AppendRule append_rule() const { return {append_block_size_, append_fills_matter_}; }
-
-  // KV tiers and swapping (kv/tiers/kv_offloader.h); the defaults are a manager without them.
-  // Tokens of the request just looked up that get_computed_tokens decided to load from a lower
-  // tier: when non-zero the scheduler calls start_load instead of allocate_slots.
-  uint32_t pending_load_tokens() const { return pending_load_tokens_; }
-  // Takes the request's GPU prefix and blocks for the tokens to load, and starts the loads; the
-  // request then waits for on_transfer_done. False, changing nothing, when blocks are short.
-  virtual bool start_load(Request&, SimTime) { return false; }
-  // A transfer the replica was woken for completed; returns the request whose load finished
-  // (now holding the loaded KV, ready to schedule), or null.
-  virtual Request* on_transfer_done(uint64_t, SimTime) { return nullptr; }
-  // Starts the offloads queued since the last call; `step_done` at the end of a step, when the
-  // blocks it computed can be written through.
-  virtual void flush_transfers(SimTime, bool /*step_done*/) {}
-  // Completion times of started transfers, for the event loop to wake the replica (null: none).
-  virtual std::vector<Wakeup>* wakeups() { return nullptr; }
-  virtual size_t num_loading() const { return 0; }
-  // Swap preemption: copies the request's KV to host swap space (the caller then frees its
-  // blocks and keeps its computed tokens). False when swapping is impossible: recompute.
-  virtual bool swap_out(Request&, SimTime) { return false; }
-  // Seconds of swap copies the step starting at `now` must include.
-  virtual double take_step_transfer_seconds(SimTime) { return 0; }
+  // KV tiers and swapping, when the manager has them (null otherwise).
+  KvTransfers* transfers() { return transfers_; }
+  const KvTransfers* transfers() const { return transfers_; }
 
  protected:
   PrefixCacheStats stats_;
   bool needs_on_computed_ = false;
-  uint32_t pending_load_tokens_ = 0;
   // append_rule(): the block size (0 = never take the shortcut), and whether a block that
   // fills must go through allocate_slots (to be hashed and cached).
   uint32_t append_block_size_ = 0;
   bool append_fills_matter_ = true;
+  KvTransfers* transfers_ = nullptr;
 };
 
-class PagedKvCacheManager final : public KvCacheManager {
+// The KV tiers below the GPU and swap space (kv/tiers/kv_offloader.h), offered only by a paged
+// manager with an offloader attached: loads of a prefix found in a lower tier, offloads, swap
+// preemption, and the completions the event loop wakes the replica for.
+class KvTransfers {
  public:
+  virtual ~KvTransfers() = default;
+  // Takes the request's GPU prefix (hit.blocks) and blocks for hit.load_tokens tokens, and
+  // starts loading them; returns the load's wake-up token, or nothing (changing nothing) when
+  // blocks are short. The request waits for on_transfer_done; the caller adds hit.tokens to its
+  // computed tokens now.
+  virtual std::optional<uint64_t> start_load(RequestKvState& kv, const KvTokens& t, const PrefixHit& hit,
+                                             SimTime now) = 0;
+  // A transfer the replica was woken for completed. For a load: the tokens whose KV it brought
+  // (the caller adds them to the request it started the load for); nothing for an offload.
+  virtual std::optional<uint32_t> on_transfer_done(uint64_t token, SimTime now) = 0;
+  // Starts the offloads queued since the last call; `step_done` at the end of a step, when the
+  // blocks it computed can be written through.
+  virtual void flush_transfers(SimTime now, bool step_done) = 0;
+  // Completion times of started transfers, for the event loop to wake the replica.
+  virtual std::vector<Wakeup>& wakeups() = 0;
+  // Swap preemption: copies the request's KV to host swap space (the caller then frees its
+  // blocks and keeps its computed tokens). False when swapping is impossible: recompute.
+  virtual bool swap_out(RequestKvState& kv, SimTime now) = 0;
+  // Seconds of swap copies the step starting at `now` must include.
+  virtual double take_step_transfer_seconds(SimTime now) = 0;
+  virtual const KvOffloader& attached_offloader() const = 0;
+  // Integrates the storage of the replica's private tiers up to the end of the run.
+  virtual void finish(SimTime end) = 0;
+};
+
+class PagedKvCacheManager final : public KvCacheManager, private KvTransfers {
+ public:
+  // `policy` null: the pool's built-in LRU free queue (vLLM's).
   PagedKvCacheManager(uint32_t num_blocks, uint32_t block_size, bool enable_prefix_caching,
-                      std::unique_ptr<EvictionPolicy> policy);
-  uint32_t get_computed_tokens(Request& req, SimTime now) override;
-  bool allocate_slots(Request& req, uint32_t num_new_tokens, SimTime now) override;
-  void on_computed(Request& req) override;
-  void free(Request& req, SimTime now) override;
+                      std::unique_ptr<EvictionPolicy> policy = nullptr);
+  void get_computed_blocks(const RequestKvState& kv, const KvTokens& t, SimTime now, PrefixHit& hit) override;
+  bool allocate_slots(RequestKvState& kv, const KvTokens& t, uint32_t num_new_tokens, SimTime now,
+                      const PrefixHit* hit = nullptr) override;
+  void on_computed(RequestKvState& kv, const KvTokens& t) override;
+  void free(RequestKvState& kv, const KvTokens& t, FreeReason why, SimTime now) override;
   bool can_ever_fit(uint32_t tokens) const override;
   KvUsage usage() const override;
   uint64_t block_records() const override { return pool_.num_materialised_blocks(); }
+  uint64_t total_block_refs() const override { return pool_.total_ref_count(); }
   const BlockPool& pool() const { return pool_; }
   BlockPool& pool() { return pool_; }
+  PrivateTail& private_tail() { return private_tail_; }
 
   // Options, all off by default (set before the first request):
   // token-level KV eviction (token_budget.h; needs prefix caching off);
@@ -129,47 +172,48 @@ class PagedKvCacheManager final : public KvCacheManager {
   }
   // the prefill-time estimate that prices reuse (PrefixCacheStats::reuse_seconds_saved);
   void set_prefill_time(PrefillTime prefill_time) { prefill_time_ = std::move(prefill_time); }
-  // the tiers below the GPU and the swap space.
+  // the tiers below the GPU and the swap space (transfers() is non-null from then on).
   void attach_offloader(std::unique_ptr<KvOffloader> offloader);
   KvOffloader* offloader() { return offloader_.get(); }
   const KvOffloader* offloader() const { return offloader_.get(); }
 
-  bool start_load(Request& req, SimTime now) override;
-  Request* on_transfer_done(uint64_t token, SimTime now) override;
-  void flush_transfers(SimTime now, bool step_done) override;
-  std::vector<Wakeup>* wakeups() override { return offloader_ ? &offloader_->wakeups() : nullptr; }
-  size_t num_loading() const override { return loading_.size(); }
-  bool swap_out(Request& req, SimTime now) override;
-  double take_step_transfer_seconds(SimTime now) override;
-
  private:
+  // KvTransfers, once an offloader is attached.
+  std::optional<uint64_t> start_load(RequestKvState& kv, const KvTokens& t, const PrefixHit& hit,
+                                     SimTime now) override;
+  std::optional<uint32_t> on_transfer_done(uint64_t token, SimTime now) override;
+  void flush_transfers(SimTime now, bool step_done) override;
+  std::vector<Wakeup>& wakeups() override { return offloader_->wakeups(); }
+  bool swap_out(RequestKvState& kv, SimTime now) override;
+  double take_step_transfer_seconds(SimTime now) override;
+  const KvOffloader& attached_offloader() const override { return *offloader_; }
+  void finish(SimTime end) override { offloader_->finish(end); }
+
   // Caches the blocks that are full once `tokens` tokens are in KV (most calls fill none).
-  void cache_blocks(Request& req, uint32_t tokens) {
-    if (prefix_caching_ && tokens >= (req.num_hashed_blocks + 1) * block_size_) cache_full_blocks(req, tokens);
+  void cache_blocks(RequestKvState& kv, const PromptContent& c, uint32_t tokens) {
+    if (prefix_caching_ && append_fills_block(kv, tokens, block_size_)) cache_full_blocks(kv, c, tokens);
   }
-  void cache_full_blocks(Request& req, uint32_t tokens);
+  void cache_full_blocks(RequestKvState& kv, const PromptContent& c, uint32_t tokens);
   uint32_t blocks_for(uint32_t tokens) const { return (tokens + block_size_ - 1) / block_size_; }
-  // Admission bookkeeping shared by allocate_slots and start_load: takes the pending GPU hits.
-  void admit_hits(Request& req, uint32_t hits, uint32_t extra_cached_blocks, SimTime now);
+  // Admission bookkeeping shared by allocate_slots and start_load: takes the GPU hits.
+  void admit_hits(RequestKvState& kv, const KvTokens& t, const PrefixHit* hit, uint32_t extra_cached_blocks,
+                  SimTime now);
+  // Hit blocks that are free now (they leave the free set when touched).
+  uint32_t free_hits(const PrefixHit* hit) const;
   // Blocks a request keeps under the token budget once `total_tokens` are computed.
-  uint32_t budget_blocks(const Request& req, uint32_t total_tokens) const {
-    return blocks_for(budget_.held(req.spec.prompt_tokens, total_tokens));
+  uint32_t budget_blocks(const KvTokens& t, uint32_t total_tokens) const {
+    return blocks_for(budget_.held(t.spec.prompt_tokens, total_tokens));
   }
   BlockPool pool_;
   uint32_t block_size_;
   bool prefix_caching_;
-  // The prefix found by the last get_computed_tokens, consumed by the next allocate_slots.
-  std::vector<BlockId> pending_hits_;
-  BlockHash pending_last_hash_ = 0;
-  const Request* pending_for_ = nullptr;
-  std::vector<BlockId> scratch_;
+  PrivateTail private_tail_{pool_, block_size_};
 
   TokenBudget budget_;
   PrefillTime prefill_time_;
   std::unique_ptr<KvOffloader> offloader_;
-  LoadPlan plan_;  // the lower-tier part of the pending prefix
   struct Loading {
-    Request* req;
+    RequestKvState* kv;
     std::vector<BlockHash> hashes;  // the loaded blocks, in order after the GPU hits
   };
   std::unordered_map<uint64_t, Loading> loading_;  // by wake-up token
@@ -180,10 +224,12 @@ class ContiguousKvCacheManager final : public KvCacheManager {
   // Each admitted request reserves `reserve_tokens` tokens (the max model length), rounded up
   // to blocks, in one contiguous extent found first-fit.
   ContiguousKvCacheManager(uint32_t num_blocks, uint32_t block_size, uint32_t reserve_tokens);
-  uint32_t get_computed_tokens(Request&, SimTime) override { return 0; }
-  bool allocate_slots(Request& req, uint32_t num_new_tokens, SimTime now) override;
-  void on_computed(Request&) override {}
-  void free(Request& req, SimTime now) override;
+  void get_computed_blocks(const RequestKvState&, const KvTokens&, SimTime, PrefixHit& hit) override { hit.clear(); }
+  bool allocate_slots(RequestKvState& kv, const KvTokens& t, uint32_t num_new_tokens, SimTime now,
+                      const PrefixHit* hit = nullptr) override;
+  void on_computed(RequestKvState&, const KvTokens&) override {}
+  void free(RequestKvState& kv, const KvTokens& t, FreeReason why, SimTime now) override;
+  uint64_t total_block_refs() const override { return used_blocks_; }
   bool can_ever_fit(uint32_t tokens) const override;
   KvUsage usage() const override;
   // Largest free extent, in blocks: with enough total free memory but no extent this large,

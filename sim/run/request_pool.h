@@ -19,11 +19,7 @@ class RequestPool {
       r = free_.back();
       free_.pop_back();
     }
-    std::vector<BlockId> blocks = std::move(r->blocks);
-    blocks.clear();
-    *r = Request{};
-    r->blocks = std::move(blocks);
-    r->spec = spec;
+    r->reset(spec);
     return r;
   }
   void release(Request* r) {

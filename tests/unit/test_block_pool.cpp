@@ -6,15 +6,18 @@
 #include "kv/kv_cache_manager.h"
 #include "core/rng.h"
 #include "workload/stream_ids.h"
+#include "test_kv_util.h"
 
 #include <list>
 #include <map>
 
 using namespace kvsim;
+using namespace kvsim::testing;
 
 namespace {
 
-std::unique_ptr<EvictionPolicy> lru() { return std::make_unique<LruFreeQueue>(); }
+// The pool's built-in LRU free queue.
+std::unique_ptr<EvictionPolicy> lru() { return nullptr; }
 
 // A request whose prompt is `tokens` tokens of stream `stream`, with `shared` leading tokens
 // from stream 1000 (a system prompt).
@@ -29,15 +32,9 @@ Request make_request(uint64_t id, uint32_t prompt, uint32_t output, uint64_t str
   return r;
 }
 
-// Admits `r` as the scheduler does: look up the cached prefix, then allocate the rest.
-bool admit(PagedKvCacheManager& kv, Request& r) {
-  const uint32_t cached = kv.get_computed_tokens(r, 0);
-  return kv.allocate_slots(r, r.num_tokens() - cached, 0);
-}
-
 void compute_prompt(PagedKvCacheManager& kv, Request& r) {
   r.num_computed_tokens = r.num_tokens();
-  kv.on_computed(r);
+  on_computed(kv, r);
 }
 
 }  // namespace
@@ -114,10 +111,10 @@ TEST_CASE("reference counts: a block shared by two requests is free only after b
   compute_prompt(kv, a);
   REQUIRE(admit(kv, b));
   REQUIRE(b.num_computed_tokens == 64);  // the 4 blocks of the shared 64 tokens
-  for (int i = 0; i < 4; ++i) REQUIRE(kv.pool().ref_count(b.blocks[i]) == 2);
-  kv.free(a, 0);
-  for (int i = 0; i < 4; ++i) REQUIRE(kv.pool().ref_count(b.blocks[i]) == 1);
-  kv.free(b, 0);
+  for (int i = 0; i < 4; ++i) REQUIRE(kv.pool().ref_count(b.kv.blocks[i]) == 2);
+  release(kv, a, 0);
+  for (int i = 0; i < 4; ++i) REQUIRE(kv.pool().ref_count(b.kv.blocks[i]) == 1);
+  release(kv, b, 0);
   REQUIRE(kv.pool().num_free_blocks() == 64);
 }
 
@@ -126,13 +123,14 @@ TEST_CASE("prefix caching hits whole blocks of a shared system prompt and nothin
   Request a = make_request(1, 600, 10, 101, 512), b = make_request(2, 700, 10, 102, 512);
   REQUIRE(admit(kv, a));
   compute_prompt(kv, a);
-  REQUIRE(kv.get_computed_tokens(b, 0) == 512);
-  REQUIRE(kv.allocate_slots(b, b.num_tokens() - 512, 0));
+  PrefixHit hit;
+  REQUIRE(lookup(kv, b, 0, hit) == 512);
+  REQUIRE(allocate(kv, b, b.num_tokens() - 512, 0, &hit));
   REQUIRE(b.num_cached_tokens == 512);
   REQUIRE(kv.prefix_stats().hit_blocks == 32);
   REQUIRE(kv.prefix_stats().query_blocks == (599 / 16) + (699 / 16));
-  kv.free(a, 0);
-  kv.free(b, 0);
+  release(kv, a, 0);
+  release(kv, b, 0);
   REQUIRE(kv.pool().num_free_blocks() == 256);
 }
 
@@ -141,8 +139,8 @@ TEST_CASE("without prefix caching nothing is shared") {
   Request a = make_request(1, 600, 10, 101, 512), b = make_request(2, 700, 10, 102, 512);
   REQUIRE(admit(kv, a));
   compute_prompt(kv, a);
-  REQUIRE(kv.get_computed_tokens(b, 0) == 0);
-  kv.free(a, 0);
+  REQUIRE(cached_tokens(kv, b, 0) == 0);
+  release(kv, a, 0);
   REQUIRE(kv.pool().num_free_blocks() == 256);
 }
 
@@ -151,10 +149,10 @@ TEST_CASE("a request's tail blocks are evicted before its head blocks") {
   Request a = make_request(1, 64, 1, 5);
   REQUIRE(admit(kv, a));
   compute_prompt(kv, a);
-  const std::vector<BlockId> a_blocks = a.blocks;
+  const std::vector<BlockId> a_blocks = a.kv.blocks;
   std::vector<BlockHash> a_hashes;
   for (BlockId b : a_blocks) a_hashes.push_back(kv.pool().hash_of(b));
-  kv.free(a, 0);
+  release(kv, a, 0);
   // 4 never-used blocks are first in the queue, then a's blocks from tail to head.
   Request big = make_request(2, 16 * 6, 1, 6);
   REQUIRE(admit(kv, big));
@@ -163,7 +161,7 @@ TEST_CASE("a request's tail blocks are evicted before its head blocks") {
   REQUIRE(kv.pool().lookup(a_hashes[1]) == a_blocks[1]);
   REQUIRE(kv.pool().lookup(a_hashes[2]) == kNoBlock);  // evicted, now holding big's KV
   REQUIRE(kv.pool().lookup(a_hashes[3]) == kNoBlock);
-  kv.free(big, 0);
+  release(kv, big, 0);
   REQUIRE(kv.pool().num_free_blocks() == 8);
 }
 
@@ -172,9 +170,9 @@ TEST_CASE("allocation fails without side effects when blocks run out") {
   Request a = make_request(1, 48, 1, 5), b = make_request(2, 48, 1, 6);
   REQUIRE(admit(kv, a));
   REQUIRE_FALSE(admit(kv, b));
-  REQUIRE(b.blocks.empty());
+  REQUIRE(b.kv.blocks.empty());
   REQUIRE(kv.pool().num_free_blocks() == 1);
-  kv.free(a, 0);
+  release(kv, a, 0);
   REQUIRE(kv.pool().num_free_blocks() == 4);
 }
 
@@ -189,26 +187,29 @@ TEST_CASE("Mooncake trace blocks of 512 tokens map onto 16-token engine blocks")
   PagedKvCacheManager kv(512, 16, true, lru());
   REQUIRE(admit(kv, a));
   compute_prompt(kv, a);
-  REQUIRE(kv.get_computed_tokens(b, 0) == 1024);  // two equal trace blocks = 64 engine blocks
-  kv.free(a, 0);
+  REQUIRE(cached_tokens(kv, b, 0) == 1024);  // two equal trace blocks = 64 engine blocks
+  release(kv, a, 0);
 }
 
 TEST_CASE("contiguous reservation holds max_model_len per request and coalesces on free") {
   ContiguousKvCacheManager kv(10, 16, 64);  // 4 blocks per request
   Request a = make_request(1, 10, 1, 1), b = make_request(2, 10, 1, 2), c = make_request(3, 10, 1, 3);
-  REQUIRE(kv.allocate_slots(a, 10, 0));
-  REQUIRE(kv.allocate_slots(b, 10, 0));
-  REQUIRE_FALSE(kv.allocate_slots(c, 10, 0));  // 2 blocks left, reservation needs 4
+  REQUIRE(allocate(kv, a, 10, 0));
+  REQUIRE(allocate(kv, b, 10, 0));
+  REQUIRE_FALSE(allocate(kv, c, 10, 0));  // 2 blocks left, reservation needs 4
+  REQUIRE(a.kv.blocks == std::vector<BlockId>{0, 1, 2, 3});  // the block table is the extent
+  REQUIRE(b.kv.blocks == std::vector<BlockId>{4, 5, 6, 7});
+  REQUIRE(kv.total_block_refs() == 8);
   REQUIRE(kv.usage().blocks_used == 8);
-  kv.free(a, 0);
+  release(kv, a, 0);
   REQUIRE(kv.largest_free_extent() == 4);
-  kv.free(b, 0);
+  release(kv, b, 0);
   REQUIRE(kv.largest_free_extent() == 10);
   REQUIRE_FALSE(kv.can_ever_fit(65));
 }
 
 TEST_CASE("the eviction registry knows lru and rejects unknown names") {
-  REQUIRE(make_eviction_policy("lru", nullptr)->name() == "lru");
+  REQUIRE(make_eviction_policy("lru", nullptr) == nullptr);  // the pool's built-in free queue
   REQUIRE_THROWS_WITH(make_eviction_policy("nope", nullptr), Catch::Contains("unknown eviction policy"));
 }
 
@@ -217,23 +218,18 @@ TEST_CASE("private blocks of a finished request are never found, a preempted req
   Request a = make_request(1, 64, 4, make_stream_id(StreamKind::kUnique, 9, 1));
   REQUIRE(admit(kv, a));
   compute_prompt(kv, a);
-  Request again = a;
-  again.blocks.clear();
-  again.num_computed_tokens = 0;
-  again.num_preemptions = 1;  // as the scheduler counts it
-  a.status = RequestStatus::kPreempted;
-  kv.free(a, 0);
-  REQUIRE(kv.get_computed_tokens(again, 0) == 48);  // its own prefix, up to the last token
+  release(kv, a, 0, FreeReason::kPreempted);
+  a.num_computed_tokens = 0;  // recompute, as the scheduler does
+  REQUIRE(cached_tokens(kv, a, 0) == 48);  // its own prefix, up to the last token
 
   Request b = make_request(2, 64, 4, make_stream_id(StreamKind::kUnique, 9, 2));
   REQUIRE(admit(kv, b));
   compute_prompt(kv, b);
   Request copy = b;
-  copy.blocks.clear();
+  copy.kv.blocks.clear();
   copy.num_computed_tokens = 0;
-  b.status = RequestStatus::kFinished;
-  kv.free(b, 0);
-  REQUIRE(kv.get_computed_tokens(copy, 0) == 0);  // nobody else can share private tokens
+  release(kv, b, 0, FreeReason::kFinished);
+  REQUIRE(cached_tokens(kv, copy, 0) == 0);  // nobody else can share private tokens
   REQUIRE(kv.pool().num_cached_free_blocks() == 8);  // still accounted as cached KV
   REQUIRE(kv.pool().num_free_blocks() == 64);
 }
@@ -290,16 +286,12 @@ TEST_CASE("private blocks behind a shared prefix: a preempted request finds both
     Request a = make_request(1, 96, 4, make_stream_id(StreamKind::kUnique, 9, 1), 32);
     REQUIRE(admit(kv, a));
     compute_prompt(kv, a);
-    Request again = a;
-    again.blocks.clear();
-    again.num_computed_tokens = 0;
-    again.num_preemptions = 1;
-    a.status = RequestStatus::kPreempted;
-    kv.free(a, 0);
+    release(kv, a, 0, FreeReason::kPreempted);
+    a.num_computed_tokens = 0;
     INFO(policy);
-    REQUIRE(kv.get_computed_tokens(again, 0) == 80);  // 2 shared + 3 private blocks
+    REQUIRE(cached_tokens(kv, a, 0) == 80);  // 2 shared + 3 private blocks
     Request other = make_request(2, 96, 4, make_stream_id(StreamKind::kUnique, 9, 2), 32);
-    REQUIRE(kv.get_computed_tokens(other, 0) == 32);  // only the system prompt
+    REQUIRE(cached_tokens(kv, other, 0) == 32);  // only the system prompt
   }
 }
 
@@ -307,8 +299,8 @@ TEST_CASE("leaving private hashes uncomputed changes nothing the simulation can 
   // Two managers driven identically, one computing every private hash (as policies that read
   // hashes need), one not: same blocks, hits, evictions and cached-free counts throughout.
   PagedKvCacheManager lazy(96, 16, true, lru()), eager(96, 16, true, lru());
-  eager.pool().keep_private_hashes();
-  REQUIRE_FALSE(lazy.pool().private_hashes_needed());
+  eager.private_tail().keep_hashes();
+  REQUIRE_FALSE(lazy.private_tail().hashes_kept());
   struct Pair {
     Request l, e;
   };
@@ -328,7 +320,7 @@ TEST_CASE("leaving private hashes uncomputed changes nothing the simulation can 
       const bool ok_l = admit(lazy, p->l), ok_e = admit(eager, p->e);
       REQUIRE(ok_l == ok_e);
       if (ok_l) {
-        REQUIRE(p->l.blocks == p->e.blocks);
+        REQUIRE(p->l.kv.blocks == p->e.kv.blocks);
         live.push_back(std::move(p));
       }
     } else if (u < 0.9 && !live.empty()) {  // a step of one request: finish its prompt or decode
@@ -337,7 +329,7 @@ TEST_CASE("leaving private hashes uncomputed changes nothing the simulation can 
       if (p.l.num_computed_tokens < p.l.num_tokens()) {
         p.l.num_computed_tokens = p.e.num_computed_tokens = p.l.num_tokens();
       } else {
-        const bool ok_l = lazy.allocate_slots(p.l, 1, 0), ok_e = eager.allocate_slots(p.e, 1, 0);
+        const bool ok_l = allocate(lazy, p.l, 1, 0), ok_e = allocate(eager, p.e, 1, 0);
         REQUIRE(ok_l == ok_e);
         if (ok_l) {
           ++p.l.num_output_tokens;
@@ -345,19 +337,17 @@ TEST_CASE("leaving private hashes uncomputed changes nothing the simulation can 
           p.l.num_computed_tokens = p.e.num_computed_tokens = p.l.num_tokens() - 1;
         }
       }
-      REQUIRE(p.l.blocks == p.e.blocks);
+      REQUIRE(p.l.kv.blocks == p.e.kv.blocks);
       if (p.l.num_output_tokens >= p.l.spec.output_tokens) {
-        p.l.status = p.e.status = RequestStatus::kFinished;
-        lazy.free(p.l, 0);
-        eager.free(p.e, 0);
+        release(lazy, p.l, 0);
+        release(eager, p.e, 0);
         live.erase(live.begin() + static_cast<long>(i));
       }
     } else if (!live.empty()) {  // preempt one (recompute), then readmit it right away if it fits
       const size_t i = static_cast<size_t>(rng.uniform_int(0, live.size() - 1));
       Pair& p = *live[i];
-      p.l.status = p.e.status = RequestStatus::kPreempted;
-      lazy.free(p.l, 0);
-      eager.free(p.e, 0);
+      release(lazy, p.l, 0, FreeReason::kPreempted);
+      release(eager, p.e, 0, FreeReason::kPreempted);
       ++preemptions;
       for (Request* r : {&p.l, &p.e}) {
         r->num_computed_tokens = 0;
@@ -376,8 +366,8 @@ TEST_CASE("leaving private hashes uncomputed changes nothing the simulation can 
   REQUIRE(preemptions > 1000);
   REQUIRE(lazy.prefix_stats().hit_blocks > 0);
   for (auto& p : live) {
-    lazy.free(p->l, 0);
-    eager.free(p->e, 0);
+    release(lazy, p->l, 0);
+    release(eager, p->e, 0);
   }
   REQUIRE(lazy.pool().num_free_blocks() == 96);
   REQUIRE(eager.pool().num_free_blocks() == 96);
@@ -388,20 +378,20 @@ TEST_CASE("the inline append rule says yes only when allocate_slots would change
     PagedKvCacheManager kv(64, 16, caching, lru());
     const KvCacheManager::AppendRule rule = kv.append_rule();
     Request r = make_request(1, 40, 60, make_stream_id(StreamKind::kUnique, 4, 1), 16);
-    REQUIRE_FALSE(rule.fits(r, 40));  // nothing allocated yet
+    REQUIRE_FALSE(rule.fits(r.kv, r.num_computed_tokens, 40));  // nothing allocated yet
     REQUIRE(admit(kv, r));
     r.num_computed_tokens = r.num_tokens();
     ++r.num_output_tokens;
     uint32_t yes = 0, no = 0;
     while (r.num_output_tokens < r.spec.output_tokens) {
-      const bool fits = rule.fits(r, 1);
-      const std::vector<BlockId> before = r.blocks;
-      const uint32_t hashed = r.num_hashed_blocks;
+      const bool fits = rule.fits(r.kv, r.num_computed_tokens, 1);
+      const std::vector<BlockId> before = r.kv.blocks;
+      const uint32_t hashed = r.kv.num_hashed_blocks;
       const uint64_t inserts = kv.pool().stats().cached_inserts;
-      REQUIRE(kv.allocate_slots(r, 1, 0));
+      REQUIRE(allocate(kv, r, 1, 0));
       if (fits) {
-        REQUIRE(r.blocks == before);
-        REQUIRE(r.num_hashed_blocks == hashed);
+        REQUIRE(r.kv.blocks == before);
+        REQUIRE(r.kv.num_hashed_blocks == hashed);
         REQUIRE(kv.pool().stats().cached_inserts == inserts);
       }
       (fits ? yes : no) += 1;
@@ -411,7 +401,63 @@ TEST_CASE("the inline append rule says yes only when allocate_slots would change
     INFO("caching " << caching);
     REQUIRE(yes > 40);
     REQUIRE(no >= 3);  // new blocks (and, with caching, blocks that fill) go the long way
-    kv.free(r, 0);
+    release(kv, r, 0);
     REQUIRE(kv.pool().num_free_blocks() == 64);
   }
+}
+
+TEST_CASE("the LRU queue plugged in as a policy orders blocks exactly as the pool's built-in queue") {
+  // The pool finds no policy by its type: a plugged-in LruFreeQueue goes through the
+  // EvictionPolicy interface (and every block record made at once), the built-in one through
+  // the pool's fast paths (records made on first use). The order must be the same.
+  BlockPool builtin(32), plugged(32, std::make_unique<LruFreeQueue>());
+  REQUIRE(builtin.num_materialised_blocks() == 0);
+  REQUIRE(plugged.num_materialised_blocks() == 32);
+  std::vector<std::vector<BlockId>> held_b, held_p;
+  Rng rng(3);
+  BlockHash next_hash = 1;
+  for (int step = 0; step < 5000; ++step) {
+    const double u = rng.uniform();
+    if (u < 0.5 && builtin.num_free_blocks() > 0) {
+      const uint32_t n = 1 + static_cast<uint32_t>(rng.uniform_int(0, std::min<uint32_t>(3, builtin.num_free_blocks() - 1)));
+      std::vector<BlockId> b, p;
+      builtin.allocate(n, b, step);
+      plugged.allocate(n, p, step);
+      REQUIRE(b == p);
+      for (BlockId x : b) {  // half of them get cached KV
+        if (rng.uniform() < 0.5) continue;
+        builtin.cache(x, next_hash);
+        plugged.cache(x, next_hash);
+        ++next_hash;
+      }
+      held_b.push_back(b);
+      held_p.push_back(p);
+    } else if (u < 0.8 && !held_b.empty()) {  // a request frees its blocks, tail first
+      const size_t i = static_cast<size_t>(rng.uniform_int(0, held_b.size() - 1));
+      for (size_t k = held_b[i].size(); k-- > 0;) {
+        builtin.release(held_b[i][k], static_cast<uint32_t>(k), step);
+        plugged.release(held_p[i][k], static_cast<uint32_t>(k), step);
+      }
+      held_b.erase(held_b.begin() + static_cast<long>(i));
+      held_p.erase(held_p.begin() + static_cast<long>(i));
+    } else if (next_hash > 1) {  // a prefix hit on some cached hash
+      const BlockHash h = 1 + static_cast<BlockHash>(rng.uniform_int(0, next_hash - 2));
+      const BlockId b = builtin.lookup(h);
+      REQUIRE(plugged.lookup(h) == b);
+      if (b != kNoBlock) {
+        builtin.touch(b, step);
+        plugged.touch(b, step);
+        held_b.push_back({b});
+        held_p.push_back({b});
+      }
+    }
+    REQUIRE(builtin.num_free_blocks() == plugged.num_free_blocks());
+    REQUIRE(builtin.num_cached_free_blocks() == plugged.num_cached_free_blocks());
+    uint64_t refs = 0;
+    for (BlockId b = 0; b < 32; ++b) refs += builtin.ref_count(b);
+    REQUIRE(builtin.total_ref_count() == refs);
+    REQUIRE(plugged.total_ref_count() == refs);
+  }
+  REQUIRE(builtin.stats().evictions == plugged.stats().evictions);
+  REQUIRE(builtin.stats().evictions > 100);
 }

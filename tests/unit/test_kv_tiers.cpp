@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "core/rng.h"
@@ -16,8 +18,10 @@
 #include "kv/tiers/link.h"
 #include "kv/tiers/tier_store.h"
 #include "kv/token_budget.h"
+#include "test_kv_util.h"
 
 using namespace kvsim;
+using namespace kvsim::testing;
 
 namespace {
 
@@ -77,12 +81,21 @@ Request request(uint64_t id, uint32_t prompt, uint64_t stream, uint32_t output =
 // Transfers complete in time order; returns the time the request's prompt was computed.
 struct Driver {
   explicit Driver(PagedKvCacheManager& kv) : kv(kv) {}
+  // Starts loading the lower-tier part of `r`'s prefix, as the scheduler does.
+  void start_load(Request& r, const PrefixHit& hit, SimTime now) {
+    const std::optional<uint64_t> token = kv.transfers()->start_load(r.kv, r.kv_tokens(), hit, now);
+    REQUIRE(token.has_value());
+    loads[*token] = &r;
+    r.num_computed_tokens += hit.tokens;
+    if (r.num_preemptions == 0) r.num_cached_tokens = hit.tokens + hit.load_tokens;
+  }
   SimTime serve(Request& r, SimTime now) {
     complete_until(now);
-    const uint32_t cached = kv.get_computed_tokens(r, now);
-    if (kv.pending_load_tokens() > 0) {
-      REQUIRE(kv.start_load(r, now));
-      kv.flush_transfers(now, true);
+    PrefixHit hit;
+    const uint32_t cached = lookup(kv, r, now, hit);
+    if (hit.load_tokens > 0) {
+      start_load(r, hit, now);
+      kv.transfers()->flush_transfers(now, true);
       collect();
       // Wait for this request's load.
       while (r.num_computed_tokens == cached) {
@@ -90,28 +103,43 @@ struct Driver {
         now = std::max(now, pop_one());
       }
     } else {
-      REQUIRE(kv.allocate_slots(r, r.num_tokens() - cached, now));
+      REQUIRE(allocate(kv, r, r.num_tokens() - cached, now, &hit));
     }
-    REQUIRE(kv.allocate_slots(r, r.num_tokens() - r.num_computed_tokens, now));
+    REQUIRE(allocate(kv, r, r.num_tokens() - r.num_computed_tokens, now));
     r.num_computed_tokens = r.num_tokens();
-    kv.on_computed(r);
-    kv.free(r, now);
-    kv.flush_transfers(now, true);
+    on_computed(kv, r);
+    release(kv, r, now);
+    kv.transfers()->flush_transfers(now, true);
     collect();
     return now;
   }
-  void collect() {
-    if (auto* w = kv.wakeups()) {
-      for (const Wakeup& x : *w) pending.push_back(x);
-      w->clear();
+  // Serves a 30-block prompt of stream 77 at time 0, then three others at 1 s that push its
+  // blocks out of a 40-block GPU into the tier below.
+  void serve_then_push_out() {
+    Request a = request(1, 16 * 30 + 1, 77);
+    serve(a, 0);
+    for (uint64_t i = 0; i < 3; ++i) {
+      Request other = request(10 + i, 16 * 30 + 1, 500 + i);
+      serve(other, from_seconds(1));
     }
+    drain();
+  }
+  void collect() {
+    std::vector<Wakeup>& w = kv.transfers()->wakeups();
+    for (const Wakeup& x : w) pending.push_back(x);
+    w.clear();
     std::stable_sort(pending.begin(), pending.end(), [](const Wakeup& a, const Wakeup& b) { return a.time < b.time; });
   }
   SimTime pop_one() {
     const Wakeup w = pending.front();
     pending.pop_front();
-    kv.on_transfer_done(w.token, w.time);
-    kv.flush_transfers(w.time, false);
+    if (const std::optional<uint32_t> loaded = kv.transfers()->on_transfer_done(w.token, w.time)) {
+      const auto it = loads.find(w.token);
+      REQUIRE(it != loads.end());
+      it->second->num_computed_tokens += *loaded;
+      loads.erase(it);
+    }
+    kv.transfers()->flush_transfers(w.time, false);
     collect();
     return w.time;
   }
@@ -123,6 +151,7 @@ struct Driver {
   }
   PagedKvCacheManager& kv;
   std::deque<Wakeup> pending;
+  std::map<uint64_t, Request*> loads;  // by wake-up token
 };
 
 }  // namespace
@@ -238,17 +267,12 @@ TEST_CASE("a prefix found in a lower tier is loaded when that beats recomputing 
   SECTION("fast link: load") {
     auto kv = tiered_manager(40, tiers_config({cpu}), [](uint32_t n, uint32_t) { return n * 1e-4; });  // 1.6 ms a block
     Driver d(*kv);
-    Request a = request(1, 16 * 30 + 1, 77);
-    d.serve(a, 0);
-    for (uint64_t i = 0; i < 3; ++i) {  // push a's blocks out of the GPU into the tier
-      Request other = request(10 + i, 16 * 30 + 1, 500 + i);
-      d.serve(other, from_seconds(1));
-    }
-    d.drain();
+    d.serve_then_push_out();
     Request again = request(2, 16 * 30 + 1, 77);
     const SimTime start = from_seconds(2);
-    const uint32_t gpu = kv->get_computed_tokens(again, start);
-    REQUIRE(kv->pending_load_tokens() + gpu == 16 * 30);
+    PrefixHit hit;
+    const uint32_t gpu = lookup(*kv, again, start, hit);
+    REQUIRE(hit.load_tokens + gpu == 16 * 30);
     const SimTime ready = d.serve(again, start);
     REQUIRE(ready > start);  // the load took time on the link
     REQUIRE(again.num_cached_tokens == 16 * 30);
@@ -259,16 +283,12 @@ TEST_CASE("a prefix found in a lower tier is loaded when that beats recomputing 
     TierSpec slow = cpu_tier(1000, 0.001);  // 1 s a block
     auto kv = tiered_manager(40, tiers_config({slow}), [](uint32_t n, uint32_t) { return n * 1e-4; });
     Driver d(*kv);
-    Request a = request(1, 16 * 30 + 1, 77);
-    d.serve(a, 0);
-    for (uint64_t i = 0; i < 3; ++i) {
-      Request other = request(10 + i, 16 * 30 + 1, 500 + i);
-      d.serve(other, from_seconds(1));
-    }
-    d.drain();
+    d.serve_then_push_out();
     Request again = request(2, 16 * 30 + 1, 77);
-    kv->get_computed_tokens(again, from_seconds(10000));
-    REQUIRE(kv->pending_load_tokens() == 0);
+    PrefixHit hit;
+    lookup(*kv, again, from_seconds(10000), hit);
+    REQUIRE(hit.load.hashes.size() > 0);  // found in the tier...
+    REQUIRE(hit.load_tokens == 0);        // ...and not worth loading
     d.serve(again, from_seconds(10000));
     REQUIRE(kv->offloader()->stats().declined_blocks > 0);
     REQUIRE(kv->offloader()->stats().loads == 0);
@@ -276,24 +296,33 @@ TEST_CASE("a prefix found in a lower tier is loaded when that beats recomputing 
 }
 
 TEST_CASE("load policy cheaper weighs transfer dollars against GPU dollars") {
-  TierSpec s3 = cpu_tier(1000, 10);
-  s3.usd_per_gb_read = 100.0;  // absurdly dear reads: recomputing is cheaper
-  KvTiersConfig c = tiers_config({s3});
-  c.load_policy = LoadPolicy::kCheaper;
-  auto kv = tiered_manager(40, c, [](uint32_t n, uint32_t) { return n * 1e-4; });
-  Driver d(*kv);
-  Request a = request(1, 16 * 30 + 1, 77);
-  d.serve(a, 0);
-  for (uint64_t i = 0; i < 3; ++i) {
-    Request other = request(10 + i, 16 * 30 + 1, 500 + i);
-    d.serve(other, from_seconds(1));
-  }
-  d.drain();
-  Request again = request(2, 16 * 30 + 1, 77);
-  kv->get_computed_tokens(again, from_seconds(5));
-  REQUIRE(kv->pending_load_tokens() == 0);
-  kv->allocate_slots(again, again.num_tokens(), from_seconds(5));
-  kv->free(again, from_seconds(5));
+  // The same prefix in the same tier, once with reads dearer than the GPU time they save and once
+  // with reads that cost nothing: recompute in the first case, load in the second.
+  const auto decide = [](double usd_per_gb_read) {
+    TierSpec s3 = cpu_tier(1000, 10);
+    s3.usd_per_gb_read = usd_per_gb_read;
+    KvTiersConfig c = tiers_config({s3});
+    c.load_policy = LoadPolicy::kCheaper;
+    auto kv = tiered_manager(40, c, [](uint32_t n, uint32_t) { return n * 1e-4; });
+    Driver d(*kv);
+    d.serve_then_push_out();
+    Request again = request(2, 16 * 30 + 1, 77);
+    PrefixHit hit;
+    lookup(*kv, again, from_seconds(5), hit);
+    REQUIRE(hit.load.hashes.size() + hit.tokens / 16 == 30);  // the whole prefix, mostly in the tier
+    const uint32_t load_tokens = hit.load_tokens;
+    d.serve(again, from_seconds(5));
+    REQUIRE(kv->pool().num_free_blocks() == kv->pool().num_blocks());
+    return std::make_pair(load_tokens, kv->offloader()->stats().loads);
+  };
+  // 1 MB a block at $100 per GB is $0.1 a block; recomputing it takes 1.6 ms of a $0.001/s GPU.
+  const auto [dear_tokens, dear_loads] = decide(100.0);
+  REQUIRE(dear_tokens == 0);
+  REQUIRE(dear_loads == 0);
+  // Free reads: any load saves GPU dollars.
+  const auto [free_tokens, free_loads] = decide(0.0);
+  REQUIRE(free_tokens > 0);
+  REQUIRE(free_loads == 1);
 }
 
 TEST_CASE("a busy link delays a load behind the transfers queued on it") {
@@ -313,15 +342,16 @@ TEST_CASE("a busy link delays a load behind the transfers queued on it") {
     const SimTime start = from_seconds(2);
     Request first = request(3, 16 * 10 + 1, 78);
     if (busy) {  // the other prompt's load goes first on the same PCIe direction
-      kv->get_computed_tokens(first, start);
-      REQUIRE(kv->pending_load_tokens() == 160);
-      REQUIRE(kv->start_load(first, start));
+      PrefixHit hit;
+      lookup(*kv, first, start, hit);
+      REQUIRE(hit.load_tokens == 160);
+      d.start_load(first, hit, start);
       d.collect();
     }
     Request again = request(2, 16 * 10 + 1, 77);
     const double waited = to_seconds(d.serve(again, start) - start);
     d.drain();
-    if (busy) kv->free(first, from_seconds(3));
+    if (busy) release(*kv, first, from_seconds(3));
     REQUIRE(kv->pool().num_free_blocks() == kv->pool().num_blocks());
     return waited;
   };
@@ -352,7 +382,7 @@ TEST_CASE("swap preemption keeps the victim's computed tokens and charges the co
       REQUIRE(out.kv_transfer_seconds > 0);
       const Request& victim = reqs[1];
       REQUIRE(victim.status == RequestStatus::kPreempted);
-      REQUIRE(victim.swapped_blocks > 0);
+      REQUIRE(victim.kv.swapped_blocks > 0);
       REQUIRE(victim.num_computed_tokens > 0);  // kept, not recomputed
     }
     sched.update_from_output(out, t + 1, outcome);
@@ -430,10 +460,10 @@ TEST_CASE("a token budget frees blocks after prefill and shortens the context de
   SchedulerOutput out;
   StepOutcome outcome;
   sched.schedule(0, out);  // the whole prompt: 50 blocks
-  REQUIRE(r.blocks.size() == 50);
+  REQUIRE(r.kv.blocks.size() == 50);
   sched.update_from_output(out, 1, outcome);
   sched.schedule(1, out);  // the first decode: the window's 4 blocks (65 tokens -> 64 kept)
-  REQUIRE(r.blocks.size() == 4);
+  REQUIRE(r.kv.blocks.size() == 4);
   REQUIRE(out.shape.decode_context_tokens == 64);
   REQUIRE(kv.pool().num_free_blocks() == 96);
   sched.update_from_output(out, 2, outcome);

@@ -12,7 +12,7 @@ namespace {
 
 struct Fixture {
   explicit Fixture(uint32_t blocks, SchedulerConfig cfg = {}, bool prefix_caching = false)
-      : kv(blocks, 16, prefix_caching, std::make_unique<LruFreeQueue>()), sched(cfg, kv) {}
+      : kv(blocks, 16, prefix_caching), sched(cfg, kv) {}
   Request& add(uint32_t prompt, uint32_t output, int32_t priority = 0, SimTime arrival = -1) {
     requests.emplace_back();
     Request& r = requests.back();
@@ -134,7 +134,7 @@ TEST_CASE("when blocks run out the most recently admitted request is preempted a
   REQUIRE(c.status == RequestStatus::kPreempted);
   REQUIRE(c.num_preemptions == 1);
   REQUIRE(c.num_computed_tokens == 0);
-  REQUIRE(c.blocks.empty());
+  REQUIRE(c.kv.blocks.empty());
   REQUIRE(c.spec.arrival == 3);  // keeps its arrival time
   REQUIRE(a.num_preemptions == 0);
   REQUIRE(b.num_preemptions == 0);
@@ -175,10 +175,21 @@ TEST_CASE("the priority policy admits waiting requests by priority, then arrival
   cfg.policy = SchedulingPolicy::kPriority;
   cfg.max_num_seqs = 1;
   Fixture f(100, cfg);
-  f.add(16, 1, 3, 1);
-  Request& urgent = f.add(16, 1, 0, 2);
-  f.step(0);
-  REQUIRE(f.out.scheduled.front().request == &urgent);
+  // Queued in an order that is neither: equal priorities must fall back to arrival (and, at
+  // equal arrival, to the request id), whatever order they were queued in.
+  Request& late = f.add(16, 1, 0, 30);
+  Request& lax = f.add(16, 1, 3, 1);
+  Request& early = f.add(16, 1, 0, 20);
+  Request& tied_second = f.add(16, 1, 0, 25);
+  Request& tied_first = f.add(16, 1, 0, 25);
+  std::swap(tied_first.spec.id, tied_second.spec.id);  // same arrival: the lower id goes first
+  std::vector<const Request*> order;
+  for (SimTime t = 0; t < 5; ++t) {
+    f.step(t * 10);
+    REQUIRE(f.out.scheduled.size() == 1);
+    order.push_back(f.out.scheduled.front().request);
+  }
+  REQUIRE(order == std::vector<const Request*>{&early, &tied_first, &tied_second, &late, &lax});
 }
 
 TEST_CASE("a cached prefix is not recomputed and at least one token always is") {
@@ -223,4 +234,40 @@ TEST_CASE("static batching runs a batch to its longest answer before admitting m
   REQUIRE(reqs[0].finished == reqs[1].finished);
   REQUIRE(reqs[0].num_output_tokens == 2);
   REQUIRE(reqs[2].first_scheduled < 0);  // waited for the next batch
+}
+
+TEST_CASE("the scheduler's invariants hold after every step, and a broken one is named") {
+  SchedulerConfig cfg;
+  cfg.max_num_batched_tokens = 64;
+  cfg.max_num_seqs = 3;
+  Fixture f(12, cfg, true);
+  for (int i = 0; i < 6; ++i) f.add(40, 30);
+  for (SimTime t = 0; t < 200 && f.sched.has_work(); ++t) {
+    f.sched.schedule(t * 10, f.out);
+    REQUIRE(f.sched.check_invariants(f.out) == "");
+    f.sched.update_from_output(f.out, t * 10 + 1, f.outcome);
+  }
+  REQUIRE_FALSE(f.sched.has_work());
+  REQUIRE(std::any_of(f.requests.begin(), f.requests.end(), [](const Request& r) { return r.num_preemptions > 0; }));
+
+  SECTION("block references that the block tables do not account for") {
+    Fixture g(12, cfg, true);
+    Request& r = g.add(40, 30);
+    g.step(0);
+    REQUIRE(g.sched.check_invariants(g.out) == "");
+    r.kv.blocks.pop_back();  // a table that lost a block its reference count still holds
+    REQUIRE_THAT(g.sched.check_invariants(g.out), Catch::Contains("block reference counts add up to 3") &&
+                                                      Catch::Contains("hold 2"));
+#ifndef NDEBUG
+    // Debug builds check at the end of every schedule().
+    REQUIRE_THROWS_WITH(g.sched.schedule(10, g.out), Catch::Contains("scheduler invariant broken"));
+#endif
+  }
+  SECTION("a step over the token budget") {
+    Fixture g(12, cfg, true);
+    Request& r = g.add(40, 30);
+    g.step(0);
+    g.out.scheduled.push_back({&r, 60});
+    REQUIRE_THAT(g.sched.check_invariants(g.out), Catch::Contains("over max_num_batched_tokens 64"));
+  }
 }

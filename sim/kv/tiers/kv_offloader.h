@@ -24,16 +24,13 @@
 #include <nlohmann/json.hpp>
 
 #include "kv/block_pool.h"
+#include "kv/prefill_time.h"
 #include "kv/tiers/link.h"
 #include "kv/tiers/tier_spec.h"
 #include "kv/tiers/tier_store.h"
 #include "workload/request_spec.h"
 
 namespace kvsim {
-
-// Seconds to prefill `new_tokens` tokens after `context_tokens` already in KV, alone on the
-// replica (the replica answers from its step model).
-using PrefillTime = std::function<double(uint32_t new_tokens, uint32_t context_tokens)>;
 
 // The lower-tier part of a request's cached prefix, and what the replica decided to load.
 struct LoadPlan {
