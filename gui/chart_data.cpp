@@ -4,7 +4,6 @@
 
 #include <QLocale>
 
-#include "summary_rows.h"
 
 namespace kvsim::gui {
 
@@ -12,12 +11,10 @@ namespace {
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
-// Bytes of one KV block across the GPUs of a replica, from the memory plan in the summary; 0
-// when the run does not record it.
+// Bytes of one KV block across the GPUs of a replica, from the memory plan in the summary (JSON
+// by nature: MemoryPlan::to_json); 0 when the run does not record it.
 double block_bytes(const RunRecord& r) {
-  const auto& s = r.summary;
-  if (!s.contains("kv") || !s["kv"].contains("memory_plan")) return 0;
-  const auto& plan = s["kv"]["memory_plan"];
+  const nlohmann::json& plan = r.summary.kv.memory_plan;
   if (!plan.is_object()) return 0;
   return plan.value("kv_bytes_per_block_per_gpu", 0.0) * plan.value("num_gpus", 0.0);
 }
@@ -132,10 +129,10 @@ std::vector<ChartData> build_charts(const std::vector<const RunRecord*>& runs) {
     per_token.categories << r->name;
     cost.category_colors.push_back(r->color);
     per_token.category_colors.push_back(r->color);
-    cost.sets[0].values.push_back(cost_value(r->summary, "usd_gpu"));
-    cost.sets[1].values.push_back(cost_value(r->summary, "usd_storage"));
-    cost.sets[2].values.push_back(cost_value(r->summary, "usd_transfer"));
-    per_token.sets[0].values.push_back(cost_value(r->summary, "usd_per_million_tokens"));
+    cost.sets[0].values.push_back(r->summary.cost.usd_gpu);
+    cost.sets[1].values.push_back(r->summary.cost.usd_storage);
+    cost.sets[2].values.push_back(r->summary.cost.usd_transfer);
+    per_token.sets[0].values.push_back(r->summary.cost.usd_per_million_tokens);
   }
   charts.push_back(cost);
   charts.push_back(per_token);

@@ -405,7 +405,7 @@ void MainWindow::end_progress(const QString& message) {
 void MainWindow::on_run_finished(std::shared_ptr<RunRecord> run) {
   const QString message = QString("%1 finished: %2 s simulated in %3 s")
                               .arg(run->name)
-                              .arg(run->summary.value("simulated_seconds", 0.0), 0, 'f', 1)
+                              .arg(run->summary.simulated_seconds, 0, 'f', 1)
                               .arg(run->wall_seconds, 0, 'f', 2);
   runs_->add(std::move(run));
   end_progress(message);
@@ -489,8 +489,7 @@ void MainWindow::edit_run_scenario() {
   if (index < 0) return;
   const RunRecord& run = *runs_->run(index);
   Json scenario = run.scenario;  // the keys in the order the user wrote them
-  if (!scenario.is_object() && run.summary.contains("scenario") && run.summary["scenario"].is_object())
-    scenario = Json(run.summary["scenario"]);
+  if (!scenario.is_object() && run.summary.scenario.is_object()) scenario = Json(run.summary.scenario);
   if (!scenario.is_object()) {
     prompts_->show_error(this, "No scenario", run.name + "'s summary does not record its scenario.");
     return;

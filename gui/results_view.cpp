@@ -36,7 +36,7 @@ SummaryRow slo_row(const SloVerdict& v) { return {"SLOs", v.label, v.value, v.te
 
 }  // namespace
 
-std::vector<SummaryRow> summary_table_rows(const nlohmann::json& summary) {
+std::vector<SummaryRow> summary_table_rows(const RunSummary& summary) {
   std::vector<SummaryRow> rows = identity_rows(summary);
   for (const SloVerdict& v : slo_verdicts(summary)) rows.push_back(slo_row(v));
   for (SummaryRow& row : summary_rows(summary)) rows.push_back(std::move(row));
@@ -133,7 +133,7 @@ void ResultsView::fill_table(const std::vector<const RunRecord*>& runs) {
   // Every run has the same rows but for its KV tiers: the table has each row any run has, in
   // order, and a run without it shows an empty cell.
   // The run's identity and its SLO verdicts come first, then the figures `kvsim run` prints.
-  std::vector<SummaryRow> layout_rows = summary_table_rows(nlohmann::json::object());
+  std::vector<SummaryRow> layout_rows = summary_table_rows(RunSummary{});
   std::vector<std::vector<SummaryRow>> run_rows;
   const auto key = [](const SummaryRow& r) { return r.section + "\n" + r.label; };
   QHash<QString, int> row_of;

@@ -19,7 +19,7 @@ class UserPrompts;
 
 // The rows of a run's column in the summary table: what the run is (run_identity.h, section
 // "run"), its SLO verdicts (section "SLOs"), then the figures `kvsim run` prints (summary_rows).
-std::vector<SummaryRow> summary_table_rows(const nlohmann::json& summary);
+std::vector<SummaryRow> summary_table_rows(const RunSummary& summary);
 
 // The background of an SLO's cell in the summary table (its text carries ✓ or ✗ as well).
 extern const QColor kSloPassed, kSloFailed;

@@ -107,7 +107,7 @@ bool RunController::start(const Json& scenario, const std::string& base_dir, con
           };
           RunResult result = run_scenario(sc, opt);
           auto record = std::make_shared<RunRecord>(
-              make_run_record(name, to_json(result.summary), std::move(result.timeseries), result.latencies));
+              make_run_record(name, std::move(result.summary), std::move(result.timeseries), result.latencies));
           record->scenario = as_run;
           record->folder = scratch->path();
           record->scratch = scratch;

@@ -1,5 +1,7 @@
 #include "run_identity.h"
 
+#include <tuple>
+
 namespace kvsim::gui {
 
 namespace {
@@ -39,24 +41,26 @@ QString RunIdentity::one_line() const {
       .simplified();
 }
 
-RunIdentity run_identity(const nlohmann::json& s) {
+RunIdentity run_identity(const RunSummary& s) {
   RunIdentity id;
-  // A scenario's absent fields take the defaults of docs/scenario.md (sim/scenario/scenario.cpp).
-  id.model = text(s, {"perf_model", "model"}, "");
-  id.gpu = text(s, {"perf_model", "gpu"}, "");
-  id.router = text(s, {"scenario", "cluster", "router"}, "round_robin");
-  id.eviction_policy = text(s, {"scenario", "kv_cache", "eviction_policy"}, "lru");
-  id.tensor_parallel = static_cast<unsigned>(number(s, {"perf_model", "deployment", "tensor_parallel"}));
-  id.pipeline_parallel = static_cast<unsigned>(number(s, {"perf_model", "deployment", "pipeline_parallel"}));
+  // The perf model's description and the scenario are JSON by nature (RunSummary keeps them as
+  // the run described them). A scenario's absent fields take the defaults of docs/scenario.md
+  // (sim/scenario/scenario.cpp).
+  id.model = text(s.perf_model, {"model"}, "");
+  id.gpu = text(s.perf_model, {"gpu"}, "");
+  id.router = text(s.scenario, {"cluster", "router"}, "round_robin");
+  id.eviction_policy = text(s.scenario, {"kv_cache", "eviction_policy"}, "lru");
+  id.tensor_parallel = static_cast<unsigned>(number(s.perf_model, {"deployment", "tensor_parallel"}));
+  id.pipeline_parallel = static_cast<unsigned>(number(s.perf_model, {"deployment", "pipeline_parallel"}));
   id.gpus_per_replica = id.tensor_parallel * id.pipeline_parallel;
-  id.gpus = static_cast<unsigned>(number(s, {"cost", "num_gpus"}));
+  id.gpus = s.cost.num_gpus;
   id.replicas = id.gpus_per_replica ? id.gpus / id.gpus_per_replica : 0;
-  id.usd_per_gpu_hour = number(s, {"cost", "usd_per_gpu_hour"});
+  id.usd_per_gpu_hour = s.cost.usd_per_gpu_hour;
   id.usd_per_hour = id.usd_per_gpu_hour * id.gpus;
   return id;
 }
 
-std::vector<SummaryRow> identity_rows(const nlohmann::json& summary) {
+std::vector<SummaryRow> identity_rows(const RunSummary& summary) {
   const RunIdentity id = run_identity(summary);
   std::vector<SummaryRow> rows;
   const auto count = [&](const char* label, unsigned v) { rows.push_back({"run", label, double(v), QString::number(v)}); };
@@ -82,15 +86,17 @@ QString SloVerdict::text() const {
   return QString(passed ? "✓ %1 ≤ %2 s" : "✗ %1 > %2 s").arg(value, 0, 'f', 4).arg(target);
 }
 
-std::vector<SloVerdict> slo_verdicts(const nlohmann::json& s) {
+std::vector<SloVerdict> slo_verdicts(const RunSummary& s) {
   std::vector<SloVerdict> out;
   bool any = false;
-  const std::pair<const char*, const char*> latencies[] = {{"ttft_s", "TTFT"}, {"tpot_s", "TPOT"}, {"e2e_s", "E2E"}};
-  for (const auto& [key, name] : latencies) {
+  const SloConfig& slo = s.goodput.slo;
+  const std::tuple<double, const Distribution&, const char*> latencies[] = {
+      {slo.ttft_s, s.ttft_s, "TTFT"}, {slo.tpot_s, s.tpot_s, "TPOT"}, {slo.e2e_s, s.e2e_s, "E2E"}};
+  for (const auto& [target, distribution, name] : latencies) {
     SloVerdict v;
-    v.target = number(s, {"goodput", "slo", key});
+    v.target = target;
     v.set = v.target > 0;
-    v.value = number(s, {key, "p99"});
+    v.value = distribution.p99;
     v.passed = v.set && v.value <= v.target;
     v.label = QString("%1 p99 target").arg(name);
     any = any || v.set;
@@ -99,14 +105,14 @@ std::vector<SloVerdict> slo_verdicts(const nlohmann::json& s) {
   SloVerdict g;
   g.set = any;
   g.target = kGoodputTarget;
-  g.value = number(s, {"goodput", "fraction"});
+  g.value = s.goodput.fraction;
   g.passed = any && g.value >= kGoodputTarget;
   g.label = QString("goodput ≥ %1%").arg(kGoodputTarget * 100);
   out.push_back(g);
   return out;
 }
 
-bool slos_passed(const nlohmann::json& summary, bool* any_set) {
+bool slos_passed(const RunSummary& summary, bool* any_set) {
   bool any = false, all = true;
   for (const SloVerdict& v : slo_verdicts(summary)) {
     if (!v.set) continue;

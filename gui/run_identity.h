@@ -1,15 +1,15 @@
-// What a run is, and whether it met its SLOs, read from its summary.json: the model, GPU, number
+// What a run is, and whether it met its SLOs, read from its typed summary: the model, GPU, number
 // of replicas and of GPUs, TP/PP, router and KV eviction policy, the price per GPU-hour and per
 // hour of the fleet, and one verdict per SLO. The numbers are the ones `kvsim run`'s header prints
-// (sim/cli/cmd_run.cpp), taken from the summary the same run wrote (cost.num_gpus,
-// cost.usd_per_gpu_hour, perf_model.{model,gpu,deployment}), so the GUI and the CLI agree on
-// every run, including runs opened from a results folder.
+// (sim/cli/cmd_run.cpp), taken from the summary of the same run (cost.num_gpus,
+// cost.usd_per_gpu_hour, and the perf model's description: model, gpu, deployment), so the GUI
+// and the CLI agree on every run, including runs opened from a results folder.
 #pragma once
 #include <vector>
 
 #include <QString>
-#include <nlohmann/json.hpp>
 
+#include "metrics/run_summary.h"
 #include "summary_rows.h"
 
 namespace kvsim::gui {
@@ -23,9 +23,9 @@ struct RunIdentity {
 };
 
 // Missing fields read as empty or 0 (a summary of an older kvsim still shows).
-RunIdentity run_identity(const nlohmann::json& summary);
+RunIdentity run_identity(const RunSummary& summary);
 // The identity as rows of the summary table, section "run".
-std::vector<SummaryRow> identity_rows(const nlohmann::json& summary);
+std::vector<SummaryRow> identity_rows(const RunSummary& summary);
 
 // One SLO of the run. Per-request latency targets (slo.ttft_s, tpot_s, e2e_s; 0 = none) pass when
 // the run's P99 of that latency is at or under the target; goodput passes when at least
@@ -43,8 +43,8 @@ struct SloVerdict {
 };
 // TTFT, TPOT, E2E and goodput, in that order, always four (unset ones with set = false); goodput
 // is set when any latency target is.
-std::vector<SloVerdict> slo_verdicts(const nlohmann::json& summary);
+std::vector<SloVerdict> slo_verdicts(const RunSummary& summary);
 // Every target that is set passed (true when none is set); `any_set` says whether one was.
-bool slos_passed(const nlohmann::json& summary, bool* any_set = nullptr);
+bool slos_passed(const RunSummary& summary, bool* any_set = nullptr);
 
 }  // namespace kvsim::gui

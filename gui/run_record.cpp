@@ -27,12 +27,6 @@ CdfCurve make_cdf(const std::vector<double>& sorted, double p50, double p99) {
   return c;
 }
 
-std::pair<double, double> RunRecord::p50_p99(const nlohmann::json& summary, const char* key) {
-  if (!summary.contains(key) || !summary[key].is_object()) return {0, 0};
-  const auto& d = summary[key];
-  return {d.value("p50", 0.0), d.value("p99", 0.0)};
-}
-
 namespace {
 
 // summary.json's "scenario" with its keys in the order the file has them; null when absent.
@@ -45,17 +39,16 @@ nlohmann::ordered_json scenario_in_file_order(const std::string& summary_path) {
 
 }  // namespace
 
-RunRecord make_run_record(const QString& name, nlohmann::json summary, std::vector<TimeseriesRow> timeseries,
+RunRecord make_run_record(const QString& name, RunSummary summary, std::vector<TimeseriesRow> timeseries,
                           const LatencySamples& latencies) {
   RunRecord r;
   r.name = name;
-  const auto curve = [&](const std::vector<double>& samples, const char* key) {
-    const auto [p50, p99] = RunRecord::p50_p99(summary, key);
-    return make_cdf(samples, p50, p99);
+  const auto curve = [](const std::vector<double>& samples, const Distribution& d) {
+    return make_cdf(samples, d.p50, d.p99);
   };
-  r.ttft = curve(latencies.ttft, "ttft_s");
-  r.tpot = curve(latencies.tpot, "tpot_s");
-  r.e2e = curve(latencies.e2e, "e2e_s");
+  r.ttft = curve(latencies.ttft, summary.ttft_s);
+  r.tpot = curve(latencies.tpot, summary.tpot_s);
+  r.e2e = curve(latencies.e2e, summary.e2e_s);
   r.summary = std::move(summary);
   r.timeseries = std::move(timeseries);
   return r;
@@ -65,13 +58,15 @@ RunRecord load_run_record(const QString& folder) {
   const std::string dir = QDir(folder).absolutePath().toStdString();
   if (!is_results_folder(dir))
     throw InputError(dir + ": not a kvsim results folder (no summary.json; `kvsim run --out DIR` writes one)");
-  nlohmann::json summary = read_summary_json(dir + "/" + kSummaryFile);
+  // Typed once, here: the GUI reads the summary's fields from then on.
+  RunSummary summary = summary_from_json(read_summary_json(dir + "/" + kSummaryFile));
   std::vector<TimeseriesRow> timeseries = read_timeseries_csv(dir + "/" + kTimeseriesFile);
   const LatencySamples latencies = read_request_latencies(dir + "/" + kRequestsFile);
   QString name = QFileInfo(folder).fileName();
-  if (summary.contains("scenario") && summary["scenario"].is_object() && summary["scenario"].contains("name") &&
-      summary["scenario"]["name"].is_string())
-    name = QString::fromStdString(summary["scenario"]["name"].get<std::string>()) + " (" + name + ")";
+  // The scenario is JSON by nature (RunSummary keeps it as run).
+  const nlohmann::json& scenario = summary.scenario;
+  if (scenario.is_object() && scenario.contains("name") && scenario["name"].is_string())
+    name = QString::fromStdString(scenario["name"].get<std::string>()) + " (" + name + ")";
   RunRecord r = make_run_record(name, std::move(summary), std::move(timeseries), latencies);
   r.scenario = scenario_in_file_order(dir + "/" + kSummaryFile);
   r.folder = QString::fromStdString(dir);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "metrics/metrics.h"
+#include "metrics/run_summary.h"
 
 class QTemporaryDir;
 
@@ -35,8 +36,8 @@ CdfCurve make_cdf(const std::vector<double>& sorted, double p50, double p99);
 struct RunRecord {
   QString name;
   QColor color;
-  nlohmann::json summary;
-  // The scenario as run, in its file's key order (summary["scenario"] has the keys sorted); null
+  RunSummary summary;  // typed: a run opened from a folder is read into one once (summary_from_json)
+  // The scenario as run, in its file's key order (summary.scenario has the keys sorted); null
   // when the run does not record it.
   nlohmann::ordered_json scenario;
   std::vector<TimeseriesRow> timeseries;
@@ -46,13 +47,10 @@ struct RunRecord {
   QString saved_to;                        // where the user saved it or opened it from ("" if nowhere)
   double wall_seconds = 0;                 // 0 for a run opened from a folder
   uint64_t events = 0;
-
-  // The percentile pair of a latency key of the summary ("ttft_s" -> p50, p99); 0 when absent.
-  static std::pair<double, double> p50_p99(const nlohmann::json& summary, const char* key);
 };
 
 // Builds a record from the library's result; latencies must be sorted (RunResult's are).
-RunRecord make_run_record(const QString& name, nlohmann::json summary, std::vector<TimeseriesRow> timeseries,
+RunRecord make_run_record(const QString& name, RunSummary summary, std::vector<TimeseriesRow> timeseries,
                           const LatencySamples& latencies);
 // Opens a results folder; throws InputError naming the file at fault.
 RunRecord load_run_record(const QString& folder);

@@ -19,22 +19,20 @@ QString fixed(double v, int decimals) { return QString::number(v, 'f', decimals)
 
 }  // namespace
 
-double cost_value(const nlohmann::json& summary, const char* key) { return at(summary, {"cost", key}); }
-
-std::vector<SummaryRow> summary_rows(const nlohmann::json& s) {
+std::vector<SummaryRow> summary_rows(const RunSummary& s) {
   std::vector<SummaryRow> rows;
   // The figures `kvsim run` prints, from the one list (metrics/summary_rows.h).
-  for (const kvsim::SummaryRow& r : kvsim::summary_rows(summary_from_json(s)))
+  for (const kvsim::SummaryRow& r : kvsim::summary_rows(s))
     rows.push_back({QString::fromStdString(r.section), QString::fromStdString(r.label), r.value,
                     QString::fromStdString(r.text()), QString::fromStdString(r.unit)});
   for (SummaryRow& row : kv_tier_rows(s)) rows.push_back(std::move(row));
   return rows;
 }
 
-std::vector<SummaryRow> kv_tier_rows(const nlohmann::json& s) {
+std::vector<SummaryRow> kv_tier_rows(const RunSummary& s) {
   std::vector<SummaryRow> rows;
-  if (!s.is_object() || !s.contains("kv_tiers") || !s["kv_tiers"].is_object()) return rows;
-  const nlohmann::json& k = s["kv_tiers"];
+  if (!s.kv_tiers.is_object()) return rows;
+  const nlohmann::json& k = s.kv_tiers;
   const auto add = [&](const QString& section, const QString& label, double v, int decimals) {
     rows.push_back({section, label, v, decimals < 0 ? QString::number(static_cast<qulonglong>(v)) : fixed(v, decimals)});
   };

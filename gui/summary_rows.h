@@ -8,7 +8,8 @@
 #include <vector>
 
 #include <QString>
-#include <nlohmann/json.hpp>
+
+#include "metrics/run_summary.h"
 
 namespace kvsim::gui {
 
@@ -20,17 +21,16 @@ struct SummaryRow {
   QString unit;     // "s", "req/s", "$", ... ("" for a count or a ratio)
 };
 
-// `summary` is a summary.json (a results folder's, or to_json of a run's summary); missing keys
-// read as 0 (summary_from_json), so a summary from an older or newer kvsim still shows. A run with KV
-// tiers adds their rows after these (see kv_tier_rows): the hit rate with the tiers, one section
-// per tier and one per link.
-std::vector<SummaryRow> summary_rows(const nlohmann::json& summary);
-// The rows of summary["kv_tiers"] (none when the run has no tiers): section "KV tiers" (block hit
+// The rows of kvsim::summary_rows(summary), as the GUI's table shows them; a run opened from a
+// results folder has the same summary (summary_from_json), so it shows the same rows. A run with
+// KV tiers adds their rows after these (see kv_tier_rows): the hit rate with the tiers, one
+// section per tier and one per link.
+std::vector<SummaryRow> summary_rows(const RunSummary& summary);
+// The rows of summary.kv_tiers (none when the run has no tiers): section "KV tiers" (block hit
 // rates on the GPU only, found in any tier, and reused after loading; loads and offloads), then
 // "tier <name> (<kind>)" per tier and "link <name>, per GPU" per link between tiers and the GPU.
-std::vector<SummaryRow> kv_tier_rows(const nlohmann::json& summary);
-
-// summary["cost"][key], or 0 when the run has no such cost (e.g. no KV tiers).
-double cost_value(const nlohmann::json& summary, const char* key);
+// The tier report is JSON by nature (sim/engine/kv_tier_report.h writes it so); missing members
+// read as 0.
+std::vector<SummaryRow> kv_tier_rows(const RunSummary& summary);
 
 }  // namespace kvsim::gui

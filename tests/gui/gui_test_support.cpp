@@ -105,6 +105,13 @@ Json small_scenario(int requests, double rate) {
   return j;
 }
 
+Json tier_scenario() {
+  Json j = small_scenario(200, 40.0);
+  j["engine"]["num_gpu_blocks_override"] = 600;
+  j["kv_cache"]["tiers"] = Json::array({Json{{"name", "cpu"}, {"kind", "cpu"}, {"capacity_gib", 64}}});
+  return j;
+}
+
 Json long_scenario() {
   Json j = small_scenario(5000000, 200.0);
   j["name"] = "gui-long";

@@ -67,6 +67,9 @@ QString data_path(const char* name);
 // A small synthetic scenario (Llama-3-8B on H100-SXM, roofline): `requests` requests at `rate`
 // req/s, shared system prompts so the prefix cache has hits.
 Json small_scenario(int requests = 300, double rate = 20.0);
+// small_scenario(200, 40) with a CPU tier and a small GPU cache, so that prefixes are evicted to the
+// CPU tier and found there again (the run has a KV tier report).
+Json tier_scenario();
 // A run that takes many seconds of wall time (for cancel and responsiveness tests).
 Json long_scenario();
 

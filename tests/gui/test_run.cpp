@@ -61,6 +61,7 @@ class RunTest : public QObject {
   void a_missing_trace_stops_the_run_with_an_error_naming_the_file();
   void a_saved_results_folder_is_byte_identical_to_kvsim_run_out();
   void a_results_folder_opens_again_without_rerunning();
+  void a_saved_run_reopened_shows_the_same_summary_table_and_charts();
   void a_folder_that_is_not_a_results_folder_shows_an_error();
   void every_chart_exports_as_png_and_csv();
   void a_runs_scenario_comes_back_into_the_editor();
@@ -76,10 +77,10 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
 
   const kvsim::RunResult expected = library_run(scenario);
   const RunRecord& run = *w->runs()->run(0);
-  KVSIM_JSON_COMPARE(run.summary, to_json(expected.summary));
+  KVSIM_JSON_COMPARE(to_json(run.summary), to_json(expected.summary));
   QCOMPARE(run.timeseries.size(), expected.timeseries.size());
   QVERIFY(expected.timeseries.size() > 10);
-  const size_t completed = to_json(expected.summary)["requests"]["completed"].get<size_t>();
+  const size_t completed = expected.summary.requests.completed;
   QCOMPARE(completed, size_t{300});
 
   // Latency CDFs: one point per finished request (300 < kMaxCdfPoints), P50 and P99 marked.
@@ -93,9 +94,9 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
     QCOMPARE(cdf->at(cdf->count() - 1).y(), 1.0);
     QXYSeries* p99 = series_named(chart, name + " · P99");
     QVERIFY(p99 != nullptr && p99->count() == 1);
-    const char* key = QString(id) == "ttft_cdf" ? "ttft_s" : "e2e_s";
-    QCOMPARE(p99->at(0).x(), to_json(expected.summary)[key]["p99"].get<double>());
-    QCOMPARE(series_named(chart, name + " · P50")->at(0).x(), to_json(expected.summary)[key]["p50"].get<double>());
+    const kvsim::Distribution& d = QString(id) == "ttft_cdf" ? expected.summary.ttft_s : expected.summary.e2e_s;
+    QCOMPARE(p99->at(0).x(), d.p99);
+    QCOMPARE(series_named(chart, name + " · P50")->at(0).x(), d.p50);
   }
   QCOMPARE(series_named(w->results()->panel("tpot_cdf")->chart(), name)->count(),
            static_cast<int>(expected.latencies.tpot.size()));
@@ -115,22 +116,21 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
   QCOMPARE(throughput->count(), rows);
   QCOMPARE(throughput->at(rows / 2).y(), expected.timeseries[static_cast<size_t>(rows / 2)].throughput_tok_s);
   // The shared system prompts give prefix hits.
-  QVERIFY(to_json(expected.summary)["prefix_cache"]["token_hit_rate"].get<double>() > 0);
+  QVERIFY(expected.summary.prefix_cache.token_hit_rate > 0);
 
   // Cost bars: GPU, storage, transfer for the run, and $ per million tokens.
   const ChartData& cost = w->results()->panel("cost_breakdown")->data();
   QCOMPARE(cost.categories, QStringList{name});
-  QCOMPARE(cost.sets[0].values[0], to_json(expected.summary)["cost"]["usd_gpu"].get<double>());
+  QCOMPARE(cost.sets[0].values[0], expected.summary.cost.usd_gpu);
   QCOMPARE(w->results()->panel("cost_per_million_tokens")->data().sets[0].values[0],
-           to_json(expected.summary)["cost"]["usd_per_million_tokens"].get<double>());
+           expected.summary.cost.usd_per_million_tokens);
 
   // The summary table: what the run is, its SLOs, then the figures of `kvsim run`, formatted as
   // it prints them.
   QTableWidget* table = w->results()->summary_table();
-  const nlohmann::json expected_json = to_json(expected.summary);
-  const auto rows_expected = summary_table_rows(expected_json);
-  const auto figures = summary_rows(expected_json);
-  QCOMPARE(rows_expected.size(), identity_rows(expected_json).size() + 4 + figures.size());
+  const auto rows_expected = summary_table_rows(expected.summary);
+  const auto figures = summary_rows(expected.summary);
+  QCOMPARE(rows_expected.size(), identity_rows(expected.summary).size() + 4 + figures.size());
   for (size_t r = 0; r < figures.size(); ++r)
     QCOMPARE(rows_expected[rows_expected.size() - figures.size() + r].text, figures[r].text);
   QCOMPARE(table->rowCount(), static_cast<int>(rows_expected.size()));
@@ -142,9 +142,9 @@ void RunTest::a_run_fills_every_chart_and_the_summary_matches_the_library() {
     return QString();
   };
   char text[64];
-  std::snprintf(text, sizeof text, "%.4f", to_json(expected.summary)["ttft_s"]["p99"].get<double>());
+  std::snprintf(text, sizeof text, "%.4f", expected.summary.ttft_s.p99);
   QCOMPARE(find_row("TTFT p99"), QString(text));
-  std::snprintf(text, sizeof text, "%.4f", to_json(expected.summary)["cost"]["usd_per_million_tokens"].get<double>());
+  std::snprintf(text, sizeof text, "%.4f", expected.summary.cost.usd_per_million_tokens);
   QCOMPARE(find_row("$ per million tokens"), QString(text));
   QCOMPARE(find_row("completed"), QString("300"));
 }
@@ -187,7 +187,7 @@ void RunTest::two_runs_are_overlaid_in_every_chart_and_side_by_side_in_the_table
   QTableWidget* table = w->results()->summary_table();
   QCOMPARE(table->columnCount(), 4);
   QCOMPARE(table->horizontalHeaderItem(3)->text(), QString("B"));
-  const auto rows_b = summary_table_rows(to_json(expected_b.summary));
+  const auto rows_b = summary_table_rows(expected_b.summary);
   for (int r = 0; r < table->rowCount(); ++r) QCOMPARE(table->item(r, 3)->text(), rows_b[r].text);
   QVERIFY(w->runs()->run(0)->color != w->runs()->run(1)->color);
 
@@ -258,7 +258,7 @@ void RunTest::a_results_folder_opens_again_without_rerunning() {
   QVERIFY(QTest::qWaitFor([&] { return w->runs()->count() == 1 && !w->results()->redrawing(); }, 10000));
   QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
   const RunRecord& run = *w->runs()->run(0);
-  KVSIM_JSON_COMPARE(run.summary, to_json(expected.summary));
+  KVSIM_JSON_COMPARE(to_json(run.summary), to_json(expected.summary));
   QCOMPARE(run.timeseries.size(), expected.timeseries.size());
   QCOMPARE(run.ttft.samples, expected.latencies.ttft.size());
   QCOMPARE(run.tpot.samples, expected.latencies.tpot.size());
@@ -275,6 +275,58 @@ void RunTest::a_results_folder_opens_again_without_rerunning() {
     if (table->item(r, 0)->text() == "requests" && table->item(r, 1)->text() == "completed") completed = r;
   QVERIFY(completed >= 0);
   QCOMPARE(table->item(completed, 2)->text(), QString("150"));
+}
+
+void RunTest::a_saved_run_reopened_shows_the_same_summary_table_and_charts() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  // With SLOs (small_scenario sets them) and a CPU tier, so that the SLO verdicts and the rows of
+  // the tier report come back from the folder too.
+  QVERIFY(test::run_in_window(*w, test::tier_scenario()));
+  QTemporaryDir dir;
+  const QString folder = dir.filePath("saved");
+  QVERIFY(w->save_results(folder));
+  w->open_results(folder);
+  QVERIFY(QTest::qWaitFor([&] { return w->runs()->count() == 2 && !w->results()->redrawing(); }, 20000));
+  QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
+  const RunRecord& fresh = *w->runs()->run(0);
+  const RunRecord& reopened = *w->runs()->run(1);
+  QCOMPARE(reopened.saved_to, QDir(folder).absolutePath());
+  QVERIFY(reopened.summary.kv_tiers.is_object());
+  KVSIM_JSON_COMPARE(to_json(reopened.summary), to_json(fresh.summary));
+
+  // The table: the fresh run's column and the reopened run's hold the same rows, text and SLO
+  // colours, the tier rows included.
+  const auto rows_fresh = summary_table_rows(fresh.summary);
+  const auto rows_reopened = summary_table_rows(reopened.summary);
+  QCOMPARE(rows_reopened.size(), rows_fresh.size());
+  for (size_t r = 0; r < rows_fresh.size(); ++r) {
+    QCOMPARE(rows_reopened[r].section, rows_fresh[r].section);
+    QCOMPARE(rows_reopened[r].label, rows_fresh[r].label);
+    QCOMPARE(rows_reopened[r].text, rows_fresh[r].text);
+  }
+  QTableWidget* table = w->results()->summary_table();
+  QCOMPARE(table->columnCount(), 4);
+  QCOMPARE(table->rowCount(), static_cast<int>(rows_fresh.size()));
+  int tier_rows = 0, coloured = 0;
+  for (int r = 0; r < table->rowCount(); ++r) {
+    const QTableWidgetItem* a = table->item(r, 2);
+    const QTableWidgetItem* b = table->item(r, 3);
+    QVERIFY(a != nullptr && b != nullptr);
+    QCOMPARE(b->text(), a->text());
+    QCOMPARE(b->background(), a->background());
+    if (table->item(r, 0)->text().startsWith("tier ")) ++tier_rows;
+    if (a->background().style() != Qt::NoBrush) ++coloured;
+  }
+  QVERIFY(tier_rows > 0);
+  QVERIFY(coloured > 0);
+
+  // The charts drawn from the summary: P50 and P99 marks and the cost bars.
+  QCOMPARE(reopened.ttft.p99, fresh.ttft.p99);
+  QCOMPARE(reopened.e2e.p50, fresh.e2e.p50);
+  QCOMPARE(reopened.tpot.samples, fresh.tpot.samples);
+  for (const char* id : {"cost_breakdown", "cost_per_million_tokens"})
+    for (const auto& set : w->results()->panel(id)->data().sets) QCOMPARE(set.values.at(1), set.values.at(0));
 }
 
 void RunTest::a_folder_that_is_not_a_results_folder_shows_an_error() {

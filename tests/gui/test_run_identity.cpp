@@ -97,12 +97,12 @@ void RunIdentityTest::slo_cells_are_green_with_a_tick_when_met_and_red_with_a_cr
   QTableWidget* t = w->results()->summary_table();
 
   // The library's own figures for both runs decide what the cells must say.
-  const nlohmann::json& pass_summary = w->runs()->run(0)->summary;
-  const nlohmann::json& fail_summary = w->runs()->run(1)->summary;
-  QVERIFY(pass_summary["ttft_s"]["p99"].get<double>() <= 30.0);
-  QVERIFY(pass_summary["goodput"]["fraction"].get<double>() >= kGoodputTarget);
-  QVERIFY(fail_summary["ttft_s"]["p99"].get<double>() > 0.001);
-  QVERIFY(fail_summary["goodput"]["fraction"].get<double>() < kGoodputTarget);
+  const kvsim::RunSummary& pass_summary = w->runs()->run(0)->summary;
+  const kvsim::RunSummary& fail_summary = w->runs()->run(1)->summary;
+  QVERIFY(pass_summary.ttft_s.p99 <= 30.0);
+  QVERIFY(pass_summary.goodput.fraction >= kGoodputTarget);
+  QVERIFY(fail_summary.ttft_s.p99 > 0.001);
+  QVERIFY(fail_summary.goodput.fraction < kGoodputTarget);
 
   for (const char* label : {"TTFT p99 target", "TPOT p99 target", "goodput ≥ 99%"}) {
     QTableWidgetItem* c = cell(t, "SLOs", label, 0);

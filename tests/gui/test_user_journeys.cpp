@@ -373,20 +373,16 @@ void UserJourneysTest::a_json_syntax_error_does_not_move_the_text_being_typed() 
 void UserJourneysTest::kv_tier_results_are_in_the_summary_table() {
   ScriptedPrompts* prompts = nullptr;
   auto w = test::make_window(&prompts);
-  Json scenario = test::small_scenario(200, 40.0);
-  // A small GPU cache, so that prefixes are evicted to the CPU tier and found there again.
-  scenario["engine"]["num_gpu_blocks_override"] = 600;
-  scenario["kv_cache"]["tiers"] = Json::array({Json{{"name", "cpu"}, {"kind", "cpu"}, {"capacity_gib", 64}}});
-  QVERIFY(test::run_in_window(*w, scenario));
+  QVERIFY(test::run_in_window(*w, test::tier_scenario()));
   QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
-  const nlohmann::json& summary = w->runs()->run(0)->summary;
-  QVERIFY(summary.contains("kv_tiers"));
+  // The tier report is JSON by nature (RunSummary keeps it as the report writes it).
+  const nlohmann::json& k = w->runs()->run(0)->summary.kv_tiers;
+  QVERIFY(k.is_object());
   QTableWidget* table = w->results()->summary_table();
   const auto expect = [&](const QString& section, const QString& label, const nlohmann::json& v, int decimals) {
     const QString text = decimals < 0 ? QString::number(v.get<qulonglong>()) : QString::number(v.get<double>(), 'f', decimals);
     QCOMPARE(table_cell(table, section, label, 2), text);
   };
-  const nlohmann::json& k = summary["kv_tiers"];
   expect("KV tiers", "block hit rate, GPU only", k["block_hit_rate_gpu"], 4);
   expect("KV tiers", "block hit rate, found in a tier", k["block_hit_rate_found"], 4);
   expect("KV tiers", "blocks loaded", k["loaded_blocks"], -1);
