@@ -147,8 +147,6 @@ int RunList::current() const {
   return row >= 0 ? row : count() - 1;
 }
 
-void RunList::set_current(int index) { list_->setCurrentRow(index); }
-
 void RunList::rename(int index, const QString& name) {
   runs_.at(static_cast<size_t>(index))->name = name;
   refresh_labels();

@@ -36,7 +36,6 @@ class RunList : public QWidget {
   void set_shown(int index, bool shown);
   // The selected run (the last added when nothing was picked); -1 when the list is empty.
   int current() const;
-  void set_current(int index);
   void rename(int index, const QString& name);
   // Marks runs whose files have not been saved anywhere.
   void refresh_labels();

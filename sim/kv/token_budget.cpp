@@ -40,15 +40,4 @@ TokenBudget parse_token_budget(JsonReader& kv) {
   return b;
 }
 
-nlohmann::json token_budget_to_json(const TokenBudget& b) {
-  switch (b.mode) {
-    case TokenBudget::Mode::kNone: return {{"mode", "none"}};
-    case TokenBudget::Mode::kWindow: return {{"mode", "window"}, {"sink_tokens", b.sink_tokens}, {"window_tokens", b.window_tokens}};
-    case TokenBudget::Mode::kH2o: return {{"mode", "h2o"}, {"heavy_tokens", b.heavy_tokens}, {"recent_tokens", b.recent_tokens}};
-    case TokenBudget::Mode::kFraction: return {{"mode", "fraction"}, {"fraction", b.fraction}, {"min_tokens", b.min_tokens}};
-    case TokenBudget::Mode::kSnapKv: return {{"mode", "snapkv"}, {"prompt_budget_tokens", b.prompt_budget_tokens}};
-  }
-  return nullptr;
-}
-
 }  // namespace kvsim

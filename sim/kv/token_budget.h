@@ -55,6 +55,5 @@ struct TokenBudget {
 //   {"mode": "none" | "window" | "h2o" | "fraction" | "snapkv", and the mode's fields above}
 // Problems go to kv.errors() by JSON pointer.
 TokenBudget parse_token_budget(JsonReader& kv);
-nlohmann::json token_budget_to_json(const TokenBudget& b);
 
 }  // namespace kvsim

@@ -5,14 +5,6 @@
 
 namespace kvsim {
 
-double percentile_sorted(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const double rank = q * static_cast<double>(sorted.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(rank));
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (rank - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
-}
-
 Distribution summarize(std::vector<double>& values) {
   Distribution d;
   d.count = values.size();

@@ -15,7 +15,5 @@ struct Distribution {
 
 // Reorders `values` in place (partial selection, not a full sort).
 Distribution summarize(std::vector<double>& values);
-// `sorted` ascending; q in [0, 1].
-double percentile_sorted(const std::vector<double>& sorted, double q);
 
 }  // namespace kvsim

@@ -171,11 +171,6 @@ uint64_t LlmSpec::weight_bytes(DType dtype) const {
   return bytes;
 }
 
-uint64_t LlmSpec::kv_elements_per_token_per_layer() const {
-  if (is_mla()) return u64{kv_lora_rank} + qk_rope_head_dim;
-  return 2 * u64{num_kv_heads} * head_dim;
-}
-
 namespace {
 // Bytes one token caches in one layer when each of `vectors` cached vectors has `len` elements.
 u64 kv_layer_bytes(u64 vectors, u64 len, DType kv_dtype) {

@@ -82,8 +82,6 @@ struct LlmSpec {
   // split across ranks and replicated when tp > num_kv_heads (as vLLM does); an MLA latent is
   // replicated on every rank.
   uint64_t kv_bytes_per_token_per_gpu(DType kv_dtype, uint32_t tp) const;
-  // Elements one token caches in one layer (K and V of every kv head; MLA: the latent).
-  uint64_t kv_elements_per_token_per_layer() const;
 };
 
 struct GpuSpec {

@@ -155,8 +155,6 @@ GemmKind parse_gemm_kind(const std::string& name) {
   return normalised(kind);
 }
 
-const char* elementwise_op_name(ElementwiseOp op) { return kElementwiseNames[static_cast<size_t>(op)]; }
-
 bool parse_elementwise_op(const std::string& name, ElementwiseOp* op) {
   for (size_t i = 0; i < kNumElementwiseOps; ++i)
     if (name == kElementwiseNames[i]) {
@@ -165,8 +163,6 @@ bool parse_elementwise_op(const std::string& name, ElementwiseOp* op) {
     }
   return false;
 }
-
-const char* memcpy_kind_name(MemcpyKind kind) { return kMemcpyNames[static_cast<size_t>(kind)]; }
 
 const char* collective_op_name(CollectiveOp op) {
   return op == CollectiveOp::kAllReduce ? "all_reduce" : "send_recv";

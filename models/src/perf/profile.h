@@ -53,12 +53,10 @@ enum class ElementwiseOp {
   kSampling,     // bytes: the fp32 logits of the sampled rows
 };
 inline constexpr size_t kNumElementwiseOps = 8;
-const char* elementwise_op_name(ElementwiseOp op);  // "rms_norm", "layer_norm", ...
 bool parse_elementwise_op(const std::string& name, ElementwiseOp* op);
 
 enum class MemcpyKind { kDeviceToDevice, kHostToDevice, kDeviceToHost };
 inline constexpr size_t kNumMemcpyKinds = 3;
-const char* memcpy_kind_name(MemcpyKind kind);  // "d2d", "h2d", "d2h"
 
 enum class CollectiveOp { kAllReduce, kSendRecv };
 const char* collective_op_name(CollectiveOp op);  // "all_reduce", "send_recv"

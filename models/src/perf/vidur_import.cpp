@@ -130,8 +130,6 @@ const ElementwiseTerm* find_elementwise(const LayerPlan& layer, LayerOp op) {
 
 }  // namespace
 
-const char* vidur_op_name(VidurOp op) { return kVidurOpNames[static_cast<size_t>(op)]; }
-
 double VidurMlpRow::layer_ms() const {
   double sum = 0;
   for (size_t i = 0; i < kNumVidurOps; ++i)

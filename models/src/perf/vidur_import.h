@@ -37,7 +37,6 @@ enum class VidurOp {
   kAdd,
 };
 inline constexpr size_t kNumVidurOps = 10;
-const char* vidur_op_name(VidurOp op);  // the CSV's name: "emb", "input_layernorm", ...
 
 struct VidurMlpRow {
   std::string model;  // the file's stem without "_mlp"
