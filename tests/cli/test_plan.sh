@@ -24,7 +24,8 @@ cat >"$work/plan.json" <<EOF
 }
 EOF
 
-"$kvsim" plan "$work/plan.json" --out "$work/whole" --jobs 2 >"$work/whole.out" 2>"$work/whole.err" ||
+. "$(dirname "$0")/kill_at_random.sh"
+elapsed_ms "$kvsim" plan "$work/plan.json" --out "$work/whole" --jobs 2 >"$work/whole.out" 2>"$work/whole.err" ||
   fail "the plan failed: $(cat "$work/whole.out" "$work/whole.err")"
 for f in plan.json candidates.csv frontier.csv report.md points.jsonl; do
   [ -s "$work/whole/$f" ] || fail "no $f"
@@ -69,19 +70,16 @@ EOF
 # kill -9 at random moments, then the same command: the bytes of the uninterrupted plan.
 RANDOM=$$
 kills=0
+whole_ms=$ELAPSED_MS
 for attempt in 1 2 3 4; do
-  "$kvsim" plan "$work/plan.json" --out "$work/killed" --jobs 2 --quiet >/dev/null 2>&1 &
-  pid=$!
-  sleep "0.$((RANDOM % 8))$((RANDOM % 10))"
-  kill -9 "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  kill_at_random "$whole_ms" "$attempt" "$kvsim" plan "$work/plan.json" --out "$work/killed" --jobs 2 --quiet >/dev/null 2>&1
   [ $? = 137 ] || continue
   kills=$((kills + 1))
   for f in plan.json candidates.csv frontier.csv report.md; do
     [ -e "$work/killed/$f" ] && fail "a killed plan left $f"
   done
 done
-[ "$kills" -gt 0 ] || fail "no plan was killed (each finished before its kill): the test proves nothing"
+[ "$kills" -gt 0 ] || fail "no plan was killed (each finished before its kill, the whole plan took $whole_ms ms): the test proves nothing"
 "$kvsim" plan "$work/plan.json" --out "$work/killed" --jobs 1 >"$work/resume.out" 2>&1 || fail "the resumed plan failed: $(cat "$work/resume.out")"
 grep -q 'reused' "$work/resume.out" || fail "resume: $(cat "$work/resume.out")"
 for f in plan.json candidates.csv frontier.csv report.md; do

@@ -22,7 +22,9 @@ cat >"$work/sweep.json" <<EOF
 }
 EOF
 
-"$kvsim" sweep "$work/sweep.json" --out "$work/whole" --jobs 2 --quiet >/dev/null || fail "the uninterrupted sweep failed"
+. "$(dirname "$0")/kill_at_random.sh"
+elapsed_ms "$kvsim" sweep "$work/sweep.json" --out "$work/whole" --jobs 2 --quiet >/dev/null || fail "the uninterrupted sweep failed"
+whole_ms=$ELAPSED_MS
 [ "$(wc -l <"$work/whole/points.jsonl")" = 120 ] || fail "the uninterrupted sweep has $(wc -l <"$work/whole/points.jsonl") lines"
 [ "$(grep -c '"error"' "$work/whole/points.jsonl")" = 40 ] || fail "expected 40 failed points (replicas 0)"
 
@@ -30,11 +32,7 @@ RANDOM=$$
 kills=0
 lines=
 for attempt in 1 2 3 4 5 6; do
-  "$kvsim" sweep "$work/sweep.json" --out "$work/killed" --jobs 2 --quiet >/dev/null 2>&1 &
-  pid=$!
-  sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
-  kill -9 "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  kill_at_random "$whole_ms" "$attempt" "$kvsim" sweep "$work/sweep.json" --out "$work/killed" --jobs 2 --quiet >/dev/null 2>&1
   rc=$?
   [ "$rc" = 137 ] && kills=$((kills + 1))  # else it had finished before the kill
   lines="$lines $(cat "$work/killed/points.jsonl" 2>/dev/null | wc -l)"
@@ -42,7 +40,7 @@ for attempt in 1 2 3 4 5 6; do
     [ -e "$work/killed/points.csv" ] && fail "a killed sweep with points missing left a points.csv"
   fi
 done
-[ "$kills" -gt 0 ] || fail "no sweep was killed (each finished before its kill): the test proves nothing"
+[ "$kills" -gt 0 ] || fail "no sweep was killed (each finished before its kill, the whole sweep took $whole_ms ms): the test proves nothing"
 # A kill in the middle of a write leaves a line without its newline.
 printf '{"hash": "0123456789abcdef", "overr' >>"$work/killed/points.jsonl"
 
@@ -54,4 +52,4 @@ hashes() { grep -o '"hash":"[0-9a-f]*"' "$1" | sort; }
 [ "$(hashes "$work/killed/points.jsonl" | uniq -d)" = "" ] || fail "a point was recorded twice"
 [ "$(hashes "$work/killed/points.jsonl")" = "$(hashes "$work/whole/points.jsonl")" ] || fail "the resumed sweep has other points"
 cmp -s "$work/whole/points.csv" "$work/killed/points.csv" || fail "points.csv differs from the uninterrupted run's"
-echo "ok ($kills kills; lines after each attempt:$lines)"
+echo "ok ($kills kills, whole sweep $whole_ms ms; lines after each attempt:$lines)"
