@@ -147,7 +147,11 @@ int cmd_predict(const Args& args) {
   nlohmann::json section = {{"kind", perf_model}};
   if (!profile.empty()) section["profile"] = profile;
   ErrorList errors;
-  std::unique_ptr<StepModel> model = make_step_model(section, llm, gpu, d, errors, "--perf-model");
+  // The sampler is priced with the named checkpoint's generation_config defaults, as a vLLM server
+  // applies them to requests that set no sampling parameters.
+  const GenerationConfig* generation = find_generation_config(llm, model_name);
+  const SamplingParams sampling = generation ? generation->sampling : SamplingParams{};
+  std::unique_ptr<StepModel> model = make_step_model(section, llm, gpu, d, errors, "--perf-model", 256, nullptr, sampling);
   errors.throw_if_any("the performance model");
 
   nlohmann::json out;
@@ -163,6 +167,8 @@ int cmd_predict(const Args& args) {
                      {"padded_tokens", x.padded_tokens},
                      {"kernels_ms", x.kernels_s * 1e3},
                      {"launch_ms", x.launch_s * 1e3},
+                     {"sampler_ms", x.sampler_s * 1e3},
+                     {"sampling", sampling.to_json()},
                      {"cpu_ms", x.cpu_s * 1e3},
                      {"step_ms", x.step_s * 1e3}};
   }

@@ -54,6 +54,8 @@ std::vector<FitParameter> default_fit_parameters() {
        d.custom_all_reduce.one_shot_latency_s, true, "fixed cost of one small all-reduce over NVLink"},
       {"engine.frontend.per_prompt_token_s", "/engine/frontend/per_prompt_token_s", 1e-8, 3e-6,
        d.frontend.per_prompt_token_s, true, "tokenisation and request handling per prompt token"},
+      {"engine.sampler.top_k_top_p_s", "/engine/sampler/top_k_top_p_s", 1e-5, 3e-3, d.sampler.top_k_top_p_s, true,
+       "vLLM's PyTorch-native top-k/top-p sampler per step, beyond the sort"},
       {"attention.decode_bandwidth_fraction", "/memory_efficiency", 0.2, 1.0, 0.8, false,
        "fraction of HBM bandwidth paged decode attention reaches"},
   };

@@ -178,6 +178,16 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   const double mem_util = read_number<double>(e, "gpu_memory_utilization", 0.05, 1.0);
   const int64_t blocks_override = e.integer("num_gpu_blocks_override", 0, 0, 1 << 30);
   const double activation_override = e.number("activation_reserve_gib", -1, -1, 1e6);
+  // What the requests are sampled with: the checkpoint's generation_config.json as vLLM's default
+  // --generation-config auto applies it ("vllm": vLLM's own defaults), then engine.sampling field
+  // by field, as a request's own parameters override the server's defaults.
+  if (e.choice("generation_config", "auto", {"auto", "vllm"}) == "auto" && have_specs)
+    if (const GenerationConfig* g = find_generation_config(s.model, model_name)) s.sampling = g->sampling;
+  {
+    JsonReader sampling = e.object("sampling");
+    s.sampling.read(sampling);
+    sampling.reject_unknown_keys();
+  }
   e.reject_unknown_keys();
 
   JsonReader kv = r.object("kv_cache");
@@ -242,7 +252,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
     tiers.num_gpus = s.gpus_per_replica();
     tiers.usd_per_gpu_hour = s.usd_per_gpu_hour;
     auto model = make_step_model(perf, s.model, s.gpu, s.deployment, errors, "/perf_model",
-                                 s.replica.scheduler.max_num_seqs, &s.engine);
+                                 s.replica.scheduler.max_num_seqs, &s.engine, s.sampling);
     s.step_model = std::shared_ptr<const StepModel>(std::move(model));
     s.replica.schedule_ahead = s.engine.cpu.async_scheduling;
   }

@@ -38,6 +38,8 @@ struct Scenario {
   std::shared_ptr<const StepModel> step_model;
   // The engine terms the step model was built with; the simulator applies their per-request
   // frontend costs (arrival delay, output lag). All zero for the roofline and linear models.
+  // The sampling parameters the requests run with (engine.generation_config, engine.sampling).
+  SamplingParams sampling;
   EngineOverheads engine;
   WorkloadConfig workload;
   SloConfig slo;

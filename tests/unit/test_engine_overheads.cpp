@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "catalog/catalog.h"
+#include "core/error.h"
 #include "perf/calibrated_step_model.h"
 #include "perf/engine_step_model.h"
 #include "perf/linear.h"
@@ -172,4 +173,104 @@ TEST_CASE("the frontend's per-request costs add to TTFT and E2E but not to the t
   CHECK(with.ttft_s.mean - base.ttft_s.mean == Approx(added).margin(1e-8));
   CHECK(with.e2e_s.mean - base.e2e_s.mean == Approx(added).margin(1e-8));
   CHECK(with.tpot_s.mean == Approx(base.tpot_s.mean).margin(1e-9));
+}
+
+TEST_CASE("the sampler: top-k/top-p costs a fixed part plus a sort over every sampled row's vocabulary; penalties add theirs") {
+  EngineOverheads o = no_cpu();
+  o.sampler.top_k_top_p_s = 4e-4;
+  o.sampler.sort_s_per_element = 1e-10;
+  o.sampler.penalties_s = 3e-4;  // not the default: the test sets every term
+  auto engine = [&](const SamplingParams& s) {
+    LinearCoefficients c;
+    c.per_decode_seq_s = 1e-3;
+    return EngineStepModel(std::make_unique<LinearStepModel>(c), o, 32, 1, 128, s, 100000);
+  };
+  const BatchShape b = decodes(8, 100);
+  const double plain = engine(SamplingParams{}).step_seconds(b);
+  SamplingParams top_p;
+  top_p.top_p = 0.9;
+  CHECK(engine(top_p).explain(b).sampler_s == Approx(4e-4 + 8 * 100000 * 1e-10));
+  CHECK(engine(top_p).step_seconds(b) - plain == Approx(4e-4 + 8e-5));
+  SamplingParams top_k = SamplingParams{};
+  top_k.top_k = 20;
+  CHECK(engine(top_k).explain(b).sampler_s == Approx(4e-4 + 8e-5));
+  SamplingParams penalised = top_p;
+  penalised.repetition_penalty = 1.05;
+  CHECK(engine(penalised).explain(b).sampler_s == Approx(4e-4 + 8e-5 + 3e-4));
+  // Greedy requests take the argmax: no filter, whatever top_p says.
+  SamplingParams greedy = top_p;
+  greedy.temperature = 0;
+  CHECK(engine(greedy).explain(b).sampler_s == 0);
+  // A step that samples nothing (a prefill chunk that does not finish its prompt) pays nothing.
+  BatchShape chunk;
+  chunk.num_prefill_seqs = 1;
+  chunk.prefill_tokens = 512;
+  chunk.prefill_attn_pairs = 512.0 * 513 / 2;
+  chunk.prefill_kv_tokens = 512;
+  CHECK(engine(penalised).explain(chunk).sampler_s == 0);
+}
+
+TEST_CASE("a scenario samples with its checkpoint's generation_config unless told otherwise") {
+  const Catalog catalog = Catalog::open_default();
+  auto parse = [&](const std::string& model, const nlohmann::json& engine) {
+    nlohmann::json j = nlohmann::json::parse(R"({
+      "name": "sampling", "gpu": "H100-SXM",
+      "workload": {"synthetic": {"seed": 1, "num_requests": 1, "arrivals": {"rate": 1},
+                                 "prompt_tokens": 50, "output_tokens": 5}}
+    })");
+    j["model"] = model;
+    j["engine"] = engine;
+    j["engine"]["num_gpu_blocks_override"] = 1000;
+    return parse_scenario(j, ".", catalog);
+  };
+  // The instruct checkpoint carries Qwen's defaults; the base model of the same architecture does not.
+  const Scenario instruct = parse("Qwen/Qwen2.5-7B-Instruct", nlohmann::json::object());
+  CHECK(instruct.sampling.top_p == 0.8);
+  CHECK(instruct.sampling.top_k == 20);
+  CHECK(instruct.sampling.repetition_penalty == 1.05);
+  CHECK(instruct.sampling.temperature == 0.7);
+  const Scenario base = parse("Qwen2.5-7B", nlohmann::json::object());
+  CHECK_FALSE(base.sampling.filters());
+  CHECK_FALSE(base.sampling.penalties());
+  // A request's own parameters override the defaults field by field; "vllm" ignores the model's.
+  const Scenario greedy = parse("Qwen2.5-7B-Instruct", {{"sampling", {{"temperature", 0}}}});
+  CHECK(greedy.sampling.temperature == 0);
+  CHECK(greedy.sampling.top_k == 20);
+  CHECK_FALSE(greedy.sampling.filters());
+  const Scenario vllm = parse("Qwen/Qwen2.5-7B-Instruct", {{"generation_config", "vllm"}});
+  CHECK_FALSE(vllm.sampling.filters());
+  // The step model prices what the scenario samples with.
+  BatchShape b = decodes(16, 500);
+  CHECK(instruct.step_model->step_seconds(b) > base.step_model->step_seconds(b));
+  CHECK(greedy.step_model->step_seconds(b) < instruct.step_model->step_seconds(b));
+  // Bad values name their pointer.
+  try {
+    parse("Qwen2.5-7B", {{"sampling", {{"top_p", 1.5}, {"top_q", 1}}}});
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("/engine/sampling/top_p") != std::string::npos);
+    CHECK(what.find("/engine/sampling/top_q") != std::string::npos);
+  }
+}
+
+TEST_CASE("a catalog model's generation_configs are checked and matched by checkpoint name") {
+  const LlmSpec qwen = Catalog::open_default().llm("Qwen2.5-7B");
+  REQUIRE(find_generation_config(qwen, "Qwen2.5-7B-Instruct") != nullptr);
+  CHECK(find_generation_config(qwen, "qwen/qwen2.5-7b-instruct") == find_generation_config(qwen, "Qwen2.5-7B-Instruct"));
+  CHECK(find_generation_config(qwen, "Qwen/Qwen2.5-7B") == nullptr);
+  nlohmann::json j = nlohmann::json::parse(R"({
+    "num_layers": 2, "hidden_size": 64, "num_attention_heads": 4, "num_kv_heads": 4, "intermediate_size": 128,
+    "vocab_size": 1000, "max_position_embeddings": 512, "source": {"config": "test"},
+    "generation_configs": [{"checkpoints": [], "top_p": 2}]
+  })");
+  try {
+    parse_llm_spec(j, "tiny", "tiny.json");
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("/generation_configs/0/checkpoints") != std::string::npos);
+    CHECK(what.find("/generation_configs/0/source") != std::string::npos);
+    CHECK(what.find("/generation_configs/0/top_p") != std::string::npos);
+  }
 }

@@ -50,23 +50,24 @@ std::string join(const std::vector<std::string>& v) {
   return s.empty() ? "(none)" : s;
 }
 
-std::vector<std::string> read_aliases(JsonReader& r) {
+std::vector<std::string> read_aliases_key(JsonReader& r, const std::string& key) {
   std::vector<std::string> out;
-  const nlohmann::json& a = r.raw("aliases");
+  const nlohmann::json& a = r.raw(key);
   if (a.is_null()) return out;
   if (!a.is_array()) {
-    r.errors().add(r.child("aliases"), "expected an array of strings, found " + describe_json(a));
+    r.errors().add(r.child(key), "expected an array of strings, found " + describe_json(a));
     return out;
   }
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i].is_string())
       out.push_back(a[i].get<std::string>());
     else
-      r.errors().add(r.child("aliases") + "/" + std::to_string(i),
-                     "expected a string, found " + describe_json(a[i]));
+      r.errors().add(r.child(key) + "/" + std::to_string(i), "expected a string, found " + describe_json(a[i]));
   }
   return out;
 }
+
+std::vector<std::string> read_aliases(JsonReader& r) { return read_aliases_key(r, "aliases"); }
 
 // "source" must be an object naming where the figures come from; `required` keys must be strings.
 nlohmann::json read_source(JsonReader& r, const std::vector<std::string>& required) {
@@ -107,6 +108,28 @@ nlohmann::json read_json_file(const std::string& path) {
   std::stringstream buf;
   buf << in.rdbuf();
   return parse_json_text(buf.str(), path);
+}
+
+// "generation_configs": [{"checkpoints": [names], "source": "address", sampling fields...}].
+std::vector<GenerationConfig> read_generation_configs(JsonReader& r) {
+  std::vector<GenerationConfig> out;
+  const nlohmann::json& a = r.raw("generation_configs");
+  if (a.is_null()) return out;
+  if (!a.is_array()) {
+    r.errors().add(r.child("generation_configs"), "expected an array of objects, found " + describe_json(a));
+    return out;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    JsonReader g(a[i], r.child("generation_configs") + "/" + std::to_string(i), r.errors());
+    GenerationConfig c;
+    c.checkpoints = read_aliases_key(g, "checkpoints");
+    if (c.checkpoints.empty()) g.errors().add(g.child("checkpoints"), "expected a non-empty array of checkpoint names");
+    c.source = g.required_string("source");
+    c.sampling.read(g);
+    g.reject_unknown_keys();
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 LlmSpec parse_llm_spec(const nlohmann::json& j, const std::string& name, const std::string& where) {
@@ -151,6 +174,7 @@ LlmSpec parse_llm_spec(const nlohmann::json& j, const std::string& name, const s
     moe.reject_unknown_keys();
   }
   m.source = read_source(r, {"config"});
+  m.generation_configs = read_generation_configs(r);
   r.reject_unknown_keys();
   if (errors.empty()) {
     if (m.num_kv_heads > m.num_attention_heads || m.num_attention_heads % m.num_kv_heads != 0)
@@ -249,6 +273,17 @@ std::string Catalog::resolve(const std::string& kind, const std::string& name) c
                    ".json, see docs/models.md)");
 }
 
+const GenerationConfig* find_generation_config(const LlmSpec& spec, const std::string& name) {
+  // Case-insensitively, then without the organisation prefix on either side, as Catalog::resolve.
+  for (int pass = 0; pass < 2; ++pass) {
+    const auto key = [pass](const std::string& s) { return pass == 0 ? lower(s) : repo_basename(lower(s)); };
+    for (const GenerationConfig& g : spec.generation_configs)
+      for (const std::string& c : g.checkpoints)
+        if (key(c) == key(name)) return &g;
+  }
+  return nullptr;
+}
+
 LlmSpec Catalog::llm(const std::string& name) const {
   const std::string stem = resolve("llm", name);
   const std::string path = dir_ + "/llm/" + stem + ".json";
@@ -307,6 +342,12 @@ nlohmann::json describe_llm(const LlmSpec& m) {
   j["kv_bytes_per_max_context_fp16"] =
       m.kv_bytes_per_token(DType::kFp16) * static_cast<uint64_t>(m.max_position_embeddings);
   j["source"] = m.source;
+  if (!m.generation_configs.empty()) {
+    nlohmann::json gc = nlohmann::json::array();
+    for (const GenerationConfig& g : m.generation_configs)
+      gc.push_back({{"checkpoints", g.checkpoints}, {"sampling", g.sampling.to_json()}, {"source", g.source}});
+    j["generation_configs"] = gc;
+  }
   return j;
 }
 

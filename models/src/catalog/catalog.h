@@ -47,6 +47,9 @@ nlohmann::json read_json_file(const std::string& path);
 // (bf16, fp8, int8, int4), kv_bytes_per_token by kv dtype (fp16, fp8, int4), source.
 // GPU: datasheet figures, ridge points (FLOP/byte) for bf16/fp8/int8, price, source.
 nlohmann::json describe_llm(const LlmSpec& spec);
+// The generation config of the checkpoint `name` names (a scenario's "model"), matched as
+// Catalog::resolve matches names; null when the catalog records none for it.
+const GenerationConfig* find_generation_config(const LlmSpec& spec, const std::string& name);
 nlohmann::json describe_gpu(const GpuSpec& spec);
 
 }  // namespace kvsim

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/sampling.h"
+
 namespace kvsim {
 
 // Storage formats for weights and KV. Bytes per element: fp32 4, bf16/fp16 2, fp8/int8 1, int4 0.5
@@ -59,6 +61,8 @@ struct LlmSpec {
   std::string distilled_from;         // teacher model, for planners comparing variants ("" if none)
   DType weight_dtype = DType::kBf16;  // as published
   nlohmann::json source;              // where the figures come from
+  // Sampling defaults of checkpoints with this architecture (catalog "generation_configs").
+  std::vector<GenerationConfig> generation_configs;
 
   bool is_mla() const { return kv_lora_rank > 0; }
   bool is_moe() const { return num_experts > 0; }

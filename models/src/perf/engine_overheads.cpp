@@ -45,6 +45,13 @@ void EngineOverheads::read(JsonReader& r) {
     c.reject_unknown_keys();
   }
   {
+    JsonReader s = r.object("sampler");
+    sampler.top_k_top_p_s = s.number("top_k_top_p_s", sampler.top_k_top_p_s, 0, 0.1);
+    sampler.sort_s_per_element = s.number("sort_s_per_element", sampler.sort_s_per_element, 0, 1e-6);
+    sampler.penalties_s = s.number("penalties_s", sampler.penalties_s, 0, 0.1);
+    s.reject_unknown_keys();
+  }
+  {
     JsonReader f = r.object("frontend");
     frontend.arrival_s = f.number("arrival_s", frontend.arrival_s, 0, 10);
     frontend.per_prompt_token_s = f.number("per_prompt_token_s", frontend.per_prompt_token_s, 0, 0.01);
@@ -66,6 +73,10 @@ nlohmann::json EngineOverheads::to_json() const {
             {"two_shot_latency_s", custom_all_reduce.two_shot_latency_s},
             {"link_efficiency", custom_all_reduce.link_efficiency}}},
           {"cpu", {{"async_scheduling", cpu.async_scheduling}, {"base_s", cpu.base_s}, {"per_seq_s", cpu.per_seq_s}}},
+          {"sampler",
+           {{"top_k_top_p_s", sampler.top_k_top_p_s},
+            {"sort_s_per_element", sampler.sort_s_per_element},
+            {"penalties_s", sampler.penalties_s}}},
           {"frontend",
            {{"arrival_s", frontend.arrival_s},
             {"per_prompt_token_s", frontend.per_prompt_token_s},

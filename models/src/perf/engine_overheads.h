@@ -11,6 +11,10 @@
 //                      limit; NCCL (the profile's measured curve) above it.
 //   cpu                per-step engine CPU time (scheduling, input preparation, sampling and output
 //                      bookkeeping), overlapped with the GPU under async scheduling.
+//   sampler            vLLM v0.15's sampler, run eagerly on the GPU after the forward pass: the
+//                      PyTorch-native top-k/top-p path (a sort of each sampled row's logits) when
+//                      the requests' sampling parameters filter, and the penalty bookkeeping when
+//                      they carry repetition/frequency/presence penalties (catalog/sampling.h).
 //   frontend           per-request costs outside the engine step: the API server and tokenisation
 //                      before the request reaches the scheduler, detokenisation and streaming after
 //                      each token. They add to TTFT and E2E, never occupy the GPU.
@@ -51,6 +55,19 @@ struct CpuStepTerms {
   double per_seq_s = 10e-6;      // per scheduled sequence
 };
 
+struct SamplerTerms {
+  // Per step in which any sampled row uses top-k or top-p: the eager ops of vLLM's PyTorch-native
+  // path around the sort (gather, masks, softmax, cumsum, scatter back), fitted by `kvsim fit`.
+  double top_k_top_p_s = 0.5e-3;
+  // GPU time of the sort per logit element (sampled rows x vocabulary): 0.13 ns, the PyTorch-native
+  // column of vLLM PR #40376's sampler benchmark (2.32 ms for 128 x 131,072, 0.63 ms for 128 x 32,768).
+  double sort_s_per_element = 0.13e-9;
+  // Per step in which any row has a penalty: vLLM pads the requests' output token ids into a tensor,
+  // copies it to the GPU and scatters prompt and output token counts over the vocabulary: about 15
+  // small eager kernels at ~5 us each plus their traffic, an estimate (no measurement is shared).
+  double penalties_s = 0.1e-3;
+};
+
 struct FrontendTerms {
   double arrival_s = 2e-3;            // API server: HTTP handling, request validation, queueing to the engine
   double per_prompt_token_s = 1e-6;   // tokenisation
@@ -61,6 +78,7 @@ struct EngineOverheads {
   CudaGraphTerms cuda_graphs;
   CustomAllReduceTerms custom_all_reduce;
   CpuStepTerms cpu;
+  SamplerTerms sampler;
   FrontendTerms frontend;
 
   // Reads the fields present in `r` on top of the current values (so a scenario overrides only

@@ -15,14 +15,23 @@ constexpr double kAllReducesPerLayer = 2;
 }  // namespace
 
 EngineStepModel::EngineStepModel(std::unique_ptr<StepModel> kernels, const EngineOverheads& overheads,
-                                 uint32_t num_layers, uint32_t tp, uint32_t max_num_seqs)
+                                 uint32_t num_layers, uint32_t tp, uint32_t max_num_seqs,
+                                 const SamplingParams& sampling, uint32_t vocab_size)
     : kernels_(std::move(kernels)),
       overheads_(overheads),
       capture_(overheads.cuda_graphs.mode == CudaGraphMode::kNone ? 0
                : overheads.cuda_graphs.max_capture_size > 0   ? overheads.cuda_graphs.max_capture_size
                                                               : default_max_capture_size(max_num_seqs)),
       num_layers_(num_layers),
-      kernels_per_layer_(kKernelsPerLayer + (tp > 1 ? kAllReducesPerLayer : 0)) {}
+      kernels_per_layer_(kKernelsPerLayer + (tp > 1 ? kAllReducesPerLayer : 0)),
+      sampling_(sampling) {
+  const SamplerTerms& t = overheads_.sampler;
+  if (sampling.filters()) {
+    sampler_fixed_s_ += t.top_k_top_p_s;
+    sampler_per_row_s_ += t.sort_s_per_element * vocab_size;
+  }
+  if (sampling.penalties()) sampler_fixed_s_ += t.penalties_s;
+}
 
 EngineStepExplain EngineStepModel::explain(const BatchShape& batch) const {
   EngineStepExplain e;
@@ -43,7 +52,9 @@ EngineStepExplain EngineStepModel::explain(const BatchShape& batch) const {
     e.launch_s = num_layers_ * kernels_per_layer_ * g.kernel_launch_s;
   }
   e.kernels_s = kernels_->step_seconds(padded_batch);
-  const double gpu = std::max(e.kernels_s, e.launch_s);
+  if (batch.num_sampled > 0) e.sampler_s = sampler_fixed_s_ + sampler_per_row_s_ * batch.num_sampled;
+  // The sampler's eager kernels queue behind the forward pass on the GPU.
+  const double gpu = std::max(e.kernels_s, e.launch_s) + e.sampler_s;
   const double seqs = static_cast<double>(batch.num_prefill_seqs) + batch.num_decode_seqs;
   e.cpu_s = overheads_.cpu.base_s + overheads_.cpu.per_seq_s * seqs;
   e.step_s = overheads_.cpu.async_scheduling ? std::max(gpu, e.cpu_s) : gpu + e.cpu_s;
@@ -54,6 +65,7 @@ nlohmann::json EngineStepModel::describe() const {
   nlohmann::json d = kernels_->describe();
   d["engine"] = overheads_.to_json();
   d["engine"]["cuda_graphs"]["captured_up_to"] = capture_.max_size();
+  d["engine"]["sampling"] = sampling_.to_json();
   return d;
 }
 

@@ -56,7 +56,7 @@ bool profile_matches_gpu(const std::string& profile_gpu, const GpuSpec& gpu) {
 std::unique_ptr<StepModel> make_step_model(const nlohmann::json& section, const LlmSpec& llm, const GpuSpec& gpu,
                                            const Deployment& deployment, ErrorList& errors,
                                            const std::string& pointer, uint32_t max_num_seqs,
-                                           EngineOverheads* engine_out) {
+                                           EngineOverheads* engine_out, const SamplingParams& sampling) {
   JsonReader r(section, pointer, errors);
   const size_t errors_before = errors.errors().size();
   const std::string kind = r.choice("kind", "calibrated", {"calibrated", "roofline", "linear"});
@@ -95,7 +95,7 @@ std::unique_ptr<StepModel> make_step_model(const nlohmann::json& section, const 
   };
   auto engine_model = [&](std::unique_ptr<StepModel> kernels, const EngineOverheads& o) {
     return std::make_unique<EngineStepModel>(std::move(kernels), o, llm.num_layers, deployment.tensor_parallel,
-                                             max_num_seqs);
+                                             max_num_seqs, sampling, llm.vocab_size);
   };
 
   try {

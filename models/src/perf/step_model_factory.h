@@ -13,7 +13,8 @@
 // "calibrated" runs its kernels inside an EngineStepModel (perf/engine_step_model.h): the engine
 // overheads come from the profile's "engine" section (else the documented defaults), overridden
 // field by field by the section's "engine" object; `engine` (may be null) receives them, for the
-// simulator's per-request frontend terms. The roofline is the datasheet model alone (its flat
+// simulator's per-request frontend terms. `sampling` is what the requests are sampled with (the
+// engine model prices vLLM's sampler from it). The roofline is the datasheet model alone (its flat
 // step_overhead_s stands for the engine); it leaves `engine` with no frontend cost.
 // <models> is Catalog::open_default()'s folder. Problems are added to `errors` under `pointer`
 // and the result is then null.
@@ -34,7 +35,7 @@ namespace kvsim {
 std::unique_ptr<StepModel> make_step_model(const nlohmann::json& perf_model_section, const LlmSpec& llm,
                                            const GpuSpec& gpu, const Deployment& deployment, ErrorList& errors,
                                            const std::string& pointer, uint32_t max_num_seqs = 256,
-                                           EngineOverheads* engine = nullptr);
+                                           EngineOverheads* engine = nullptr, const SamplingParams& sampling = {});
 
 // The default profile file of a GPU: <models_dir>/profiles/<gpu name>.json.
 std::string default_profile_path(const std::string& models_dir, const GpuSpec& gpu);
