@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <map>
 #include <thread>
 
 #include "core/error.h"
@@ -107,8 +108,9 @@ void score(Evaluation& ev) {
   ev.failed_runs = 0;
   ev.regime_mismatches = 0;
   std::array<std::vector<double>, kNumFigures> abs_errors;
-  double total = 0;
-  size_t stages = 0;
+  // Each model weighs the same, however many runs and stages it was measured in: the terms are
+  // meant to carry over to models the fit never saw, not to the model measured most.
+  std::map<std::string, std::pair<double, size_t>> by_model;  // model -> (sum of terms, stages)
   for (RunComparison& c : ev.runs) {
     c.stage_errors.clear();
     if (!c.predicted.error.empty() || c.predicted.stages.size() != c.run->measured_stages.size()) {
@@ -134,12 +136,15 @@ void score(Evaluation& ev) {
         ++ev.regime_mismatches;
         term += kRegimePenalty;
       }
-      total += term;
+      auto& [sum, stages] = by_model[c.run->model_key.empty() ? c.run->model : c.run->model_key];
+      sum += term;
       ++stages;
     }
   }
   for (size_t f = 0; f < kNumFigures; ++f) ev.median_abs_error[f] = median(abs_errors[f]);
-  ev.objective = stages ? total / static_cast<double>(stages) : INFINITY;
+  double total = 0;
+  for (const auto& [model, sum_stages] : by_model) total += sum_stages.first / static_cast<double>(sum_stages.second);
+  ev.objective = by_model.empty() ? INFINITY : total / static_cast<double>(by_model.size());
 }
 
 FitResult fit_parameters(const std::vector<const ServingRun*>& runs, const std::vector<FitParameter>& params,

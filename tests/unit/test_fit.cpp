@@ -110,12 +110,12 @@ TEST_CASE("the shipped H100 profile replays the 13 real vLLM runs within the end
   CHECK(ev.failed_runs == 0);
   CHECK(ev.regime_mismatches == 0);
   const auto& e = ev.median_abs_error;
+  // Issue #9's goals, every one (held out, docs/validation-e2e.md meets them too).
   CHECK(e[0] <= 0.05);   // E2E mean
+  CHECK(e[2] <= 0.075);  // E2E P99
   CHECK(e[3] <= 0.10);   // TTFT mean
   CHECK(e[5] <= 0.20);   // TTFT P99
-  // Not met, in sample (docs/validation-e2e.md): these guard today's level.
-  CHECK(e[6] <= 0.065);  // ITL mean: the goal is 5 %
-  CHECK(e[2] <= 0.10);   // E2E P99: the goal is 7.5 %
+  CHECK(e[6] <= 0.05);   // ITL mean
 }
 
 TEST_CASE("the fit lowers the objective from its starting point and stays inside the bounds") {
