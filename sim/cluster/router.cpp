@@ -20,7 +20,13 @@ void request_block_chain(const RequestSpec& spec, uint32_t block_size, std::vect
 uint64_t session_key(const RequestSpec& spec) {
   if (spec.session != 0) return spec.session;
   const PromptContent& c = spec.content;
-  if (c.hash_ids && !c.hash_ids->empty()) return hash_mix(0x73657373ULL, (*c.hash_ids)[0]) | 1;
+  // A conversation's turns share its first turn; the first 512-token block alone is often a
+  // system prompt every conversation shares (block 0 in all of Mooncake's conversation trace), so
+  // the first two blocks (1,024 tokens) stand for the conversation.
+  if (c.hash_ids && !c.hash_ids->empty()) {
+    const std::vector<uint64_t>& ids = *c.hash_ids;
+    return hash_mix(hash_mix(0x73657373ULL, ids[0]), ids.size() > 1 ? ids[1] + 1 : 0) | 1;
+  }
   return c.shared_stream;
 }
 

@@ -74,8 +74,9 @@ std::unique_ptr<Router> make_router(const std::string& name);
 // it up on admission (at most (prompt - 1) / block_size blocks, none of its private tokens),
 // into `out` (cleared; no allocation once grown).
 void request_block_chain(const RequestSpec& spec, uint32_t block_size, std::vector<BlockHash>& out);
-// The key sessions stick by: the trace's session id, else the first Mooncake block id, else the
-// shared stream (system prompt, shared-prefix group); 0 = none.
+// The key sessions stick by: the trace's session id, else the first two Mooncake block ids (the
+// first one alone is often a system prompt all conversations share), else the shared stream
+// (system prompt, shared-prefix group); 0 = none.
 uint64_t session_key(const RequestSpec& spec);
 
 }  // namespace kvsim

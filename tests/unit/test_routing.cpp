@@ -254,6 +254,16 @@ TEST_CASE("routing: session affinity sticks to the session's replica until it is
   CHECK(session_key(spec_of(9, 300, 4, 256)) == session_key(spec_of(10, 300, 4, 256)));
   CHECK(session_key(spec_of(9, 300, 4, 256)) != session_key(spec_of(10, 300, 3, 256)));
   CHECK(session_key(spec_of(9, 40, 0, 0)) == 0);
+  // Mooncake block ids: conversations that share only the first block (a common system prompt)
+  // are told apart by the second.
+  auto ids = [](std::vector<uint64_t> v) {
+    RequestSpec s = spec_of(1, 2000, 0, 0);
+    s.content.hash_ids = std::make_shared<const std::vector<uint64_t>>(std::move(v));
+    s.content.hashed_tokens = 2000;
+    return session_key(s);
+  };
+  CHECK(ids({0, 7402, 7403}) == ids({0, 7402, 7403, 7404, 9000}));
+  CHECK(ids({0, 7402, 7403}) != ids({0, 9731, 9732}));
 }
 
 TEST_CASE("routing: every router conserves requests and repeats byte for byte under one seed") {
