@@ -112,7 +112,7 @@ TEST_CASE("routing: the precise prefix router sends a request to the replica tha
   CHECK(chain.size() == 16);
   CHECK(f.replicas[2]->cached_prefix_blocks(chain.data(), 16) == 16);
   CHECK(f.replicas[0]->cached_prefix_blocks(chain.data(), 16) == 0);
-  for (const std::string name : {"prefix_aware", "prefix_aware_approx"}) {
+  for (const std::string& name : std::vector<std::string>{"prefix_aware", "prefix_aware_approx"}) {
     auto router = make_router(name);
     if (name == "prefix_aware") CHECK(router->route(f.request(next), f.replicas, f.t) == 2);
     else CHECK(router->route(f.request(next), f.replicas, f.t) == 0);  // its own index is empty: load ties, lowest index
@@ -272,7 +272,7 @@ TEST_CASE("routing: every router conserves requests and repeats byte for byte un
   j["workload"]["shared_prefix"]["arrivals"] = {{"process", "poisson"}, {"rate", 30}};
   j["workload"]["shared_prefix"]["num_requests"] = 300;
   uint64_t lo_hits = 0, prefix_hits = 0;
-  for (const json router : {json("least_outstanding"), json("prefix_aware"), json("prefix_aware_approx"),
+  for (const json& router : {json("least_outstanding"), json("prefix_aware"), json("prefix_aware_approx"),
                             json("power_of_two"), json("session_affinity"),
                             json::parse(R"({"kind": "scored", "scorers": [{"kind": "prefix", "weight": 2, "staleness_s": 0.5},
                                           {"kind": "kv_utilization"}, {"kind": "running"}, {"kind": "session"}]})")}) {
