@@ -192,7 +192,9 @@ class ScoredRouter final : public Router {
     const auto blocks = static_cast<uint32_t>(chain_.size());
     if (blocks == 0) return;
     if (s.approximate) {
-      if (!index_) index_ = std::make_unique<LruIndex>(s.index_blocks_per_replica * n);
+      if (!index_)
+        index_ = std::make_unique<LruIndex>(
+            static_cast<uint32_t>(std::min<uint64_t>(uint64_t{s.index_blocks_per_replica} * n, uint64_t{1} << 31)));
       for (uint32_t i = 0; i < n; ++i) {
         uint32_t k = 0;
         while (k < blocks && index_->contains(index_key(chain_[k], i))) ++k;
