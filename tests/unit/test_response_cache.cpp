@@ -7,6 +7,7 @@
 
 #include "cluster/response_cache.h"
 #include "core/error.h"
+#include "metrics/summary_rows.h"
 #include "run/simulation.h"
 #include "scenario/scenario.h"
 #include "test_fleet_util.h"
@@ -153,6 +154,9 @@ TEST_CASE("response cache: hits skip the GPU, take the cache's latency and show 
   }
   CHECK(exact_rows == hits);
   CHECK(on.summary.ttft_s.p50 == Approx(0.004));
+  // kvsim run and the GUI show it among the summary's rows, only when there is a cache.
+  CHECK(summary_row(summary_rows(on.summary), "/response_cache/exact_hits").value == static_cast<double>(hits));
+  CHECK_THROWS_AS(summary_row(summary_rows(off.summary), "/response_cache/hit_rate"), std::out_of_range);
 }
 
 TEST_CASE("response cache: a bad configuration gets one message naming its JSON pointer") {
