@@ -312,10 +312,13 @@ RouterConfig parse_router_config(const nlohmann::json& value, const std::string&
       if (!s.has("kind")) errors.add(s.child("kind"), "expected one of " + quoted_list(kScorers) + ", found nothing");
       sc.weight = s.number("weight", 1, 0, 1e6);
       weights += sc.weight;
-      if (sc.kind == ScorerKind::kPrefix) {
-        sc.approximate = s.choice("mode", "precise", {"precise", "approximate"}) == "approximate";
-        sc.staleness_s = s.number("staleness_s", 0, 0, 1e6);
-        sc.index_blocks_per_replica = static_cast<uint32_t>(s.integer("index_blocks_per_replica", 31250, 1, 1 << 26));
+      sc.approximate = s.choice("mode", "precise", {"precise", "approximate"}) == "approximate";
+      sc.staleness_s = s.number("staleness_s", 0, 0, 1e6);
+      sc.index_blocks_per_replica = static_cast<uint32_t>(s.integer("index_blocks_per_replica", 31250, 1, 1 << 26));
+      if (sc.kind != ScorerKind::kPrefix) {
+        for (const char* k : {"mode", "staleness_s", "index_blocks_per_replica"})
+          if (s.has(k)) errors.add(s.child(k), "applies only to kind \"prefix\"");
+      } else {
         if (sc.approximate && s.has("staleness_s"))
           errors.add(s.child("staleness_s"), "applies only to mode \"precise\" (the approximate index is the router's own)");
         if (!sc.approximate && s.has("index_blocks_per_replica"))

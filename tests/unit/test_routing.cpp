@@ -307,6 +307,8 @@ TEST_CASE("routing: a bad router configuration gets one message naming its JSON 
        "/cluster/router/scorers/0/staleness_s"},
       {json::parse(R"({"kind": "scored", "scorers": [{"kind": "prefix", "weigth": 1}]})"), "/cluster/router/scorers/0/weigth"},
       {json::parse(R"({"kind": "session_affinity", "max_imbalance": -3})"), "/cluster/router/max_imbalance"},
+      {json::parse(R"({"kind": "scored", "scorers": [{"kind": "queue", "staleness_s": 2}]})"),
+       "/cluster/router/scorers/0/staleness_s: applies only to kind \"prefix\""},
   };
   for (const auto& [router, expected] : cases) {
     j["cluster"]["router"] = router;
