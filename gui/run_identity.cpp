@@ -49,6 +49,8 @@ RunIdentity run_identity(const RunSummary& s) {
   id.model = text(s.perf_model, {"model"}, "");
   id.gpu = text(s.perf_model, {"gpu"}, "");
   id.router = text(s.scenario, {"cluster", "router"}, "round_robin");
+  if (const nlohmann::json* r = find(s.scenario, {"cluster", "router"}); r && r->is_object())  // docs/fleet.md
+    id.router = text(*r, {"kind"}, "scored");
   id.eviction_policy = text(s.scenario, {"kv_cache", "eviction_policy"}, "lru");
   id.tensor_parallel = static_cast<unsigned>(number(s.perf_model, {"deployment", "tensor_parallel"}));
   id.pipeline_parallel = static_cast<unsigned>(number(s.perf_model, {"deployment", "pipeline_parallel"}));

@@ -87,6 +87,10 @@ void print_summary(const Scenario& sc, const RunResult& r) {
               v("/goodput/requests_per_s"));
   std::printf("prefix cache: block hit rate %.4f, token hit rate %.4f, %llu evictions\n",
               v("/prefix_cache/block_hit_rate"), v("/prefix_cache/token_hit_rate"), n("/prefix_cache/evictions"));
+  if (s.response_cache.is_object())
+    std::printf("response cache: hit rate %.4f, %llu exact and %llu semantic hits, GPU $%.4f saved\n",
+                v("/response_cache/hit_rate"), n("/response_cache/exact_hits"), n("/response_cache/semantic_hits"),
+                v("/response_cache/usd_saved"));
   std::printf("kv: %llu blocks in total, mean utilization %.3f, peak %.3f\n", n("/kv/blocks_total"),
               v("/kv/mean_utilization"), v("/kv/peak_utilization"));
   std::printf("cost: $%.4f total over %.1f simulated s, $%.4f per million tokens\n", v("/cost/usd_total"),

@@ -78,6 +78,10 @@ class Replica {
   KvUsage kv_usage() const { return kv_->usage(); }
   uint64_t kv_block_records() const { return kv_->block_records(); }
   const PrefixCacheStats& prefix_stats() const { return kv_->prefix_stats(); }
+  // For routers (const, no side effects): the leading blocks of `chain[0..n)` the GPU prefix
+  // cache holds now, and every block hash it can hit now (appended to `out`).
+  uint32_t cached_prefix_blocks(const BlockHash* chain, uint32_t n) const { return kv_->cached_prefix_blocks(chain, n); }
+  void cached_block_hashes(std::vector<BlockHash>& out) const { kv_->cached_block_hashes(out); }
 
  private:
   uint32_t id_;

@@ -11,13 +11,6 @@ namespace kvsim {
 
 // ---------------------------------------------------------------- paged
 
-namespace {
-// The first token position no other request can share (UINT32_MAX if all may be shared).
-uint32_t first_private_token(const PromptContent& c) {
-  return stream_kind(c.own_stream) == StreamKind::kUnique ? std::max(c.hashed_tokens, c.shared_end) : UINT32_MAX;
-}
-}  // namespace
-
 PagedKvCacheManager::PagedKvCacheManager(uint32_t num_blocks, uint32_t block_size,
                                          bool enable_prefix_caching,
                                          std::unique_ptr<EvictionPolicy> policy)

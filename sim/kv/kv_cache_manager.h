@@ -80,6 +80,11 @@ class KvCacheManager {
   virtual void free(RequestKvState& kv, const KvTokens& t, FreeReason why, SimTime now) = 0;
   // Whether a request of `tokens` tokens could ever be served with every block free.
   virtual bool can_ever_fit(uint32_t tokens) const = 0;
+  // How many leading blocks of the hash chain `chain[0..n)` the GPU prefix cache holds now, as a
+  // router asks it: a const lookup that touches no LRU order, reference count or statistic.
+  virtual uint32_t cached_prefix_blocks(const BlockHash* /*chain*/, uint32_t /*n*/) const { return 0; }
+  // Appends the hash of every block the GPU prefix cache can hit now (a router's snapshot).
+  virtual void cached_block_hashes(std::vector<BlockHash>& /*out*/) const {}
   virtual KvUsage usage() const = 0;
   // Block records the manager has made: they grow with the blocks used, up to the total.
   virtual uint64_t block_records() const { return 0; }
@@ -156,6 +161,17 @@ class PagedKvCacheManager final : public KvCacheManager, private KvTransfers {
   void on_computed(RequestKvState& kv, const KvTokens& t) override;
   void free(RequestKvState& kv, const KvTokens& t, FreeReason why, SimTime now) override;
   bool can_ever_fit(uint32_t tokens) const override;
+  uint32_t cached_prefix_blocks(const BlockHash* chain, uint32_t n) const override {
+    uint32_t k = 0;
+    if (prefix_caching_)
+      while (k < n && pool_.lookup(chain[k]) != kNoBlock) ++k;
+    return k;
+  }
+  void cached_block_hashes(std::vector<BlockHash>& out) const override {
+    if (!prefix_caching_) return;
+    for (BlockId b = 0; b < pool_.num_materialised_blocks(); ++b)
+      if (const BlockHash h = pool_.hash_of(b); h != 0 && pool_.lookup(h) == b) out.push_back(h);
+  }
   KvUsage usage() const override;
   uint64_t block_records() const override { return pool_.num_materialised_blocks(); }
   uint64_t total_block_refs() const override { return pool_.total_ref_count(); }

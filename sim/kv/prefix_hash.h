@@ -5,7 +5,10 @@
 #pragma once
 #include <cstdint>
 
+#include <algorithm>
+
 #include "core/rng.h"
+#include "workload/stream_ids.h"
 #include "workload/request_spec.h"
 
 namespace kvsim {
@@ -31,6 +34,11 @@ inline BlockHash chain_block_hash(BlockHash parent, const PromptContent& c, uint
   // The top bit is left clear: BlockPool uses it to mark blocks kept out of its index.
   const BlockHash h = hash_mix(parent, content) & ~(uint64_t{1} << 63);
   return h == 0 ? 1 : h;
+}
+
+// The first token position no other request can share (UINT32_MAX if all may be shared).
+inline uint32_t first_private_token(const PromptContent& c) {
+  return stream_kind(c.own_stream) == StreamKind::kUnique ? std::max(c.hashed_tokens, c.shared_end) : UINT32_MAX;
 }
 
 }  // namespace kvsim

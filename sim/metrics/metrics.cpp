@@ -10,8 +10,9 @@ MetricsCollector::MetricsCollector(const SloConfig& slo, uint32_t num_replicas, 
 void MetricsCollector::open_outputs(const std::string& requests_csv, const std::string& timeseries_csv) {
   if (!requests_csv.empty())
     requests_csv_.open(requests_csv,
-                       "id,replica,status,arrival_s,scheduled_s,first_token_s,finish_s,prompt_tokens,"
-                       "output_tokens,cached_tokens,preemptions,queue_s,ttft_s,tpot_s,e2e_s");
+                       std::string("id,replica,status,arrival_s,scheduled_s,first_token_s,finish_s,prompt_tokens,"
+                                   "output_tokens,cached_tokens,preemptions,queue_s,ttft_s,tpot_s,e2e_s") +
+                           (cache_column_ ? ",cache" : ""));
   if (!timeseries_csv.empty())
     timeseries_csv_.open(timeseries_csv,
                          "time_s,kv_blocks_used,kv_blocks_cached,kv_blocks_free,kv_tokens,running,waiting,"
@@ -35,7 +36,10 @@ void MetricsCollector::write_request(const Request& r, const char* status) {
   // Client-visible times: what the engine produced plus the output lag.
   const SimTime first_token = r.first_token >= 0 ? r.first_token + output_lag_ : -1;
   const SimTime finished = done ? r.finished + output_lag_ : -1;
-  requests_csv_.u(r.spec.id).u(r.replica).s(status).seconds(r.spec.arrival).seconds(r.first_scheduled)
+  requests_csv_.u(r.spec.id);
+  if (*cache_kind_) requests_csv_.s("");  // no replica
+  else requests_csv_.u(r.replica);
+  requests_csv_.s(status).seconds(r.spec.arrival).seconds(r.first_scheduled)
       .seconds(first_token).seconds(finished).u(r.spec.prompt_tokens)
       .u(done ? r.num_output_tokens : r.spec.output_tokens)  // a dropped request: the length it asked for
       .u(r.num_cached_tokens).u(r.num_preemptions)
@@ -47,6 +51,7 @@ void MetricsCollector::write_request(const Request& r, const char* status) {
     requests_csv_.s("");
   }
   requests_csv_.seconds(done ? finished - r.spec.arrival : -1);
+  if (cache_column_) requests_csv_.s(cache_kind_);
   requests_csv_.end_row();
 }
 
@@ -75,6 +80,24 @@ void MetricsCollector::on_finished(Request& r) {
                     (slo_.e2e_s <= 0 || e2e <= slo_.e2e_s);
   good_ += good;
   write_request(r, "finished");
+}
+
+void MetricsCollector::on_cache_hit(Request& r, SimTime answered, const char* kind) {
+  ++completed_;
+  ++iv_finished_;
+  const double latency = to_seconds(answered - r.spec.arrival);
+  samples_.ttft.push_back(latency);
+  samples_.e2e.push_back(latency);
+  samples_.queue.push_back(0);
+  // The whole answer at once; write_request adds the output lag back.
+  r.first_scheduled = r.spec.arrival;  // no queue
+  r.first_token = r.finished = answered - output_lag_;
+  r.num_output_tokens = r.spec.output_tokens;
+  if (!stages_.empty()) stages_.on_finished(r, output_lag_);
+  good_ += (slo_.ttft_s <= 0 || latency <= slo_.ttft_s) && (slo_.e2e_s <= 0 || latency <= slo_.e2e_s);
+  cache_kind_ = kind;
+  write_request(r, "finished");
+  cache_kind_ = "";
 }
 
 void MetricsCollector::on_dropped(Request& r, const char* reason) {

@@ -52,6 +52,11 @@ class MetricsCollector final : public ReplicaObserver {
   void on_step(uint32_t replica, const SchedulerOutput& out, SimTime start, SimTime end) override;
   void on_finished(Request& req) override;
   void on_dropped(Request& req, const char* reason) override;
+  // A response cache answered the request at `answered` (no GPU work): counted as completed, its
+  // TTFT and E2E the cache's latency, no TPOT; its row says `kind` ("exact", "semantic") in the
+  // cache column. Call with_cache_column before open_outputs when a cache is configured.
+  void on_cache_hit(Request& req, SimTime answered, const char* kind);
+  void with_cache_column() { cache_column_ = true; }
   // Writes a time-series row describing the cluster at `now` (and keeps it, unless told not to).
   void sample(SimTime now, const std::vector<std::unique_ptr<Replica>>& replicas);
   // Counts `n` rows equal to the last one but for their time, which are not written (a quiet
@@ -79,6 +84,8 @@ class MetricsCollector final : public ReplicaObserver {
  private:
   void write_request(const Request& req, const char* status);
   SloConfig slo_;
+  bool cache_column_ = false;
+  const char* cache_kind_ = "";  // of the row being written
   SimTime output_lag_ = 0;
   CsvWriter requests_csv_, timeseries_csv_;
   LatencySamples samples_;

@@ -80,6 +80,8 @@ struct RunSummary {
   // The KV tiers' report (sim/engine/kv_tier_report.h writes it as JSON); null when the run has
   // no tiers and no swapping.
   nlohmann::json kv_tiers;
+  // The response cache's report (ResponseCache::summary); null when the run has none.
+  nlohmann::json response_cache;
   nlohmann::json perf_model;    // the step model's own description (StepModel::describe)
   std::string workload_source;  // RequestSource::describe
   nlohmann::json scenario;      // as run; null: not known

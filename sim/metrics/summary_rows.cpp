@@ -50,6 +50,12 @@ std::vector<SummaryRow> summary_rows(const RunSummary& s) {
   add("prefix cache", "block hit rate", "/prefix_cache/block_hit_rate", s.prefix_cache.block_hit_rate, 4, "");
   add("prefix cache", "token hit rate", "/prefix_cache/token_hit_rate", s.prefix_cache.token_hit_rate, 4, "");
   count("prefix cache", "evictions", "/prefix_cache/evictions", s.prefix_cache.evictions);
+  if (const nlohmann::json& rc = s.response_cache; rc.is_object()) {  // only with one (docs/fleet.md)
+    add("response cache", "hit rate", "/response_cache/hit_rate", rc.value("hit_rate", 0.0), 4, "");
+    count("response cache", "exact hits", "/response_cache/exact_hits", rc.value("exact_hits", uint64_t{0}));
+    count("response cache", "semantic hits", "/response_cache/semantic_hits", rc.value("semantic_hits", uint64_t{0}));
+    add("response cache", "GPU $ saved", "/response_cache/usd_saved", rc.value("usd_saved", 0.0), 4, "$");
+  }
   add("kv", "blocks in total", "/kv/blocks_total", static_cast<double>(s.kv.blocks_total), -1, "blocks");
   add("kv", "mean utilization", "/kv/mean_utilization", s.kv.mean_utilization, 3, "");
   add("kv", "peak utilization", "/kv/peak_utilization", s.kv.peak_utilization, 3, "");

@@ -24,8 +24,8 @@ struct SummaryRow {
 };
 
 // Requests, latency percentiles (mean, p50, p90, p99 of TTFT, TPOT, E2E, queueing), throughput,
-// goodput, prefix cache, KV utilisation and cost (with the KV tiers' storage and transfer parts,
-// 0 when a run has none), in that order.
+// goodput, prefix cache, the response cache (only when the run has one), KV utilisation and cost
+// (with the KV tiers' storage and transfer parts, 0 when a run has none), in that order.
 std::vector<SummaryRow> summary_rows(const RunSummary& s);
 // The row showing summary.json member `key`; throws std::out_of_range when there is none.
 const SummaryRow& summary_row(const std::vector<SummaryRow>& rows, std::string_view key);

@@ -22,7 +22,7 @@ const std::vector<std::string> kSloStats = {"p50", "p90", "p99", "mean", "max"};
 struct ListField {
   const char* key;
   const char* pointer;
-  enum Kind { positive_integer, string, boolean } kind;
+  enum Kind { positive_integer, string, boolean, string_or_object } kind;
   std::vector<nlohmann::json> PlanSpec::*member;
 };
 const ListField kListFields[] = {
@@ -34,7 +34,7 @@ const ListField kListFields[] = {
     {"max_num_batched_tokens", "/engine/max_num_batched_tokens", ListField::positive_integer, &PlanSpec::max_num_batched_tokens},
     {"enable_prefix_caching", "/kv_cache/enable_prefix_caching", ListField::boolean, &PlanSpec::enable_prefix_caching},
     {"eviction_policy", "/kv_cache/eviction_policy", ListField::string, &PlanSpec::eviction_policy},
-    {"router", "/cluster/router", ListField::string, &PlanSpec::router},
+    {"router", "/cluster/router", ListField::string_or_object, &PlanSpec::router},
 };
 
 bool value_fits(const nlohmann::json& v, ListField::Kind kind) {
@@ -42,6 +42,7 @@ bool value_fits(const nlohmann::json& v, ListField::Kind kind) {
     case ListField::positive_integer: return v.is_number_integer() && v.get<int64_t>() >= 1;
     case ListField::string: return v.is_string() && !v.get<std::string>().empty();
     case ListField::boolean: return v.is_boolean();
+    case ListField::string_or_object: return v.is_object() || (v.is_string() && !v.get<std::string>().empty());
   }
   return false;
 }
@@ -51,6 +52,7 @@ const char* kind_text(ListField::Kind kind) {
     case ListField::positive_integer: return "an integer >= 1";
     case ListField::string: return "a non-empty string";
     case ListField::boolean: return "true or false";
+    case ListField::string_or_object: return "a non-empty string or an object";
   }
   return "";
 }

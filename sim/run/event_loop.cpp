@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cluster/response_cache.h"
 #include "cluster/router.h"
 #include "engine/replica.h"
 #include "metrics/metrics.h"
@@ -69,9 +70,15 @@ void EventLoop::run() {
 void EventLoop::on_arrival(SimTime now) {
   metrics_.on_arrival(next_.arrival);
   Request* req = pool_.acquire(next_);
-  Replica& rep = *replicas_[router_.route(*req, replicas_)];
-  rep.add_request(req);
-  kick(rep, now);
+  // The cache sits in front of the frontend: looked up as the request arrives, answered after its latency.
+  if (const CacheHit hit = cache_ ? cache_->lookup(next_, next_.arrival) : CacheHit::kMiss; hit != CacheHit::kMiss) {
+    metrics_.on_cache_hit(*req, next_.arrival + cache_->latency(hit), hit == CacheHit::kExact ? "exact" : "semantic");
+    pool_.release(req);
+  } else {
+    Replica& rep = *replicas_[router_.route(*req, replicas_, now)];
+    rep.add_request(req);
+    kick(rep, now);
+  }
   if (source_.next(next_)) queue_.schedule(std::max(engine_arrival(next_), now), SimEvent::kArrival);
   last_activity_ = now;
 }

@@ -26,6 +26,7 @@
 namespace kvsim {
 
 class Router;
+class ResponseCache;
 
 enum class SimEvent : uint32_t { kArrival, kStepEnd, kTransferDone, kSample };
 
@@ -41,6 +42,9 @@ class EventLoop {
   // The time of the last arrival or step end: the simulated end of the run.
   SimTime last_activity() const { return last_activity_; }
   uint64_t events() const { return queue_.events_processed(); }
+  // A response cache in front of the router (null: none): a hit is answered at the cache's
+  // latency and never reaches a replica.
+  void set_response_cache(ResponseCache* cache) { cache_ = cache; }
 
  private:
   void on_arrival(SimTime now);
@@ -66,6 +70,7 @@ class EventLoop {
   SimTime sample_interval_ = 1;
   SimTime last_activity_ = 0;
   bool quiet_ = false;  // no event but samples since the last sample
+  ResponseCache* cache_ = nullptr;
 };
 
 }  // namespace kvsim

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <optional>
 
+#include "cluster/response_cache.h"
 #include "cluster/router.h"
 #include "core/error.h"
 #include "kvsim_version.h"
@@ -24,11 +25,13 @@ namespace {
 // Forwards replica events to the metrics and recycles finished requests.
 class Recycler final : public ReplicaObserver {
  public:
-  Recycler(MetricsCollector& metrics, RequestPool& pool) : metrics_(metrics), pool_(pool) {}
+  Recycler(MetricsCollector& metrics, RequestPool& pool, ResponseCache* cache)
+      : metrics_(metrics), pool_(pool), cache_(cache) {}
   void on_step(uint32_t replica, const SchedulerOutput& out, SimTime start, SimTime end) override {
     metrics_.on_step(replica, out, start, end);
   }
   void on_finished(Request& req) override {
+    if (cache_) cache_->store(req.spec, req.finished);
     metrics_.on_finished(req);
     pool_.release(&req);
   }
@@ -40,6 +43,7 @@ class Recycler final : public ReplicaObserver {
  private:
   MetricsCollector& metrics_;
   RequestPool& pool_;
+  ResponseCache* cache_;
 };
 
 
@@ -111,17 +115,23 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   metrics.keep_timeseries(opt.keep_samples);
   if (const ArrivalConfig* arrivals = workload_arrivals(sc.workload)) metrics.set_stages(arrivals->stages);
   RequestPool pool;
-  Recycler recycler(metrics, pool);
+  std::unique_ptr<ResponseCache> cache;
+  if (sc.response_cache.enabled) {
+    cache = std::make_unique<ResponseCache>(sc.response_cache, sc.seed);
+    metrics.with_cache_column();
+  }
+  Recycler recycler(metrics, pool, cache.get());
   if (folder) metrics.open_outputs(folder->staged(kRequestsFile), folder->staged(kTimeseriesFile));
   std::unique_ptr<RequestSource> source = open_workload(sc.workload, sc.base_dir);
   std::vector<std::unique_ptr<Replica>> replicas;
   const std::vector<std::shared_ptr<TierStore>> shared_tiers = make_shared_tier_stores(sc.replica.kv_tiers);
   for (uint32_t i = 0; i < sc.num_replicas; ++i)
     replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler, shared_tiers));
-  std::unique_ptr<Router> router = make_router(sc.router);
+  std::unique_ptr<Router> router = make_router(sc.router_config, {sc.seed, sc.replica.block_size});
 
   ProgressReporter progress(opt.on_progress, opt.progress_interval_s, wall_start);
   EventLoop loop(sc, *source, replicas, *router, metrics, pool, Cancellation(opt.cancel), progress);
+  loop.set_response_cache(cache.get());
   loop.run();
   const SimTime last_activity = loop.last_activity();
   if (metrics.timeseries_rows() == 0 || to_seconds(metrics.last_sample()) < to_seconds(last_activity))
@@ -147,6 +157,10 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   // GPU time actually computing (pay-per-use view; usd_gpu bills the whole provisioned run).
   summary.cost.gpu_busy_hours = summary.engine.busy_fraction * ci.simulated_seconds * ci.num_gpus / 3600.0;
   summary.cost.usd_gpu_busy = summary.cost.gpu_busy_hours * sc.usd_per_gpu_hour;
+  if (cache) {  // a hit saves what the GPUs cost per request they served
+    const uint64_t served = metrics.completed() - cache->stats().hits();
+    summary.response_cache = cache->summary(served ? summary.cost.usd_gpu / served : 0.0);
+  }
   summary.kv.memory_plan = sc.memory_plan;
   summary.perf_model = sc.step_model->describe();
   summary.workload_source = source->describe();

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <type_traits>
 
+#include "cluster/response_cache.h"
 #include "cluster/router.h"
 #include "core/error.h"
 #include "core/excerpt.h"
@@ -170,7 +171,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
 
   JsonReader c = r.object("cluster");
   s.num_replicas = read_number<uint32_t>(c, "replicas", 1, 100000);
-  s.router = read_choice(c, "router");
+  s.router_config = parse_router_config(c.raw("router"), c.child("router"), errors, s.router);
   c.reject_unknown_keys();
 
   JsonReader e = r.object("engine");
@@ -223,6 +224,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   JsonReader w = r.object("workload");
   s.workload = parse_workload(w);
 
+  s.response_cache = parse_response_cache(r.raw("response_cache"), r.child("response_cache"), errors);
   const nlohmann::json& perf = r.raw("perf_model");
   r.reject_unknown_keys();
 

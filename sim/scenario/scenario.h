@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "cluster/response_cache.h"
+#include "cluster/router.h"
 #include "engine/replica.h"
 #include "metrics/metrics.h"
 #include "perf/engine_overheads.h"
@@ -32,7 +34,8 @@ struct Scenario {
   GpuSpec gpu;
   Deployment deployment;
   uint32_t num_replicas = 1;
-  std::string router = "round_robin";
+  std::string router = "round_robin";  // the router's name, or its kind when configured as an object
+  RouterConfig router_config;
   ReplicaConfig replica;         // num_gpu_blocks comes from the memory plan
   nlohmann::json memory_plan;    // how num_gpu_blocks was derived
   std::shared_ptr<const StepModel> step_model;
@@ -45,6 +48,7 @@ struct Scenario {
   SloConfig slo;
   double timeseries_interval_s = 1.0;
   double usd_per_gpu_hour = 0;
+  ResponseCacheConfig response_cache;  // in front of the router (disabled unless the scenario has one)
 
   uint32_t gpus_per_replica() const { return deployment.tensor_parallel * deployment.pipeline_parallel; }
 };

@@ -45,7 +45,20 @@ class RunIdentityTest : public QObject {
   void the_summary_and_the_run_list_say_what_the_run_is();
   void slo_cells_are_green_with_a_tick_when_met_and_red_with_a_cross_when_missed();
   void a_scenario_without_slos_shows_no_verdict();
+  void a_router_given_as_an_object_is_named_by_its_kind();
 };
+
+void RunIdentityTest::a_router_given_as_an_object_is_named_by_its_kind() {
+  kvsim::RunSummary s;
+  s.scenario = Json::parse(R"({"cluster": {"router": {"kind": "scored", "scorers": [{"kind": "queue"}]}}})");
+  QCOMPARE(run_identity(s).router, QString("scored"));
+  s.scenario["cluster"]["router"] = Json::parse(R"({"kind": "session_affinity"})");
+  QCOMPARE(run_identity(s).router, QString("session_affinity"));
+  s.scenario["cluster"]["router"] = Json::parse(R"({"scorers": [{"kind": "prefix"}]})");  // kind's default
+  QCOMPARE(run_identity(s).router, QString("scored"));
+  s.scenario["cluster"]["router"] = "prefix_aware";
+  QCOMPARE(run_identity(s).router, QString("prefix_aware"));
+}
 
 void RunIdentityTest::the_summary_and_the_run_list_say_what_the_run_is() {
   ScriptedPrompts* prompts = nullptr;
