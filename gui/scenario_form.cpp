@@ -153,6 +153,7 @@ QWidget* ScenarioForm::build_engine() {
   f->addRow("long prefill threshold", number("long_prefill_token_threshold", "0 (no limit)"));
   f->addRow("scheduling policy", add<ChoiceField>("/engine/scheduling_policy", writer_)->widget());
   f->addRow("preemption", add<ChoiceField>("/engine/preemption_mode", writer_)->widget());
+  f->addRow("sampling defaults", add<ChoiceField>("/engine/generation_config", writer_)->widget());
   f->addRow("block size (tokens)", add<TextField>("/engine/block_size", writer_)->widget());
   f->addRow("max_model_len", number("max_model_len", "the model's max_position_embeddings"));
   f->addRow("KV layout", add<ChoiceField>("/engine/kv_layout", writer_)->widget());

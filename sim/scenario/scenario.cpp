@@ -182,7 +182,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   // What the requests are sampled with: the checkpoint's generation_config.json as vLLM's default
   // --generation-config auto applies it ("vllm": vLLM's own defaults), then engine.sampling field
   // by field, as a request's own parameters override the server's defaults.
-  if (e.choice("generation_config", "auto", {"auto", "vllm"}) == "auto" && have_specs)
+  if (read_choice(e, "generation_config") == "auto" && have_specs)
     if (const GenerationConfig* g = find_generation_config(s.model, model_name)) s.sampling = g->sampling;
   {
     JsonReader sampling = e.object("sampling");

@@ -15,6 +15,8 @@ const std::vector<ScenarioChoice>& scenario_choices() {
       {"/engine/batching", {"continuous", "orca", "static"}, "continuous", "continuous"},
       {"/engine/scheduling_policy", {"fcfs", "priority"}, "fcfs", "fcfs"},
       {"/engine/preemption_mode", {"recompute", "swap"}, "recompute", "recompute"},
+      // vLLM's --generation-config: the checkpoint's sampling defaults, or vLLM's own
+      {"/engine/generation_config", {"auto", "vllm"}, "auto", "auto: the checkpoint's sampling defaults"},
       // contiguous unless batching is continuous
       {"/engine/kv_layout", {"paged", "contiguous"}, "paged", "paged with continuous batching"},
       {"/kv_cache/eviction_policy", eviction_policy_names(), "lru", "lru"},
