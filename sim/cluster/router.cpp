@@ -9,8 +9,11 @@ namespace {
 class RoundRobinRouter final : public Router {
  public:
   uint32_t route(const Request&, const std::vector<std::unique_ptr<Replica>>& replicas) override {
-    const uint32_t chosen = next_;
-    next_ = (next_ + 1) % static_cast<uint32_t>(replicas.size());
+    uint32_t chosen;
+    do {  // (an elastic fleet's replicas that take no requests are skipped; one always does)
+      chosen = next_;
+      next_ = (next_ + 1) % static_cast<uint32_t>(replicas.size());
+    } while (!replicas[chosen]->accepting());
     return chosen;
   }
 
@@ -22,8 +25,9 @@ class LeastOutstandingRouter final : public Router {
  public:
   uint32_t route(const Request&, const std::vector<std::unique_ptr<Replica>>& replicas) override {
     uint32_t best = 0;
-    for (uint32_t i = 1; i < replicas.size(); ++i)
-      if (replicas[i]->outstanding() < replicas[best]->outstanding()) best = i;
+    while (!replicas[best]->accepting()) ++best;
+    for (uint32_t i = best + 1; i < replicas.size(); ++i)
+      if (replicas[i]->accepting() && replicas[i]->outstanding() < replicas[best]->outstanding()) best = i;
     return best;
   }
 };

@@ -10,6 +10,7 @@
 
 namespace kvsim {
 
+// Routers pick among the replicas that are accepting() (at least one is, when route is called).
 class Router {
  public:
   virtual ~Router() = default;

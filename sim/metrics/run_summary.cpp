@@ -56,6 +56,7 @@ nlohmann::json to_json(const RunSummary& s) {
                  {"busy_fraction", e.busy_fraction}};
   j["simulated_seconds"] = s.simulated_seconds;
   if (!s.kv_tiers.is_null()) j["kv_tiers"] = s.kv_tiers;
+  if (!s.fleet.is_null()) j["fleet"] = s.fleet;
   j["cost"] = to_json(s.cost);
   j["perf_model"] = s.perf_model;
   j["workload"] = {{"source", s.workload_source}};
@@ -217,6 +218,7 @@ RunSummary summary_from_json(const nlohmann::json& j) {
     cost.reuse.erase("usd_gpu_busy");
   }
   s.kv_tiers = member(j, "kv_tiers");
+  s.fleet = member(j, "fleet");
   s.perf_model = member(j, "perf_model");
   s.workload_source = text(member(j, "workload"), "source");
   s.scenario = member(j, "scenario");

@@ -80,6 +80,7 @@ struct RunSummary {
   // The KV tiers' report (sim/engine/kv_tier_report.h writes it as JSON); null when the run has
   // no tiers and no swapping.
   nlohmann::json kv_tiers;
+  nlohmann::json fleet;  // the elastic fleet's replicas, dollars by price class and spot events (null: a fixed fleet)
   nlohmann::json perf_model;    // the step model's own description (StepModel::describe)
   std::string workload_source;  // RequestSource::describe
   nlohmann::json scenario;      // as run; null: not known

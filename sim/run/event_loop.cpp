@@ -5,6 +5,7 @@
 #include "cluster/router.h"
 #include "engine/replica.h"
 #include "metrics/metrics.h"
+#include "run/fleet.h"
 
 namespace kvsim {
 
@@ -20,7 +21,7 @@ constexpr SimTime kQuietRows = 1000;
 
 EventLoop::EventLoop(const Scenario& scenario, RequestSource& source, std::vector<std::unique_ptr<Replica>>& replicas,
                      Router& router, MetricsCollector& metrics, RequestPool& pool, Cancellation cancel,
-                     ProgressReporter& progress)
+                     ProgressReporter& progress, Fleet* fleet)
     : sc_(scenario),
       source_(source),
       replicas_(replicas),
@@ -29,7 +30,10 @@ EventLoop::EventLoop(const Scenario& scenario, RequestSource& source, std::vecto
       pool_(pool),
       cancel_(cancel),
       progress_(progress),
-      sample_interval_(std::max<SimTime>(1, from_seconds(scenario.timeseries_interval_s))) {}
+      sample_interval_(std::max<SimTime>(1, from_seconds(scenario.timeseries_interval_s))),
+      fleet_(fleet) {
+  if (fleet_) fleet_->set_kick([this](Replica& rep, SimTime now) { kick(rep, now); });
+}
 
 SimTime EventLoop::engine_arrival(const RequestSpec& r) const {
   return r.arrival + from_seconds(sc_.engine.arrival_delay_s(r.prompt_tokens));
@@ -39,6 +43,7 @@ void EventLoop::run() {
   read_first_request(source_, next_);
   queue_.schedule(engine_arrival(next_), SimEvent::kArrival);
   queue_.schedule(0, SimEvent::kSample);
+  if (fleet_) fleet_->attach(queue_);
   uint64_t since_check = 0;
   while (!queue_.empty()) {
     const Event<SimEvent> ev = queue_.pop();
@@ -48,6 +53,7 @@ void EventLoop::run() {
         on_arrival(now);
         break;
       case SimEvent::kStepEnd:
+        if (fleet_ && fleet_->gone(ev.index)) break;  // a step the replica's departure abandoned
         on_step_end(*replicas_[ev.index], now);
         break;
       case SimEvent::kTransferDone:
@@ -55,6 +61,9 @@ void EventLoop::run() {
         break;
       case SimEvent::kSample:
         on_sample(now);
+        break;
+      default:
+        fleet_->on_event(ev, now, !arrivals_done_ || metrics_.arrived() > metrics_.completed() + metrics_.dropped());
         break;
     }
     quiet_ = ev.kind == SimEvent::kSample;
@@ -69,16 +78,22 @@ void EventLoop::run() {
 void EventLoop::on_arrival(SimTime now) {
   metrics_.on_arrival(next_.arrival);
   Request* req = pool_.acquire(next_);
-  Replica& rep = *replicas_[router_.route(*req, replicas_)];
-  rep.add_request(req);
-  kick(rep, now);
+  if (fleet_) {
+    fleet_->route(req, now);
+  } else {
+    Replica& rep = *replicas_[router_.route(*req, replicas_)];
+    rep.add_request(req);
+    kick(rep, now);
+  }
   if (source_.next(next_)) queue_.schedule(std::max(engine_arrival(next_), now), SimEvent::kArrival);
+  else arrivals_done_ = true;
   last_activity_ = now;
 }
 
 void EventLoop::on_step_end(Replica& rep, SimTime now) {
   rep.end_step(now);
   kick(rep, now);
+  if (fleet_) fleet_->after_step(rep, now);
   last_activity_ = now;
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "cluster/autoscaler.h"
 #include "engine/replica.h"
 #include "metrics/metrics.h"
 #include "perf/engine_overheads.h"
@@ -33,6 +34,7 @@ struct Scenario {
   Deployment deployment;
   uint32_t num_replicas = 1;
   std::string router = "round_robin";
+  FleetConfig fleet;             // autoscaling and spot capacity (elastic() false: a fixed fleet)
   ReplicaConfig replica;         // num_gpu_blocks comes from the memory plan
   nlohmann::json memory_plan;    // how num_gpu_blocks was derived
   std::shared_ptr<const StepModel> step_model;
