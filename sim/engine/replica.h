@@ -64,7 +64,7 @@ class Replica {
   // `out` ready to be recomputed elsewhere (no computed tokens, no blocks; the output so far is
   // kept, as after a recompute preemption). A step in flight is abandoned. Returns the tokens
   // whose KV was lost.
-  uint64_t evict_all(std::vector<Request*>& out);
+  uint64_t evict_all(std::vector<Request*>& out, SimTime now);
   // A KV transfer this replica asked to be woken for completed (a load or an offload).
   void on_transfer_done(uint64_t token, SimTime now);
   // Completion times of the KV transfers started since the last call, for the event loop to

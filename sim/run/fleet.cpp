@@ -225,6 +225,7 @@ void Fleet::on_event(const Event<SimEvent>& ev, SimTime now, bool work_left) {
       if (r.state != ReplicaState::kUp && r.state != ReplicaState::kDraining) return;
       if (r.state == ReplicaState::kUp) --accepting_;
       r.state = ReplicaState::kNotice;
+      r.interrupted = true;
       replicas_[ev.index]->set_accepting(false);
       ++n_.interruptions;
       queue_->schedule(now + market_.notice(), SimEvent::kSpotGone, ev.index);
@@ -233,7 +234,7 @@ void Fleet::on_event(const Event<SimEvent>& ev, SimTime now, bool work_left) {
     }
     case SimEvent::kSpotGone: {
       moved_.clear();
-      n_.tokens_recomputed += replicas_[ev.index]->evict_all(moved_);
+      n_.tokens_recomputed += replicas_[ev.index]->evict_all(moved_, now);
       release(ev.index, now);
       n_.requests_moved += moved_.size();
       // In arrival order, so that the moved requests queue elsewhere as they came.
@@ -314,6 +315,15 @@ nlohmann::json Fleet::summary(SimTime end) const {
                {"tokens_recomputed", n_.tokens_recomputed},
                {"requests_refused", n_.spot_refused},
                {"fallbacks_to_on_demand", n_.spot_fallbacks}};
+  nlohmann::json reps = nlohmann::json::array();
+  for (size_t i = 0; i < state_.size(); ++i) {
+    const FleetReplica& r = state_[i];
+    const auto when = [](SimTime t) { return t == kNever ? nlohmann::json() : nlohmann::json(to_seconds(t)); };
+    reps.push_back({{"id", i}, {"price", price_class_name(r.price)}, {"start_s", to_seconds(r.start)},
+                    {"up_s", when(r.up)}, {"end_s", when(r.end)},
+                    {"interrupted_s", r.interrupted ? nlohmann::json(to_seconds(r.interrupt_at)) : nlohmann::json()}});
+  }
+  j["replicas"] = std::move(reps);
   j["router_queue"] = {{"requests_queued", n_.queued},
                        {"dropped_after_max_wait", n_.dropped_max_wait},
                        {"max_length", n_.max_queue}};

@@ -40,6 +40,7 @@ struct FleetReplica {
   SimTime end = kNever;         // released (billing ends)
   SimTime interrupt_at = kNever;  // spot: when the notice comes
   bool notice_scheduled = false;
+  bool interrupted = false;     // the notice came
 };
 
 struct FleetCounters {
