@@ -57,23 +57,33 @@ void Fleet::track_peaks() {
   n_.peak_held = std::max(n_.peak_held, serving + count(ReplicaState::kProvisioning));
 }
 
+uint32_t Fleet::committed() const {
+  uint32_t n = 0;
+  for (const FleetReplica& r : state_)
+    n += r.state == ReplicaState::kProvisioning || (r.state == ReplicaState::kUp && !r.swap_out);
+  return n;
+}
+
 // A new replica: spot while the spot share allows and the market grants it, else on-demand (or
 // nothing, when a refused spot request has no fallback: retried at the next evaluation).
 bool Fleet::provision(SimTime now, bool instant) {
-  uint32_t spot = 0, total = 1;
+  uint32_t spot = 0;
   for (const FleetReplica& r : state_)
-    if (r.state == ReplicaState::kProvisioning || r.state == ReplicaState::kUp) {
-      ++total;
-      spot += r.price == PriceClass::kSpot;
-    }
-  FleetReplica r;
-  r.price = market_.wanted_class(spot, total);
-  if (r.price == PriceClass::kSpot && !market_.granted()) {
+    spot += r.price == PriceClass::kSpot && (r.state == ReplicaState::kProvisioning || r.state == ReplicaState::kUp);
+  PriceClass price = market_.wanted_class(spot, committed() + 1);
+  if (price == PriceClass::kSpot && !market_.granted()) {
     ++n_.spot_refused;
     if (!market_.config().fallback_on_demand) return false;
     ++n_.spot_fallbacks;
-    r.price = PriceClass::kOnDemand;
+    price = PriceClass::kOnDemand;
   }
+  add_replica(now, instant, price);
+  return true;
+}
+
+uint32_t Fleet::add_replica(SimTime now, bool instant, PriceClass price) {
+  FleetReplica r;
+  r.price = price;
   r.start = now;
   const auto id = static_cast<uint32_t>(replicas_.size());
   replicas_.push_back(make_(id));
@@ -82,7 +92,35 @@ bool Fleet::provision(SimTime now, bool instant) {
   if (!instant) ++n_.replicas_started;
   if (instant || cold_start_ == 0) set_up(id, now);
   else queue_->schedule(now + cold_start_, SimEvent::kReplicaUp, id);
-  return true;
+  return id;
+}
+
+// After a fallback, on-demand replicas beyond the on-demand share are replaced by spot ones as the
+// market grants them (SkyServe's dynamic on-demand fallback switches back the same way): the spot
+// replica is provisioned while the on-demand one serves, which then drains.
+void Fleet::return_to_spot(SimTime now) {
+  const SpotConfig& sc = market_.config();
+  if (!sc.enabled || !sc.fallback_on_demand) return;
+  for (;;) {
+    uint32_t spot = 0;
+    int64_t od = -1;
+    for (uint32_t i = 0; i < state_.size(); ++i) {
+      const FleetReplica& r = state_[i];
+      if (r.state != ReplicaState::kProvisioning && r.state != ReplicaState::kUp) continue;
+      if (r.price == PriceClass::kSpot) ++spot;
+      else if (r.state == ReplicaState::kUp && !r.swap_out) od = i;  // the newest
+    }
+    if (od < 0 || market_.wanted_class(spot, committed()) != PriceClass::kSpot) return;
+    if (!market_.granted()) {
+      ++n_.spot_refused;
+      return;
+    }
+    state_[static_cast<size_t>(od)].swap_out = true;
+    ++n_.spot_returns;
+    const uint32_t id = add_replica(now, false, PriceClass::kSpot);
+    if (state_[id].state == ReplicaState::kUp) drain(static_cast<uint32_t>(od), now);  // (no cold start)
+    else state_[id].swap_for = od;
+  }
 }
 
 void Fleet::set_up(uint32_t i, SimTime now) {
@@ -138,11 +176,8 @@ FleetObservation Fleet::observe(SimTime now) const {
   o.now = now;
   double util = 0;
   for (uint32_t i = 0; i < state_.size(); ++i) {
-    const ReplicaState s = state_[i].state;
-    if (s == ReplicaState::kProvisioning) ++o.committed;
-    if (s != ReplicaState::kUp) continue;
+    if (state_[i].state != ReplicaState::kUp) continue;
     ++o.ready;
-    ++o.committed;
     const Replica& rep = *replicas_[i];
     o.running += rep.num_running();
     o.waiting += rep.num_waiting();
@@ -150,46 +185,53 @@ FleetObservation Fleet::observe(SimTime now) const {
     if (u.blocks_total > 0) util += static_cast<double>(u.blocks_used) / static_cast<double>(u.blocks_total);
   }
   o.waiting += router_queue_.size();
+  o.committed = committed();
   o.kv_utilization = o.ready ? util / o.ready : 0;
   return o;
 }
 
-void Fleet::drain_one(SimTime now) {
-  // A replica still provisioning goes first (the newest); then an up one of the class above its
-  // share (on-demand when at par), the one with the fewest requests (ties: the newest).
+void Fleet::drain(uint32_t i, SimTime now) {
+  FleetReplica& r = state_[i];
+  if (r.state == ReplicaState::kUp) --accepting_;
+  r.state = ReplicaState::kDraining;
+  r.swap_out = false;
+  replicas_[i]->set_accepting(false);
+  if (!replicas_[i]->busy() && replicas_[i]->outstanding() == 0) release(i, now);
+}
+
+bool Fleet::drain_one(SimTime now) {
+  // A replica still provisioning goes first (the newest; one taking over from an on-demand
+  // replica goes with that replica); then an up one of the class above its share (on-demand when
+  // at par), the one with the fewest requests (ties: the newest).
   for (uint32_t i = static_cast<uint32_t>(state_.size()); i-- > 0;)
     if (state_[i].state == ReplicaState::kProvisioning) {
+      const int64_t partner = state_[i].swap_for;
       release(i, now);
-      return;
+      if (partner >= 0 && state_[static_cast<size_t>(partner)].state == ReplicaState::kUp)
+        drain(static_cast<uint32_t>(partner), now);
+      return true;
     }
   uint32_t spot = 0, up = 0;
   for (const FleetReplica& r : state_)
-    if (r.state == ReplicaState::kUp) {
+    if (r.state == ReplicaState::kUp && !r.swap_out) {
       ++up;
       spot += r.price == PriceClass::kSpot;
     }
-  if (up == 0) return;
+  if (up == 0) return false;
   const bool spot_over = static_cast<double>(spot) > market_.config().fraction * (up - 1) + 1e-9;
   const PriceClass prefer = spot == up || (spot > 0 && spot_over) ? PriceClass::kSpot : PriceClass::kOnDemand;
   int64_t best = -1;
   for (uint32_t i = 0; i < state_.size(); ++i) {
-    if (state_[i].state != ReplicaState::kUp || state_[i].price != prefer) continue;
+    if (state_[i].state != ReplicaState::kUp || state_[i].swap_out || state_[i].price != prefer) continue;
     if (best < 0 || replicas_[i]->outstanding() <= replicas_[static_cast<uint32_t>(best)]->outstanding()) best = i;
   }
-  const auto b = static_cast<uint32_t>(best);
-  state_[b].state = ReplicaState::kDraining;
-  replicas_[b]->set_accepting(false);
-  --accepting_;
-  if (!replicas_[b]->busy() && replicas_[b]->outstanding() == 0) release(b, now);
+  drain(static_cast<uint32_t>(best), now);
+  return true;
 }
 
 void Fleet::reconcile(SimTime now) {
-  uint32_t have = committed();
-  while (have < target_ && provision(now, false)) ++have;
-  while (have > target_) {
-    drain_one(now);
-    --have;
-  }
+  while (committed() < target_ && provision(now, false)) {}
+  while (committed() > target_ && drain_one(now)) {}
   track_peaks();
 }
 
@@ -207,8 +249,10 @@ void Fleet::on_event(const Event<SimEvent>& ev, SimTime now, bool work_left) {
         if (change < 0) ++n_.scale_down_decisions;
         target_ = static_cast<uint32_t>(static_cast<int64_t>(committed()) + change);
       }
-      if (work_left) reconcile(now);
       if (!work_left) return;  // the run is over: no more evaluations
+      reconcile(now);
+      return_to_spot(now);
+      track_peaks();
       next_tick_ = now + tick_;
       queue_->schedule(next_tick_, SimEvent::kFleetTick);
       for (uint32_t i = 0; i < state_.size(); ++i) schedule_notice_if_due(i);
@@ -217,6 +261,8 @@ void Fleet::on_event(const Event<SimEvent>& ev, SimTime now, bool work_left) {
     case SimEvent::kReplicaUp:
       if (state_[ev.index].state != ReplicaState::kProvisioning) return;  // cancelled while provisioning
       set_up(ev.index, now);
+      if (const int64_t od = state_[ev.index].swap_for; od >= 0 && state_[static_cast<size_t>(od)].swap_out)
+        drain(static_cast<uint32_t>(od), now);
       track_peaks();
       dispatch_queue(now);
       return;
@@ -314,13 +360,15 @@ nlohmann::json Fleet::summary(SimTime end) const {
                {"requests_moved", n_.requests_moved},
                {"tokens_recomputed", n_.tokens_recomputed},
                {"requests_refused", n_.spot_refused},
-               {"fallbacks_to_on_demand", n_.spot_fallbacks}};
+               {"fallbacks_to_on_demand", n_.spot_fallbacks},
+               {"returns_to_spot", n_.spot_returns}};
   nlohmann::json reps = nlohmann::json::array();
   for (size_t i = 0; i < state_.size(); ++i) {
     const FleetReplica& r = state_[i];
     const auto when = [](SimTime t) { return t == kNever ? nlohmann::json() : nlohmann::json(to_seconds(t)); };
     reps.push_back({{"id", i}, {"price", price_class_name(r.price)}, {"start_s", to_seconds(r.start)},
                     {"up_s", when(r.up)}, {"end_s", when(r.end)},
+                    {"replaces", r.swap_for >= 0 ? nlohmann::json(r.swap_for) : nlohmann::json()},
                     {"interrupted_s", r.interrupted ? nlohmann::json(to_seconds(r.interrupt_at)) : nlohmann::json()}});
   }
   j["replicas"] = std::move(reps);

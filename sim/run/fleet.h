@@ -41,13 +41,17 @@ struct FleetReplica {
   SimTime interrupt_at = kNever;  // spot: when the notice comes
   bool notice_scheduled = false;
   bool interrupted = false;     // the notice came
+  // Back to spot after a fallback: a spot replica provisioning to take over from on-demand
+  // replica `swap_for`, which is `swap_out` (still serving, no longer counted) until it is up.
+  int64_t swap_for = -1;
+  bool swap_out = false;
 };
 
 struct FleetCounters {
   uint64_t replicas_started = 0;  // provisioned during the run (not the initial fleet)
   uint64_t scale_up_decisions = 0, scale_down_decisions = 0;
   uint64_t interruptions = 0, requests_moved = 0, tokens_recomputed = 0;
-  uint64_t spot_refused = 0, spot_fallbacks = 0;
+  uint64_t spot_refused = 0, spot_fallbacks = 0, spot_returns = 0;
   uint64_t queued = 0, dropped_max_wait = 0, max_queue = 0;
   uint32_t peak_serving = 0;  // up + draining + notice, at once
   uint32_t peak_held = 0;     // everything not released, provisioning included
@@ -90,10 +94,14 @@ class Fleet final : public TimeseriesExtra {
 
  private:
   uint32_t count(ReplicaState s) const;
-  uint32_t committed() const { return count(ReplicaState::kProvisioning) + count(ReplicaState::kUp); }
+  // Replicas up or provisioning, an on-demand one that a spot replica is about to replace not counted.
+  uint32_t committed() const;
   bool provision(SimTime now, bool instant);
+  uint32_t add_replica(SimTime now, bool instant, PriceClass price);
   void reconcile(SimTime now);
-  void drain_one(SimTime now);
+  bool drain_one(SimTime now);
+  void drain(uint32_t i, SimTime now);
+  void return_to_spot(SimTime now);
   void release(uint32_t i, SimTime now);
   void set_up(uint32_t i, SimTime now);
   void dispatch_queue(SimTime now);

@@ -5,6 +5,7 @@
 // class, and bad input named by its JSON pointer.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "cluster/spot.h"
@@ -180,4 +181,31 @@ TEST_CASE("spot: bad input gets one message naming its JSON pointer") {
   j = spot_scenario(1, 30);
   j["cluster"]["spot"]["fallback"] = "retry";
   CHECK_THAT(fleet_error(j), Catch::Contains("/cluster/spot/fallback: expected one of"));
+}
+
+TEST_CASE("spot run: after a fallback, a granted spot replica takes over and the on-demand one drains") {
+  nlohmann::json j = spot_scenario(0, 0);
+  j["workload"]["synthetic"]["duration_s"] = 120;
+  j["cluster"]["spot"]["availability"] = 0.5;
+  j["cluster"]["cold_start"] = {{"provisioning_s", 10}};
+  const FleetRun run = run_fleet(j, "spot_return");
+  const nlohmann::json& f = run.fleet();
+  REQUIRE(f.at("spot").at("fallbacks_to_on_demand").get<uint64_t>() >= 1);
+  CHECK(f.at("spot").at("returns_to_spot") == f.at("spot").at("fallbacks_to_on_demand"));
+  const auto& reps = f.at("replicas");
+  const auto rows = request_rows(run.dir);
+  size_t replaced = 0;
+  for (const auto& spot : reps) {
+    if (spot.at("replaces").is_null()) continue;
+    const auto od = spot.at("replaces").get<uint32_t>();
+    CHECK(reps[od].at("price") == "on_demand");
+    const double handover = spot.at("up_s").get<double>();
+    CHECK(reps[od].at("end_s").get<double>() >= handover);
+    // It took requests until its spot successor came up, none after.
+    for (const RequestRow& r : rows)
+      if (r.replica == od) CHECK(r.arrival <= handover + 1e-9);
+    ++replaced;
+  }
+  CHECK(replaced == f.at("spot").at("returns_to_spot").get<uint64_t>());
+  CHECK(run.result.summary.requests.completed == run.result.summary.requests.arrived);
 }
