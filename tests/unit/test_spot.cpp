@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "cluster/spot.h"
+#include "plan/planner.h"
 #include "test_fleet_util.h"
 
 using namespace kvsim;
@@ -208,4 +209,46 @@ TEST_CASE("spot run: after a fallback, a granted spot replica takes over and the
   }
   CHECK(replaced == f.at("spot").at("returns_to_spot").get<uint64_t>());
   CHECK(run.result.summary.requests.completed == run.result.summary.requests.arrived);
+}
+
+TEST_CASE("planner: a base that buys spot runs each GPU candidate as a spot fleet at that GPU's spot price") {
+  nlohmann::json base = fleet_scenario(4, 20);
+  base["cluster"]["spot"] = {{"usd_per_gpu_hour", 3.0}, {"interruptions_per_hour", 1}, {"notice_s", 30}};
+  nlohmann::json plan = {{"name", "spot"}, {"base", base},
+                         {"slo", {{"ttft_s", {{"p99", 5}}}}},
+                         {"candidates", {{"gpus", {"H100-SXM", {{"name", "L40S"}, {"spot_usd_per_gpu_hour", 0.7}}}}}},
+                         {"replicas", {{"min", 1}, {"max", 4}}},
+                         {"seeds", {1}}};
+  const PlanSpec spec = parse_plan(plan, KVSIM_TEST_DATA, Catalog::open_default());
+  const std::vector<PlanCandidate> cands = plan_candidates(spec);
+  REQUIRE(cands.size() == 2);
+  CHECK(cands[0].gpu.spot_usd_per_gpu_hour == 3.0);  // the base's own GPU takes the base's spot price
+  CHECK(cands[1].gpu.spot_usd_per_gpu_hour == 0.7);
+  for (const PlanCandidate& c : cands) {
+    const nlohmann::json sc = plan_candidate_scenario(spec, c, 2, 1, 0);
+    CHECK(sc.at("cluster").at("spot").at("usd_per_gpu_hour") == c.gpu.spot_usd_per_gpu_hour);
+    const FleetRun run = run_fleet(sc, "plan_spot_" + std::to_string(c.index));
+    const nlohmann::json& f = run.fleet();
+    CHECK(f.at("usd").at("spot").get<double>() ==
+          Approx(f.at("replica_hours").at("spot").get<double>() * c.gpu.spot_usd_per_gpu_hour));
+    CHECK(f.at("usd").at("on_demand").get<double>() == 0);
+  }
+  // Another GPU without a spot price cannot be run as a spot fleet; nor can the planner size an autoscaler.
+  plan["candidates"]["gpus"] = {"H100-SXM", "L40S"};
+  std::string e;
+  try {
+    parse_plan(plan, KVSIM_TEST_DATA, Catalog::open_default());
+  } catch (const InputError& x) {
+    e = x.what();
+  }
+  CHECK_THAT(e, Catch::Contains("/candidates/gpus/1: the base scenario buys spot capacity (/base/cluster/spot): give L40S's spot_usd_per_gpu_hour"));
+  plan["candidates"]["gpus"] = {"H100-SXM"};
+  plan["base"]["cluster"]["autoscaling"] = {{"policy", "concurrency"}, {"target", 8}, {"max_replicas", 4}};
+  e.clear();
+  try {
+    parse_plan(plan, KVSIM_TEST_DATA, Catalog::open_default());
+  } catch (const InputError& x) {
+    e = x.what();
+  }
+  CHECK_THAT(e, Catch::Contains("/base/cluster/autoscaling: the planner sizes a fixed fleet"));
 }
