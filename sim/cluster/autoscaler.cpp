@@ -147,6 +147,13 @@ uint32_t Autoscaler::desired(const FleetObservation& o) const {
                                           static_cast<double>(c_.max_replicas)));
 }
 
+bool Autoscaler::scheduled_later(SimTime now) const {
+  if (c_.policy != ScalePolicy::kSchedule) return false;
+  for (const ScheduleEntry& e : c_.schedule)
+    if (from_seconds(e.at_s) > now && e.replicas > 0) return true;
+  return false;
+}
+
 int64_t Autoscaler::decide(const FleetObservation& o) {
   const int64_t change = static_cast<int64_t>(desired(o)) - static_cast<int64_t>(o.committed);
   if (change == 0) return 0;

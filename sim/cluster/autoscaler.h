@@ -86,6 +86,8 @@ class Autoscaler {
   // the last decision or when the policy asks for what is committed. A non-zero answer is a decision.
   int64_t decide(const FleetObservation& o);
   SimTime last_decision() const { return last_; }
+  // Whether a schedule still has an entry after `now` asking for replicas.
+  bool scheduled_later(SimTime now) const;
 
  private:
   AutoscalingConfig c_;

@@ -63,7 +63,8 @@ void EventLoop::run() {
         on_sample(now);
         break;
       default:
-        fleet_->on_event(ev, now, !arrivals_done_ || metrics_.arrived() > metrics_.completed() + metrics_.dropped());
+        fleet_->on_event(ev, now, !arrivals_done_ || metrics_.arrived() > metrics_.completed() + metrics_.dropped(),
+                         arrivals_done_);
         break;
     }
     quiet_ = ev.kind == SimEvent::kSample;

@@ -130,7 +130,10 @@ void Fleet::set_up(uint32_t i, SimTime now) {
   replicas_[i]->set_accepting(true);
   ++accepting_;
   if (r.price == PriceClass::kSpot) r.interrupt_at = market_.interruption_after(now);
-  if (queue_) schedule_notice_if_due(i);
+  if (queue_) {
+    schedule_notice_if_due(i);
+    dispatch_queue(now);
+  }
 }
 
 // Interruptions are put in the event queue one evaluation ahead, so a run ends when its work
@@ -240,7 +243,13 @@ void Fleet::after_step(Replica& rep, SimTime now) {
   if (state_[i].state == ReplicaState::kDraining && !rep.busy() && rep.outstanding() == 0) release(i, now);
 }
 
-void Fleet::on_event(const Event<SimEvent>& ev, SimTime now, bool work_left) {
+void Fleet::drop_queue(const char* reason) {
+  for (const Queued& q : router_queue_) observer_.on_dropped(*q.req, reason);
+  n_.dropped_no_replica += router_queue_.size();
+  router_queue_.clear();
+}
+
+void Fleet::on_event(const Event<SimEvent>& ev, SimTime now, bool work_left, bool arrivals_done) {
   switch (ev.kind) {
     case SimEvent::kFleetTick: {
       if (c_.autoscaling.policy != ScalePolicy::kNone) {
@@ -253,6 +262,11 @@ void Fleet::on_event(const Event<SimEvent>& ev, SimTime now, bool work_left) {
       reconcile(now);
       return_to_spot(now);
       track_peaks();
+      // With every request arrived, no replica held and none coming (spot refused without a
+      // fallback, a schedule at zero), the queue would wait forever: it is dropped instead.
+      if (arrivals_done && !router_queue_.empty() && count(ReplicaState::kReleased) == state_.size() &&
+          !autoscaler_.scheduled_later(now))
+        drop_queue("no_replica_after_last_arrival");
       next_tick_ = now + tick_;
       queue_->schedule(next_tick_, SimEvent::kFleetTick);
       for (uint32_t i = 0; i < state_.size(); ++i) schedule_notice_if_due(i);
@@ -260,11 +274,10 @@ void Fleet::on_event(const Event<SimEvent>& ev, SimTime now, bool work_left) {
     }
     case SimEvent::kReplicaUp:
       if (state_[ev.index].state != ReplicaState::kProvisioning) return;  // cancelled while provisioning
-      set_up(ev.index, now);
+      set_up(ev.index, now);  // (takes the router's queue)
       if (const int64_t od = state_[ev.index].swap_for; od >= 0 && state_[static_cast<size_t>(od)].swap_out)
         drain(static_cast<uint32_t>(od), now);
       track_peaks();
-      dispatch_queue(now);
       return;
     case SimEvent::kSpotNotice: {
       FleetReplica& r = state_[ev.index];
@@ -374,6 +387,7 @@ nlohmann::json Fleet::summary(SimTime end) const {
   j["replicas"] = std::move(reps);
   j["router_queue"] = {{"requests_queued", n_.queued},
                        {"dropped_after_max_wait", n_.dropped_max_wait},
+                       {"dropped_no_replica_after_last_arrival", n_.dropped_no_replica},
                        {"max_length", n_.max_queue}};
   return j;
 }

@@ -52,7 +52,7 @@ struct FleetCounters {
   uint64_t scale_up_decisions = 0, scale_down_decisions = 0;
   uint64_t interruptions = 0, requests_moved = 0, tokens_recomputed = 0;
   uint64_t spot_refused = 0, spot_fallbacks = 0, spot_returns = 0;
-  uint64_t queued = 0, dropped_max_wait = 0, max_queue = 0;
+  uint64_t queued = 0, dropped_max_wait = 0, dropped_no_replica = 0, max_queue = 0;
   uint32_t peak_serving = 0;  // up + draining + notice, at once
   uint32_t peak_held = 0;     // everything not released, provisioning included
 };
@@ -71,8 +71,9 @@ class Fleet final : public TimeseriesExtra {
   void attach(EventQueue<SimEvent>& queue);
   // Sends a request to a replica that takes requests, or holds it in the router's queue.
   void route(Request* req, SimTime now);
-  // Handles a fleet event; `work_left`: requests are still to arrive or in flight.
-  void on_event(const Event<SimEvent>& ev, SimTime now, bool work_left);
+  // Handles a fleet event; `work_left`: requests are still to arrive or in flight;
+  // `arrivals_done`: none is still to arrive.
+  void on_event(const Event<SimEvent>& ev, SimTime now, bool work_left, bool arrivals_done);
   // Events of a replica that went away (a step it was running) are ignored.
   bool gone(uint32_t replica) const { return state_[replica].state == ReplicaState::kReleased; }
   // After a replica's step: a draining replica that is empty is released.
@@ -102,6 +103,7 @@ class Fleet final : public TimeseriesExtra {
   bool drain_one(SimTime now);
   void drain(uint32_t i, SimTime now);
   void return_to_spot(SimTime now);
+  void drop_queue(const char* reason);
   void release(uint32_t i, SimTime now);
   void set_up(uint32_t i, SimTime now);
   void dispatch_queue(SimTime now);

@@ -200,3 +200,18 @@ TEST_CASE("autoscaler: bad input gets one message naming its JSON pointer") {
   tiers["engine"]["preemption_mode"] = "swap";
   CHECK_THAT(fleet_error(tiers), Catch::Contains("/cluster/autoscaling: an elastic fleet does not combine with KV tiers or swap"));
 }
+
+TEST_CASE("autoscaler run: a schedule that brings a replica after the last arrival still serves the queue; one that never does drops it") {
+  nlohmann::json j = fleet_scenario(2, 10);
+  j["cluster"].erase("replicas");
+  j["cluster"]["autoscaling"] = {{"policy", "schedule"}, {"min_replicas", 0}, {"max_replicas", 1},
+                                 {"evaluation_interval_s", 1}, {"cooldown_s", 0},
+                                 {"schedule", {{{"at_s", 0}, {"replicas", 0}}, {{"at_s", 30}, {"replicas", 1}}}}};
+  const FleetRun late = run_fleet(j, "late");
+  CHECK(late.result.summary.requests.completed == late.result.summary.requests.arrived);
+  j["cluster"]["autoscaling"]["schedule"] = {{{"at_s", 0}, {"replicas", 0}}};
+  const FleetRun never = run_fleet(j, "never");
+  const RequestCounts& n = never.result.summary.requests;
+  REQUIRE(n.arrived > 0);
+  CHECK(n.dropped_by_reason.at("no_replica_after_last_arrival") == n.arrived);
+}

@@ -164,7 +164,9 @@ TEST_CASE("spot run: a refused spot request falls back to on-demand, or leaves r
   const RequestCounts& n = none.result.summary.requests;
   CHECK(n.completed == 0);
   CHECK(n.dropped == n.arrived);
-  CHECK(n.dropped_by_reason.at("no_replica_within_max_queue_wait") == n.arrived);
+  // (dropped after the maximum wait, or at the first evaluation after the last arrival)
+  CHECK(n.dropped_by_reason.at("no_replica_within_max_queue_wait") + n.dropped_by_reason.at("no_replica_after_last_arrival") ==
+        n.arrived);
   CHECK(none.fleet().at("spot").at("requests_refused").get<uint64_t>() >= 2);
 }
 
@@ -251,4 +253,17 @@ TEST_CASE("planner: a base that buys spot runs each GPU candidate as a spot flee
     e = x.what();
   }
   CHECK_THAT(e, Catch::Contains("/base/cluster/autoscaling: the planner sizes a fixed fleet"));
+}
+
+TEST_CASE("spot run: with spot always refused and no fallback or maximum wait, the run still ends and reports every request dropped") {
+  nlohmann::json j = spot_scenario(0, 0);
+  j["workload"]["synthetic"]["duration_s"] = 10;
+  j["cluster"]["spot"]["availability"] = 0;
+  j["cluster"]["spot"]["fallback"] = "none";
+  const FleetRun run = run_fleet(j, "spot_never");
+  const RequestCounts& n = run.result.summary.requests;
+  REQUIRE(n.arrived > 0);
+  CHECK(n.dropped == n.arrived);
+  CHECK(n.dropped_by_reason.at("no_replica_after_last_arrival") == n.arrived);
+  CHECK(run.fleet().at("router_queue").at("dropped_no_replica_after_last_arrival") == n.arrived);
 }
