@@ -164,6 +164,13 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   summary.cost.reuse = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
   // GPU time actually computing (pay-per-use view; usd_gpu bills the whole provisioned run).
   summary.cost.gpu_busy_hours = summary.engine.busy_fraction * ci.simulated_seconds * ci.num_gpus / 3600.0;
+  if (fleet) {  // busy over the replica time held, not over the run x every replica that ever existed
+    const double busy_s = summary.engine.busy_fraction * ci.simulated_seconds * static_cast<double>(replicas.size());
+    const double held_s = fleet->gpu_hours(last_activity) * 3600.0 / sc.gpus_per_replica();
+    summary.engine.busy_fraction = held_s > 0 ? busy_s / held_s : 0.0;
+    summary.cost.gpu_busy_hours = busy_s * sc.gpus_per_replica() / 3600.0;
+    summary.cost.num_gpus = fleet->counters().peak_serving * sc.gpus_per_replica();
+  }
   summary.cost.usd_gpu_busy = summary.cost.gpu_busy_hours * sc.usd_per_gpu_hour;
   summary.kv.memory_plan = sc.memory_plan;
   summary.perf_model = sc.step_model->describe();

@@ -147,6 +147,11 @@ TEST_CASE("spot run: dollars by class integrate replica time from provisioning t
   CHECK(f.at("usd").at("on_demand").get<double>() == Approx(4 * hours));
   CHECK(f.at("usd").at("spot").get<double>() == Approx(1 * hours));
   CHECK(run.result.summary.cost.usd_gpu == Approx(5 * hours));
+  // Busy time is over the replica time held.
+  const RunSummary& sum = run.result.summary;
+  CHECK(sum.engine.busy_fraction > 0);
+  CHECK(sum.engine.busy_fraction <= 1);
+  CHECK(sum.cost.gpu_busy_hours == Approx(sum.engine.busy_fraction * sum.cost.gpu_hours));
   // Against two on-demand replicas for the whole run.
   CHECK(f.at("usd_saved_vs_fixed_peak").get<double>() == Approx(3 * hours));
 }
