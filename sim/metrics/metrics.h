@@ -94,7 +94,6 @@ class MetricsCollector final : public ReplicaObserver {
   SloConfig slo_;
   SimTime output_lag_ = 0;
   CsvWriter requests_csv_, timeseries_csv_;
-  TimeseriesExtra* extra_ = nullptr;
   LatencySamples samples_;
   std::vector<TimeseriesRow> timeseries_;
   std::map<std::string, uint64_t> dropped_by_reason_;
@@ -115,6 +114,7 @@ class MetricsCollector final : public ReplicaObserver {
   uint64_t rows_ = 0;  // written and repeated
   uint64_t last_used_ = 0;
   double used_sum_ = 0, peak_used_ = 0;
+  TimeseriesExtra* extra_ = nullptr;  // (last: the members every request touches keep their offsets)
 };
 
 }  // namespace kvsim
