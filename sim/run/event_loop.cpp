@@ -43,18 +43,28 @@ void EventLoop::run() {
   read_first_request(source_, next_);
   queue_.schedule(engine_arrival(next_), SimEvent::kArrival);
   queue_.schedule(0, SimEvent::kSample);
-  if (fleet_) fleet_->attach(queue_);
+  if (fleet_) {
+    fleet_->attach(queue_);
+    loop<true>();
+  } else {
+    loop<false>();  // a fixed fleet: the loop as it was, with no test for a fleet
+  }
+}
+
+template <bool kElastic>
+void EventLoop::loop() {
   uint64_t since_check = 0;
   while (!queue_.empty()) {
     const Event<SimEvent> ev = queue_.pop();
     const SimTime now = ev.time;
     switch (ev.kind) {
       case SimEvent::kArrival:
-        on_arrival(now);
+        on_arrival<kElastic>(now);
         break;
       case SimEvent::kStepEnd:
-        if (fleet_ && fleet_->gone(ev.index)) break;  // a step the replica's departure abandoned
-        on_step_end(*replicas_[ev.index], now);
+        if constexpr (kElastic)
+          if (fleet_->gone(ev.index)) break;  // a step the replica's departure abandoned
+        on_step_end<kElastic>(*replicas_[ev.index], now);
         break;
       case SimEvent::kTransferDone:
         on_transfer_done(*replicas_[ev.index], ev.payload, now);
@@ -63,8 +73,9 @@ void EventLoop::run() {
         on_sample(now);
         break;
       default:
-        fleet_->on_event(ev, now, !arrivals_done_ || metrics_.arrived() > metrics_.completed() + metrics_.dropped(),
-                         arrivals_done_);
+        if constexpr (kElastic)
+          fleet_->on_event(ev, now, !arrivals_done_ || metrics_.arrived() > metrics_.completed() + metrics_.dropped(),
+                           arrivals_done_);
         break;
     }
     quiet_ = ev.kind == SimEvent::kSample;
@@ -76,10 +87,11 @@ void EventLoop::run() {
   }
 }
 
+template <bool kElastic>
 void EventLoop::on_arrival(SimTime now) {
   metrics_.on_arrival(next_.arrival);
   Request* req = pool_.acquire(next_);
-  if (fleet_) {
+  if constexpr (kElastic) {
     fleet_->route(req, now);
   } else {
     Replica& rep = *replicas_[router_.route(*req, replicas_)];
@@ -91,10 +103,11 @@ void EventLoop::on_arrival(SimTime now) {
   last_activity_ = now;
 }
 
+template <bool kElastic>
 void EventLoop::on_step_end(Replica& rep, SimTime now) {
   rep.end_step(now);
   kick(rep, now);
-  if (fleet_) fleet_->after_step(rep, now);
+  if constexpr (kElastic) fleet_->after_step(rep, now);
   last_activity_ = now;
 }
 

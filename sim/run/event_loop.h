@@ -51,7 +51,12 @@ class EventLoop {
   uint64_t events() const { return queue_.events_processed(); }
 
  private:
+  // The loop and the two handlers an elastic fleet changes, compiled once for each kind of fleet.
+  template <bool kElastic>
+  void loop();
+  template <bool kElastic>
   void on_arrival(SimTime now);
+  template <bool kElastic>
   void on_step_end(Replica& rep, SimTime now);
   void on_transfer_done(Replica& rep, uint64_t token, SimTime now);
   void on_sample(SimTime now);
