@@ -7,10 +7,11 @@
 #include <algorithm>
 
 #include "cluster/autoscaler.h"
-#include "test_fleet_util.h"
+#include "test_elastic_util.h"
 
 using namespace kvsim;
-using namespace kvsim::testing;
+using namespace kvsim::elastic_testing;
+using kvsim::testing::slurp;
 
 namespace {
 

@@ -1,5 +1,6 @@
-// Helpers for the elastic fleet's tests (test_autoscaler.cpp, test_spot.cpp): a scenario under
-// the toy linear step model, a run into a fresh folder, and requests.csv read back as rows.
+// Helpers for the elastic fleet's tests (test_autoscaler.cpp, test_spot.cpp), in a namespace of
+// their own (the routing tests have helpers of the same names): a scenario under the toy linear
+// step model, a run into a fresh folder, and requests.csv read back as rows.
 #pragma once
 #include <filesystem>
 #include <sstream>
@@ -13,7 +14,9 @@
 #include "scenario/scenario.h"
 #include "test_run_util.h"
 
-namespace kvsim::testing {
+namespace kvsim::elastic_testing {
+
+using kvsim::testing::slurp;
 
 // Poisson arrivals at `rate` for `duration_s`, 200-token prompts and 100-token answers, on
 // replicas priced by a linear model (a decode step of 8 sequences takes 0.026 s).
@@ -89,4 +92,4 @@ inline std::string fleet_error(const nlohmann::json& j) {
   return "";
 }
 
-}  // namespace kvsim::testing
+}  // namespace kvsim::elastic_testing
