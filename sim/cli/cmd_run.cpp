@@ -95,6 +95,12 @@ void print_summary(const Scenario& sc, const RunResult& r) {
               v("/kv/mean_utilization"), v("/kv/peak_utilization"));
   std::printf("cost: $%.4f total over %.1f simulated s, $%.4f per million tokens\n", v("/cost/usd_total"),
               v("/simulated_seconds"), v("/cost/usd_per_million_tokens"));
+  if (s.fleet.is_object())
+    std::printf("fleet: $%.4f on-demand + $%.4f spot, peak %llu replicas serving, $%.4f saved vs that many on-demand for "
+                "the run; %llu replicas started, %llu spot interruptions, %llu requests moved, %llu tokens recomputed\n",
+                v("/fleet/usd/on_demand"), v("/fleet/usd/spot"), n("/fleet/peak_replicas_serving"),
+                v("/fleet/usd_saved_vs_fixed_peak"), n("/fleet/replicas_started"), n("/fleet/spot/interruptions"),
+                n("/fleet/spot/requests_moved"), n("/fleet/spot/tokens_recomputed"));
   std::printf("(simulated in %.2f s wall, %llu events)\n", r.wall_seconds, static_cast<unsigned long long>(r.events));
 }
 

@@ -34,12 +34,13 @@ namespace {
 
 using Replicas = std::vector<std::unique_ptr<Replica>>;
 
-// The index of the smallest value (ties: the lowest index).
+// The index of the smallest value among the replicas that take requests (ties: the lowest index).
 template <class F>
 uint32_t argmin(const Replicas& replicas, F value) {
   uint32_t best = 0;
-  for (uint32_t i = 1; i < replicas.size(); ++i)
-    if (value(*replicas[i]) < value(*replicas[best])) best = i;
+  while (!replicas[best]->accepting()) ++best;
+  for (uint32_t i = best + 1; i < replicas.size(); ++i)
+    if (replicas[i]->accepting() && value(*replicas[i]) < value(*replicas[best])) best = i;
   return best;
 }
 
@@ -48,8 +49,11 @@ size_t outstanding(const Replica& r) { return r.outstanding(); }
 class RoundRobinRouter final : public Router {
  public:
   uint32_t route(const Request&, const Replicas& replicas, SimTime) override {
-    const uint32_t chosen = next_;
-    next_ = (next_ + 1) % static_cast<uint32_t>(replicas.size());
+    uint32_t chosen;
+    do {  // (an elastic fleet's replicas that take no requests are skipped; one always does)
+      chosen = next_;
+      next_ = (next_ + 1) % static_cast<uint32_t>(replicas.size());
+    } while (!replicas[chosen]->accepting());
     return chosen;
   }
 
@@ -66,17 +70,22 @@ class PowerOfTwoRouter final : public Router {
  public:
   explicit PowerOfTwoRouter(uint64_t seed) : rng_(hash_mix(seed, 0x7032635ULL)) {}
   uint32_t route(const Request&, const Replicas& replicas, SimTime) override {
-    const auto n = static_cast<uint32_t>(replicas.size());
-    if (n == 1) return 0;
+    // Draw among the replicas that take requests (all of them unless the fleet is elastic).
+    up_.clear();
+    for (uint32_t i = 0; i < replicas.size(); ++i)
+      if (replicas[i]->accepting()) up_.push_back(i);
+    const auto n = static_cast<uint32_t>(up_.size());
+    if (n == 1) return up_[0];
     const auto a = static_cast<uint32_t>(rng_.uniform_int(0, n - 1));
     auto b = static_cast<uint32_t>(rng_.uniform_int(0, n - 2));
     if (b >= a) ++b;  // two distinct replicas
-    const uint32_t lo = std::min(a, b), hi = std::max(a, b);
+    const uint32_t lo = up_[std::min(a, b)], hi = up_[std::max(a, b)];
     return replicas[hi]->outstanding() < replicas[lo]->outstanding() ? hi : lo;
   }
 
  private:
   Rng rng_;
+  std::vector<uint32_t> up_;  // reused: no allocation per arrival once grown
 };
 
 // session key -> replica + 1, for the session router and the session scorer.
@@ -103,7 +112,7 @@ class SessionAffinityRouter final : public Router {
     const uint32_t least = argmin(replicas, outstanding);
     const uint64_t key = session_key(req.spec);
     const int64_t home = sessions_.find(key);
-    if (home >= 0 && home < static_cast<int64_t>(replicas.size()) &&
+    if (home >= 0 && home < static_cast<int64_t>(replicas.size()) && replicas[home]->accepting() &&
         replicas[home]->outstanding() <= replicas[least]->outstanding() + max_imbalance_)
       return static_cast<uint32_t>(home);
     sessions_.set(key, least);
@@ -131,7 +140,10 @@ class ScoredRouter final : public Router {
       score(s, req, replicas, now);
       for (uint32_t i = 0; i < n; ++i) total_[i] += s.weight * raw_[i];
     }
-    const auto best = static_cast<uint32_t>(std::max_element(total_.begin(), total_.end()) - total_.begin());
+    uint32_t best = 0;  // the highest total among the replicas that take requests (ties: the lowest index)
+    while (!replicas[best]->accepting()) ++best;
+    for (uint32_t i = best + 1; i < n; ++i)
+      if (replicas[i]->accepting() && total_[i] > total_[best]) best = i;
     // What the router remembers of its decision.
     if (index_) {
       for (const BlockHash h : chain_) index_->put(index_key(h, best), 0);

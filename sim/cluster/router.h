@@ -51,6 +51,7 @@ struct RouterContext {
   uint32_t block_size = 16;   // the replicas' KV block size (the prefix scorers hash with it)
 };
 
+// Routers pick among the replicas that are accepting() (at least one is, when route is called).
 class Router {
  public:
   virtual ~Router() = default;

@@ -8,6 +8,10 @@ CostSummary cost_summary(const CostInputs& in) {
   c.usd_per_gpu_hour = in.usd_per_gpu_hour;
   c.gpu_hours = in.num_gpus * in.simulated_seconds / 3600.0;
   c.usd_gpu = c.gpu_hours * in.usd_per_gpu_hour;
+  if (in.fleet_gpu_usd >= 0) {
+    c.gpu_hours = in.fleet_gpu_hours;
+    c.usd_gpu = in.fleet_gpu_usd;
+  }
   c.usd_storage = in.storage_usd;
   c.usd_transfer = in.transfer_usd;
   c.usd_total = c.usd_gpu + in.storage_usd + in.transfer_usd;

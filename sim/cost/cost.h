@@ -15,6 +15,9 @@ struct CostInputs {
   uint64_t output_tokens = 0;  // generated tokens of completed requests
   double storage_usd = 0;      // KV tiers: $/GB-month x GB x months held
   double transfer_usd = 0;     // KV tiers: $/GB moved
+  // An elastic fleet's GPU time and dollars, integrated replica by replica and by price class
+  // (run/fleet.h); negative: num_gpus x simulated_seconds at usd_per_gpu_hour.
+  double fleet_gpu_hours = -1, fleet_gpu_usd = -1;
 };
 
 constexpr double kSecondsPerMonth = 30.0 * 24 * 3600;  // billing month used for $/GB-month

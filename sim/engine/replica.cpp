@@ -130,6 +130,26 @@ void Replica::on_transfer_done(uint64_t token, SimTime now) {
     scheduler_->on_load_done(token, *loaded);
 }
 
+uint64_t Replica::evict_all(std::vector<Request*>& out, SimTime now) {
+  const size_t first = out.size();
+  scheduler_->take_all(out);
+  out.insert(out.end(), held_.begin(), held_.end());
+  held_.clear();
+  busy_ = false;
+  accepting_ = false;
+  current_.clear();
+  uint64_t lost = 0;
+  for (size_t i = first; i < out.size(); ++i) {
+    Request* r = out[i];
+    lost += r->num_computed_tokens;
+    kv_->free(r->kv, r->kv_tokens(), FreeReason::kFinished, now);  // (the pool goes with the replica)
+    r->num_computed_tokens = 0;
+    r->kv.reset();
+    r->status = RequestStatus::kWaiting;
+  }
+  return lost;
+}
+
 void Replica::finish_kv(SimTime end) {
   if (KvTransfers* t = kv_->transfers()) t->finish(end);
 }

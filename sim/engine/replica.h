@@ -56,6 +56,15 @@ class Replica {
   // Ends the step begun last, at `now`.
   void end_step(SimTime now);
   bool busy() const { return busy_; }
+  // Whether the router may send requests here (an elastic fleet's replica that is provisioning,
+  // draining or under a spot notice does not take new requests).
+  bool accepting() const { return accepting_; }
+  void set_accepting(bool a) { accepting_ = a; }
+  // The replica goes away with its KV (a spot interruption): every request it holds is handed to
+  // `out` ready to be recomputed elsewhere (no computed tokens, no blocks; the output so far is
+  // kept, as after a recompute preemption). A step in flight is abandoned. Returns the tokens
+  // whose KV was lost.
+  uint64_t evict_all(std::vector<Request*>& out, SimTime now);
   // A KV transfer this replica asked to be woken for completed (a load or an offload).
   void on_transfer_done(uint64_t token, SimTime now);
   // Completion times of the KV transfers started since the last call, for the event loop to
@@ -94,6 +103,7 @@ class Replica {
   StepOutcome outcome_;
   SimTime step_start_ = 0;
   bool busy_ = false;
+  bool accepting_ = true;
   // Requests that arrived while a step ran under schedule_ahead: the scheduler sees them after it
   // has formed the next step.
   std::vector<Request*> held_;

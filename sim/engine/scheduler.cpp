@@ -57,6 +57,17 @@ void VllmScheduler::add_request(Request* req) {
   }
 }
 
+void VllmScheduler::take_all(std::vector<Request*>& out) {
+  out.insert(out.end(), running_.begin(), running_.end());
+  out.insert(out.end(), waiting_.begin(), waiting_.end());
+  out.insert(out.end(), waiting_heap_.begin(), waiting_heap_.end());
+  for (const auto& [token, req] : loading_) out.push_back(req);
+  running_.clear();
+  waiting_.clear();
+  waiting_heap_.clear();
+  loading_.clear();
+}
+
 Request* VllmScheduler::peek_waiting() const {
   if (config_.policy == SchedulingPolicy::kPriority) return waiting_heap_.empty() ? nullptr : waiting_heap_.front();
   return waiting_.empty() ? nullptr : waiting_.front();
@@ -290,6 +301,16 @@ uint64_t VllmScheduler::running_kv_tokens() const {
 
 StaticBatchScheduler::StaticBatchScheduler(const SchedulerConfig& config, KvCacheManager& kv)
     : config_(config), kv_(kv) {}
+
+void StaticBatchScheduler::take_all(std::vector<Request*>& out) {
+  out.insert(out.end(), batch_.begin(), batch_.end());
+  out.insert(out.end(), waiting_.begin(), waiting_.end());
+  for (const auto& [token, req] : loading_) out.push_back(req);
+  batch_.clear();
+  waiting_.clear();
+  loading_.clear();
+  padded_prompt_ = padded_output_ = steps_done_ = 0;
+}
 
 void StaticBatchScheduler::schedule(SimTime now, SchedulerOutput& out) {
   out.clear();

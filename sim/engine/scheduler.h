@@ -88,6 +88,9 @@ class Scheduler {
   // the block tables of the requests holding blocks (as vLLM's scheduler asserts). Debug builds
   // check it at the end of every schedule() and throw std::logic_error on a violation.
   virtual std::string check_invariants(const SchedulerOutput& out) const = 0;
+  // Hands every request (running, waiting, loading) to `out` and forgets them: the replica goes
+  // away (a spot interruption) and its KV with it.
+  virtual void take_all(std::vector<Request*>& out) = 0;
 
  protected:
   // Checks the reference counts against the block tables of `holders` plus the loading requests.
@@ -108,6 +111,7 @@ class VllmScheduler final : public Scheduler {
   size_t num_waiting() const override { return waiting_.size() + waiting_heap_.size(); }
   uint64_t running_kv_tokens() const override;
   std::string check_invariants(const SchedulerOutput& out) const override;
+  void take_all(std::vector<Request*>& out) override;
   const std::vector<Request*>& running() const { return running_; }
 
  private:
@@ -137,6 +141,7 @@ class StaticBatchScheduler final : public Scheduler {
   size_t num_waiting() const override { return waiting_.size(); }
   uint64_t running_kv_tokens() const override;
   std::string check_invariants(const SchedulerOutput& out) const override;
+  void take_all(std::vector<Request*>& out) override;
 
  private:
   SchedulerConfig config_;

@@ -16,7 +16,8 @@ void MetricsCollector::open_outputs(const std::string& requests_csv, const std::
   if (!timeseries_csv.empty())
     timeseries_csv_.open(timeseries_csv,
                          "time_s,kv_blocks_used,kv_blocks_cached,kv_blocks_free,kv_tokens,running,waiting,"
-                         "steps,tokens_per_step,prefix_hit_rate,throughput_tok_s,finished");
+                         "steps,tokens_per_step,prefix_hit_rate,throughput_tok_s,finished" +
+                             (extra_ ? "," + extra_->header() : std::string()));
 }
 
 void MetricsCollector::on_step(uint32_t replica, const SchedulerOutput& out, SimTime start, SimTime end) {
@@ -143,6 +144,7 @@ void MetricsCollector::sample(SimTime now, const std::vector<std::unique_ptr<Rep
     timeseries_csv_.seconds(now).u(row.kv_blocks_used).u(row.kv_blocks_cached).u(row.kv_blocks_free)
         .u(row.kv_tokens).u(row.running).u(row.waiting).u(row.steps).f(row.tokens_per_step)
         .f(row.prefix_hit_rate).f(row.throughput_tok_s).u(row.finished);
+    if (extra_) extra_->write(timeseries_csv_, now);
     timeseries_csv_.end_row();
   }
 }

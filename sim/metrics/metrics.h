@@ -36,6 +36,15 @@ struct LatencySamples {
   std::vector<double> ttft, tpot, e2e, queue;
 };
 
+// More columns at the end of timeseries.csv (the elastic fleet's: sim/run/fleet.h), written only
+// when set, so a run without them writes the file as before.
+class TimeseriesExtra {
+ public:
+  virtual ~TimeseriesExtra() = default;
+  virtual std::string header() const = 0;  // "a,b,c"
+  virtual void write(CsvWriter& csv, SimTime now) = 0;
+};
+
 class MetricsCollector final : public ReplicaObserver {
  public:
   // `output_lag` is the time from the engine producing a token to the client seeing it
@@ -43,6 +52,10 @@ class MetricsCollector final : public ReplicaObserver {
   MetricsCollector(const SloConfig& slo, uint32_t num_replicas, SimTime output_lag = 0);
   // Streams request and time-series records into these files (empty path = keep nothing).
   void open_outputs(const std::string& requests_csv, const std::string& timeseries_csv);
+  // Columns appended to every time-series row; call before open_outputs.
+  void set_timeseries_extra(TimeseriesExtra* extra) { extra_ = extra; }
+  // A replica joined the fleet (its id is the count before).
+  void add_replica() { busy_ns_.push_back(0); }
   // Reports the run stage by stage as well (summary "stages", stage_results()); call before the run.
   void set_stages(const std::vector<ArrivalStage>& stages) { stages_ = StageMetrics(stages); }
   void on_arrival(SimTime arrival) {
@@ -108,6 +121,7 @@ class MetricsCollector final : public ReplicaObserver {
   uint64_t rows_ = 0;  // written and repeated
   uint64_t last_used_ = 0;
   double used_sum_ = 0, peak_used_ = 0;
+  TimeseriesExtra* extra_ = nullptr;  // (last: the members every request touches keep their offsets)
 };
 
 }  // namespace kvsim

@@ -82,6 +82,7 @@ struct RunSummary {
   nlohmann::json kv_tiers;
   // The response cache's report (ResponseCache::summary); null when the run has none.
   nlohmann::json response_cache;
+  nlohmann::json fleet;  // the elastic fleet's replicas, dollars by price class and spot events (null: a fixed fleet)
   nlohmann::json perf_model;    // the step model's own description (StepModel::describe)
   std::string workload_source;  // RequestSource::describe
   nlohmann::json scenario;      // as run; null: not known

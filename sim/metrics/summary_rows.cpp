@@ -65,6 +65,20 @@ std::vector<SummaryRow> summary_rows(const RunSummary& s) {
   add("cost", "transfer $", "/cost/usd_transfer", s.cost.usd_transfer, 4, "$");
   add("cost", "$ per million tokens", "/cost/usd_per_million_tokens", s.cost.usd_per_million_tokens, 4, "$");
   add("cost", "simulated seconds", "/simulated_seconds", s.simulated_seconds, 1, "s");
+  if (s.fleet.is_object()) {  // an elastic fleet (sim/run/fleet.h)
+    const auto num = [&s](const char* ptr) {
+      const nlohmann::json& v = s.fleet.value(nlohmann::json::json_pointer(ptr), nlohmann::json());
+      return v.is_number() ? v.get<double>() : 0.0;
+    };
+    add("fleet", "on-demand $", "/fleet/usd/on_demand", num("/usd/on_demand"), 4, "$");
+    add("fleet", "spot $", "/fleet/usd/spot", num("/usd/spot"), 4, "$");
+    add("fleet", "peak replicas serving", "/fleet/peak_replicas_serving", num("/peak_replicas_serving"), -1, "");
+    add("fleet", "$ saved vs a fixed fleet of the peak", "/fleet/usd_saved_vs_fixed_peak", num("/usd_saved_vs_fixed_peak"), 4, "$");
+    add("fleet", "replicas started", "/fleet/replicas_started", num("/replicas_started"), -1, "");
+    add("fleet", "spot interruptions", "/fleet/spot/interruptions", num("/spot/interruptions"), -1, "");
+    add("fleet", "requests moved", "/fleet/spot/requests_moved", num("/spot/requests_moved"), -1, "");
+    add("fleet", "tokens recomputed", "/fleet/spot/tokens_recomputed", num("/spot/tokens_recomputed"), -1, "");
+  }
   return rows;
 }
 

@@ -137,6 +137,17 @@ void read_gpus(JsonReader& c, PlanSpec& spec, const Catalog& catalog, bool base_
         if (base_price.is_number() && base_gpu.is_string() && catalog.gpu(base_gpu.get<std::string>()).name == gpu.name)
           g.usd_per_gpu_hour = base_price.get<double>();
       }
+      // A base that buys spot capacity (/cluster/spot) runs every candidate as a spot fleet at
+      // that candidate's spot price: its own GPU may take the base's price, others must give one.
+      const nlohmann::json base_spot = value_at(spec.base, "/cluster/spot/usd_per_gpu_hour");
+      if (value_at(spec.base, "/cluster/spot").is_object() && g.spot_usd_per_gpu_hour < 0) {
+        const nlohmann::json base_gpu = value_at(spec.base, "/gpu");
+        if (base_spot.is_number() && base_gpu.is_string() && catalog.gpu(base_gpu.get<std::string>()).name == gpu.name)
+          g.spot_usd_per_gpu_hour = base_spot.get<double>();
+        else
+          errors.add(where, "the base scenario buys spot capacity (/base/cluster/spot): give " + gpu.name +
+                                "'s spot_usd_per_gpu_hour, as {\"name\": \"" + gpu.name + "\", \"spot_usd_per_gpu_hour\": ...}");
+      }
       if (std::any_of(spec.gpus.begin(), spec.gpus.end(), [&](const PlanGpu& o) {
             return o.name == g.name && o.usd_per_gpu_hour == g.usd_per_gpu_hour && o.spot_usd_per_gpu_hour == g.spot_usd_per_gpu_hour;
           }))
@@ -324,6 +335,9 @@ PlanSpec parse_plan(const nlohmann::json& j, const std::string& dir, const Catal
     }
   read_slos(r, spec, base_ok);
   read_candidates(r, spec, catalog, base_ok);
+  if (base_ok && value_at(spec.base, "/cluster/autoscaling").is_object())
+    errors.add("/base/cluster/autoscaling", "the planner sizes a fixed fleet (it sets /cluster/replicas for each candidate "
+                                            "and replica count): remove the autoscaler from the base (spot capacity may stay)");
   read_replicas(r, spec);
   spec.min_seed_pass_fraction = r.number("min_seed_pass_fraction", 1.0, 1e-9, 1.0);
   read_growth(r, spec, base_ok);
@@ -398,6 +412,8 @@ std::vector<PlanCandidate> plan_candidates(const PlanSpec& spec) {
       c.gpu = gpu;
       c.overrides.emplace_back("/gpu", gpu.name);
       c.overrides.emplace_back("/cost/usd_per_gpu_hour", gpu.usd_per_gpu_hour);
+      if (value_at(spec.base, "/cluster/spot").is_object() && gpu.spot_usd_per_gpu_hour >= 0)
+        c.overrides.emplace_back("/cluster/spot/usd_per_gpu_hour", gpu.spot_usd_per_gpu_hour);
       std::string knobs;
       for (size_t f = 0; f < lists.size(); ++f) {
         const nlohmann::json& v = (*lists[f])[digit[f]];

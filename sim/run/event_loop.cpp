@@ -6,6 +6,7 @@
 #include "cluster/router.h"
 #include "engine/replica.h"
 #include "metrics/metrics.h"
+#include "run/fleet.h"
 
 namespace kvsim {
 
@@ -21,7 +22,7 @@ constexpr SimTime kQuietRows = 1000;
 
 EventLoop::EventLoop(const Scenario& scenario, RequestSource& source, std::vector<std::unique_ptr<Replica>>& replicas,
                      Router& router, MetricsCollector& metrics, RequestPool& pool, Cancellation cancel,
-                     ProgressReporter& progress)
+                     ProgressReporter& progress, Fleet* fleet)
     : sc_(scenario),
       source_(source),
       replicas_(replicas),
@@ -30,7 +31,10 @@ EventLoop::EventLoop(const Scenario& scenario, RequestSource& source, std::vecto
       pool_(pool),
       cancel_(cancel),
       progress_(progress),
-      sample_interval_(std::max<SimTime>(1, from_seconds(scenario.timeseries_interval_s))) {}
+      sample_interval_(std::max<SimTime>(1, from_seconds(scenario.timeseries_interval_s))),
+      fleet_(fleet) {
+  if (fleet_) fleet_->set_kick([this](Replica& rep, SimTime now) { kick(rep, now); });
+}
 
 SimTime EventLoop::engine_arrival(const RequestSpec& r) const {
   return r.arrival + from_seconds(sc_.engine.arrival_delay_s(r.prompt_tokens));
@@ -40,22 +44,39 @@ void EventLoop::run() {
   read_first_request(source_, next_);
   queue_.schedule(engine_arrival(next_), SimEvent::kArrival);
   queue_.schedule(0, SimEvent::kSample);
+  if (fleet_) {
+    fleet_->attach(queue_);
+    loop<true>();
+  } else {
+    loop<false>();  // a fixed fleet: the loop as it was, with no test for a fleet
+  }
+}
+
+template <bool kElastic>
+void EventLoop::loop() {
   uint64_t since_check = 0;
   while (!queue_.empty()) {
     const Event<SimEvent> ev = queue_.pop();
     const SimTime now = ev.time;
     switch (ev.kind) {
       case SimEvent::kArrival:
-        on_arrival(now);
+        on_arrival<kElastic>(now);
         break;
       case SimEvent::kStepEnd:
-        on_step_end(*replicas_[ev.index], now);
+        if constexpr (kElastic)
+          if (fleet_->gone(ev.index)) break;  // a step the replica's departure abandoned
+        on_step_end<kElastic>(*replicas_[ev.index], now);
         break;
       case SimEvent::kTransferDone:
         on_transfer_done(*replicas_[ev.index], ev.payload, now);
         break;
       case SimEvent::kSample:
         on_sample(now);
+        break;
+      default:
+        if constexpr (kElastic)
+          fleet_->on_event(ev, now, !arrivals_done_ || metrics_.arrived() > metrics_.completed() + metrics_.dropped(),
+                           arrivals_done_);
         break;
     }
     quiet_ = ev.kind == SimEvent::kSample;
@@ -67,6 +88,7 @@ void EventLoop::run() {
   }
 }
 
+template <bool kElastic>
 void EventLoop::on_arrival(SimTime now) {
   metrics_.on_arrival(next_.arrival);
   Request* req = pool_.acquire(next_);
@@ -74,18 +96,23 @@ void EventLoop::on_arrival(SimTime now) {
   if (const CacheHit hit = cache_ ? cache_->lookup(next_, next_.arrival) : CacheHit::kMiss; hit != CacheHit::kMiss) {
     metrics_.on_cache_hit(*req, next_.arrival + cache_->latency(hit), hit == CacheHit::kExact ? "exact" : "semantic");
     pool_.release(req);
+  } else if constexpr (kElastic) {
+    fleet_->route(req, now);
   } else {
     Replica& rep = *replicas_[router_.route(*req, replicas_, now)];
     rep.add_request(req);
     kick(rep, now);
   }
   if (source_.next(next_)) queue_.schedule(std::max(engine_arrival(next_), now), SimEvent::kArrival);
+  else arrivals_done_ = true;
   last_activity_ = now;
 }
 
+template <bool kElastic>
 void EventLoop::on_step_end(Replica& rep, SimTime now) {
   rep.end_step(now);
   kick(rep, now);
+  if constexpr (kElastic) fleet_->after_step(rep, now);
   last_activity_ = now;
 }
 

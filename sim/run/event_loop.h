@@ -10,6 +10,9 @@
 //   transfer done  a KV transfer a replica started completed: it takes the loaded request,
 //                  then is kicked
 //   sample         a time-series row, every timeseries_interval_s (quiet stretches compressed)
+//   fleet events   an elastic fleet's evaluations, replicas coming up, spot notices and
+//                  departures, router-queue timeouts: handed to the Fleet (run/fleet.h), which
+//                  also routes arrivals then
 //
 // Cancellation and progress are checked every kCheckEvery events (run_control.h).
 #pragma once
@@ -28,7 +31,12 @@ namespace kvsim {
 class Router;
 class ResponseCache;
 
-enum class SimEvent : uint32_t { kArrival, kStepEnd, kTransferDone, kSample };
+// The fleet's kinds (kFleetTick and after) occur only with an elastic fleet (run/fleet.h).
+enum class SimEvent : uint32_t {
+  kArrival, kStepEnd, kTransferDone, kSample,
+  kFleetTick, kReplicaUp, kSpotNotice, kSpotGone, kQueueTimeout
+};
+class Fleet;
 
 class EventLoop {
  public:
@@ -36,7 +44,7 @@ class EventLoop {
 
   EventLoop(const Scenario& scenario, RequestSource& source, std::vector<std::unique_ptr<Replica>>& replicas,
             Router& router, MetricsCollector& metrics, RequestPool& pool, Cancellation cancel,
-            ProgressReporter& progress);
+            ProgressReporter& progress, Fleet* fleet = nullptr);
   // Runs until no event is left. Throws Cancelled when the cancel flag is seen.
   void run();
   // The time of the last arrival or step end: the simulated end of the run.
@@ -47,7 +55,12 @@ class EventLoop {
   void set_response_cache(ResponseCache* cache) { cache_ = cache; }
 
  private:
+  // The loop and the two handlers an elastic fleet changes, compiled once for each kind of fleet.
+  template <bool kElastic>
+  void loop();
+  template <bool kElastic>
   void on_arrival(SimTime now);
+  template <bool kElastic>
   void on_step_end(Replica& rep, SimTime now);
   void on_transfer_done(Replica& rep, uint64_t token, SimTime now);
   void on_sample(SimTime now);
@@ -71,6 +84,8 @@ class EventLoop {
   SimTime last_activity_ = 0;
   bool quiet_ = false;  // no event but samples since the last sample
   ResponseCache* cache_ = nullptr;
+  Fleet* fleet_ = nullptr;    // the elastic fleet, or null for a fixed one
+  bool arrivals_done_ = false;
 };
 
 }  // namespace kvsim

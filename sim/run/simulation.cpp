@@ -14,6 +14,7 @@
 #include "engine/kv_tier_report.h"
 #include "engine/replica.h"
 #include "run/event_loop.h"
+#include "run/fleet.h"
 #include "run/output_folder.h"
 #include "run/request_pool.h"
 #include "workload/text_number.h"
@@ -111,7 +112,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   std::optional<OutputFolder> folder;
   if (!opt.out_dir.empty()) folder.emplace(opt.out_dir);
 
-  MetricsCollector metrics(sc.slo, sc.num_replicas, from_seconds(sc.engine.frontend.output_s));
+  // (An elastic fleet's replicas join the collector as they are made.)
+  MetricsCollector metrics(sc.slo, sc.fleet.elastic() ? 0 : sc.num_replicas, from_seconds(sc.engine.frontend.output_s));
   metrics.keep_timeseries(opt.keep_samples);
   if (const ArrivalConfig* arrivals = workload_arrivals(sc.workload)) metrics.set_stages(arrivals->stages);
   RequestPool pool;
@@ -121,16 +123,27 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     metrics.with_cache_column();
   }
   Recycler recycler(metrics, pool, cache.get());
-  if (folder) metrics.open_outputs(folder->staged(kRequestsFile), folder->staged(kTimeseriesFile));
   std::unique_ptr<RequestSource> source = open_workload(sc.workload, sc.base_dir);
   std::vector<std::unique_ptr<Replica>> replicas;
   const std::vector<std::shared_ptr<TierStore>> shared_tiers = make_shared_tier_stores(sc.replica.kv_tiers);
-  for (uint32_t i = 0; i < sc.num_replicas; ++i)
-    replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler, shared_tiers));
   std::unique_ptr<Router> router = make_router(sc.router_config, {sc.seed, sc.replica.block_size});
+  std::unique_ptr<Fleet> fleet;
+  if (sc.fleet.elastic()) {
+    MetricsCollector* m = &metrics;
+    fleet = std::make_unique<Fleet>(sc.fleet, sc.seed, replicas, *router, recycler, [&sc, &recycler, m](uint32_t id) {
+      m->add_replica();
+      return std::make_unique<Replica>(id, sc.replica, *sc.step_model, recycler);
+    });
+    metrics.set_timeseries_extra(fleet.get());
+    fleet->start(sc.num_replicas);
+  } else {
+    for (uint32_t i = 0; i < sc.num_replicas; ++i)
+      replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler, shared_tiers));
+  }
+  if (folder) metrics.open_outputs(folder->staged(kRequestsFile), folder->staged(kTimeseriesFile));
 
   ProgressReporter progress(opt.on_progress, opt.progress_interval_s, wall_start);
-  EventLoop loop(sc, *source, replicas, *router, metrics, pool, Cancellation(opt.cancel), progress);
+  EventLoop loop(sc, *source, replicas, *router, metrics, pool, Cancellation(opt.cancel), progress, fleet.get());
   loop.set_response_cache(cache.get());
   loop.run();
   const SimTime last_activity = loop.last_activity();
@@ -152,10 +165,22 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   ci.output_tokens = metrics.output_tokens();
   ci.storage_usd = tier_totals.storage_usd;
   ci.transfer_usd = tier_totals.transfer_usd;
+  if (fleet) {
+    ci.fleet_gpu_hours = fleet->gpu_hours(last_activity);
+    ci.fleet_gpu_usd = fleet->usd_total(last_activity);
+    summary.fleet = fleet->summary(last_activity);
+  }
   summary.cost = cost_summary(ci);
   summary.cost.reuse = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
   // GPU time actually computing (pay-per-use view; usd_gpu bills the whole provisioned run).
   summary.cost.gpu_busy_hours = summary.engine.busy_fraction * ci.simulated_seconds * ci.num_gpus / 3600.0;
+  if (fleet) {  // busy over the replica time held, not over the run x every replica that ever existed
+    const double busy_s = summary.engine.busy_fraction * ci.simulated_seconds * static_cast<double>(replicas.size());
+    const double held_s = fleet->gpu_hours(last_activity) * 3600.0 / sc.gpus_per_replica();
+    summary.engine.busy_fraction = held_s > 0 ? busy_s / held_s : 0.0;
+    summary.cost.gpu_busy_hours = busy_s * sc.gpus_per_replica() / 3600.0;
+    summary.cost.num_gpus = fleet->counters().peak_serving * sc.gpus_per_replica();
+  }
   summary.cost.usd_gpu_busy = summary.cost.gpu_busy_hours * sc.usd_per_gpu_hour;
   if (cache) {  // a hit saves what the GPUs cost per request they served
     const uint64_t served = metrics.completed() - cache->stats().hits();

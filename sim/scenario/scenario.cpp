@@ -170,8 +170,10 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   d.reject_unknown_keys();
 
   JsonReader c = r.object("cluster");
+  const bool has_replicas = c.has("replicas");
   s.num_replicas = read_number<uint32_t>(c, "replicas", 1, 100000);
   s.router_config = parse_router_config(c.raw("router"), c.child("router"), errors, s.router);
+  s.fleet = parse_fleet(c, has_replicas, s.num_replicas);
   c.reject_unknown_keys();
 
   JsonReader e = r.object("engine");
@@ -220,6 +222,12 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   const double price = cost.number("usd_per_gpu_hour", -1, 0);
   cost.reject_unknown_keys();
   s.usd_per_gpu_hour = price >= 0 ? price : s.gpu.usd_per_gpu_hour;
+  s.fleet.usd_per_gpu_hour = s.usd_per_gpu_hour;
+  s.fleet.gpus_per_replica = s.gpus_per_replica();
+  if (s.fleet.elastic() && (!s.replica.kv_tiers.empty() || s.replica.scheduler.preemption_mode == PreemptionMode::kSwap))
+    errors.add(s.fleet.spot.enabled ? "/cluster/spot" : "/cluster/autoscaling",
+               "an elastic fleet does not combine with KV tiers or swap preemption yet (/kv_cache/tiers, "
+               "/engine/preemption_mode): replicas that go away would leave KV transfers in flight");
 
   JsonReader w = r.object("workload");
   s.workload = parse_workload(w);
@@ -239,6 +247,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
     try {
       const MemoryPlan plan = plan_memory(s.model, s.gpu, s.deployment, mo);
       s.memory_plan = plan.to_json();
+      s.fleet.weight_bytes_per_gpu = plan.weight_bytes_per_gpu;
       s.replica.num_gpu_blocks = static_cast<uint32_t>(plan.num_gpu_blocks);
     } catch (const InputError& err) {
       if (blocks_override == 0) errors.add("/engine", err.what());

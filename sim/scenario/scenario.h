@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "cluster/autoscaler.h"
 #include "cluster/response_cache.h"
 #include "cluster/router.h"
 #include "engine/replica.h"
@@ -36,6 +37,7 @@ struct Scenario {
   uint32_t num_replicas = 1;
   std::string router = "round_robin";  // the router's name, or its kind when configured as an object
   RouterConfig router_config;
+  FleetConfig fleet;             // autoscaling and spot capacity (elastic() false: a fixed fleet)
   ReplicaConfig replica;         // num_gpu_blocks comes from the memory plan
   nlohmann::json memory_plan;    // how num_gpu_blocks was derived
   std::shared_ptr<const StepModel> step_model;
