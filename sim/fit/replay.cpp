@@ -55,6 +55,7 @@ nlohmann::json replay_scenario(const ServingRun& run, const ReplayOptions& o, co
                            {"enable_chunked_prefill", run.enable_chunked_prefill},
                            {"gpu_memory_utilization", run.gpu_memory_utilization}};
   if (run.gpu_kv_blocks > 0) engine["num_gpu_blocks_override"] = run.gpu_kv_blocks;
+  if (!run.sampling.is_null()) engine["sampling"] = run.sampling;
   nlohmann::json kv_cache = {{"enable_prefix_caching", run.enable_prefix_caching}};
   if (run.kv_offload_gib_per_gpu > 0) {
     kv_cache["tiers"] = {{{"kind", "cpu"}, {"capacity_gib", run.kv_offload_gib_per_gpu * run.tensor_parallel}}};

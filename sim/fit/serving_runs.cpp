@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "catalog/catalog.h"
+#include "catalog/sampling.h"
 #include "core/error.h"
 #include "core/json_reader.h"
 
@@ -63,8 +64,18 @@ ServingRun read_run(const nlohmann::json& j, const std::string& pointer, const s
   run.kv_offload_gib_per_gpu = e.number("cpu_offload_gib_per_gpu", 0, 0, 1e6);
   e.reject_unknown_keys();
   run.gpu_kv_blocks = static_cast<uint64_t>(r.integer("vllm_gpu_kv_blocks", 0, 0, int64_t{1} << 40));
+  if (r.has("sampling")) {
+    run.sampling = r.raw("sampling");
+    JsonReader sp = r.object("sampling");  // checked here, so a bad field names the run's pointer
+    SamplingParams checked;
+    checked.read(sp);
+    sp.reject_unknown_keys();
+  }
 
   if (r.has("vllm_bench_serve")) {
+    // vllm bench serve sends temperature 0 unless told otherwise (--temperature, --top-p, ...),
+    // and repetition_penalty 1 with every completions request.
+    if (run.sampling.is_null()) run.sampling = {{"temperature", 0.0}, {"repetition_penalty", 1.0}};
     if (r.has("workload") || r.has("measured_ms"))
       errors.add(r.child("vllm_bench_serve"),
                  "a run is either a vllm_bench_serve result or a workload with measured_ms, not both");

@@ -55,6 +55,11 @@ struct ServingRun {
   // prompt), num_requests of them, Poisson or Gamma arrivals (cv = 1 / sqrt(burstiness)), and the
   // mean answer length the benchmark counted.
   bool random_dataset = false;
+  // What the client sent with every request (SamplingParams fields, e.g. {"temperature": 0}):
+  // the run's "sampling" member; for a vllm bench serve result without one, that tool's defaults
+  // (temperature 0, repetition_penalty 1: greedy); else null, and the replay samples with the
+  // checkpoint's generation_config as the server did (inference-perf sends no sampling fields).
+  nlohmann::json sampling;
   uint64_t num_requests = 0;
   double arrival_cv = 1.0;
   double mean_output_tokens = 0;  // > 0: counted by the benchmark (else implied, see below)

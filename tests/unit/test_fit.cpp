@@ -202,11 +202,30 @@ TEST_CASE("a vllm bench serve result replays as a random-dataset run with its ra
   CHECK(s["workload"]["synthetic"]["num_requests"] == 400);
   CHECK(s["workload"]["synthetic"]["output_tokens"] == 200);
   CHECK(s["workload"]["synthetic"]["arrivals"]["process"] == "poisson");
+  // vllm bench serve samples greedily unless told otherwise: no top-k/top-p, no penalty.
+  CHECK(s["engine"]["sampling"]["temperature"] == 0.0);
+  CHECK(s["engine"]["sampling"]["repetition_penalty"] == 1.0);
   const ReplayResult p = replay_run(r, ReplayOptions{}, catalog);
   REQUIRE(p.error.empty());
   REQUIRE(p.stages.size() == 1);
   CHECK(p.stages[0].itl_mean > 0.003);  // a 7B model on one H100: milliseconds per token
   CHECK(p.stages[0].itl_mean < 0.02);
+}
+
+TEST_CASE("a run's sampling member is what its requests were sampled with, checked where it is written") {
+  nlohmann::json j = nlohmann::json::parse(
+      std::ifstream(std::string(KVSIM_TEST_DATA) + "/serving/vllm_bench_serve_runs_handmade.json"));
+  j["experiments"][0]["vllm_bench_serve"] = nlohmann::json::parse(
+      std::ifstream(std::string(KVSIM_TEST_DATA) + "/serving/bench_serve_result_handmade.json"));
+  j["experiments"][0]["sampling"] = {{"temperature", 0.8}, {"top_p", 0.95}};
+  const ServingRun r = parse_serving_runs(j, "runs.json")[0];
+  const nlohmann::json s = replay_scenario(r, ReplayOptions{}, Catalog::open_default());
+  CHECK(s["engine"]["sampling"] == j["experiments"][0]["sampling"]);
+  // An inference-perf run without one samples as the server's generation config says: no field.
+  const std::vector<ServingRun> shared = shared_runs();
+  CHECK_FALSE(replay_scenario(shared[0], ReplayOptions{}, Catalog::open_default())["engine"].contains("sampling"));
+  j["experiments"][0]["sampling"] = {{"top_p", 2}};
+  CHECK(error_of(j).find("/experiments/0/sampling/top_p") != std::string::npos);
 }
 
 TEST_CASE("a vllm bench serve result without E2E takes TTFT plus the answer's tokens; closed loops are refused") {
