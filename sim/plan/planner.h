@@ -61,6 +61,9 @@ struct PlanSpec {
   std::vector<PlanGpu> gpus;
   std::vector<nlohmann::json> tensor_parallel, pipeline_parallel, weight_dtype, kv_dtype;
   std::vector<nlohmann::json> max_num_seqs, max_num_batched_tokens, enable_prefix_caching, eviction_policy, router;
+  // /cluster/disaggregation: objects with a "ratio" (the searched replicas split P:D), or null
+  // (the base's own layout).
+  std::vector<nlohmann::json> disaggregation;
   uint32_t min_replicas = 1, max_replicas = 64;
 
   std::vector<uint64_t> seeds;              // default {1, 2, 3}
@@ -88,6 +91,7 @@ struct PlanCandidate {
   std::string label;  // "H100-SXM TP2 fp8/fp16", plus the knobs that vary in the plan
   PlanGpu gpu;
   uint32_t gpus_per_replica = 1;  // TP x PP
+  uint32_t min_replicas = 1;      // the least a search may try (2 for disaggregated pools)
   std::vector<std::pair<std::string, nlohmann::json>> overrides;  // "/gpu", "/deployment/tensor_parallel", ...
 };
 // The candidates in order (the last list of the plan varies fastest).
