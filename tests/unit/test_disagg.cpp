@@ -244,3 +244,22 @@ TEST_CASE("disaggregation: bad input names its JSON pointer") {
   j["cluster"]["disaggregation"]["prefill"]["flavour"] = 1;
   CHECK_THAT(parse_error(j), Catch::Contains("/cluster/disaggregation/prefill/flavour"));
 }
+
+TEST_CASE("disaggregation: pools on different GPUs each pay their GPU's price, and the fleet's cost adds them") {
+  nlohmann::json j = disagg_scenario(2, 60, 800, 40);
+  j["cluster"]["disaggregation"]["decode"]["gpu"] = "A100-80GB";
+  j["cluster"]["disaggregation"]["decode"]["deployment"] = {{"tensor_parallel", 2}};
+  j["cost"] = {{"usd_per_gpu_hour", 9.0}};  // the base's (and the prefill pool's) price; the decode pool's GPU has its own
+  const Scenario sc = parse_fleet_scenario(j);
+  const double a100 = Catalog::open_default().gpu("A100-80GB").usd_per_gpu_hour;
+  CHECK(sc.prefill_pool->usd_per_gpu_hour == 9.0);
+  CHECK(sc.decode_pool->usd_per_gpu_hour == a100);
+  CHECK(sc.decode_pool->gpus_per_replica() == 2);
+  const Run r = run(j, "hetero");
+  const nlohmann::json& d = r.summary.at("disaggregation");
+  CHECK(d.at("pools").at("decode").at("gpu") == "A100-80GB");
+  CHECK(at(d, "/pools/decode/gpus") == 2);
+  const double per_hour = 9.0 + 2 * a100;
+  CHECK(at(r.summary, "/cost/num_gpus") == 3);
+  CHECK(at(r.summary, "/cost/usd_gpu") == Approx(per_hour * at(r.summary, "/simulated_seconds") / 3600).epsilon(1e-9));
+}
