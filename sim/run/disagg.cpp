@@ -56,6 +56,9 @@ double DisaggCluster::link_bytes_per_s(const Scenario& pool) const {
 }
 
 void DisaggCluster::route(Request* req, SimTime now) {
+  // The prefill replica makes the first token only; the answer's length waits aside.
+  req->held_output_tokens = req->spec.output_tokens;
+  req->spec.output_tokens = 1;
   Replica& rep = *replicas_[prefill_.router->route(*req, replicas_, now)];
   rep.add_request(req);
   kick_(rep, now);
@@ -83,6 +86,7 @@ void DisaggCluster::Side::on_finished(Request& req) {
 }
 
 void DisaggCluster::Side::on_dropped(Request& req, const char* reason) {
+  if (prefill_) req.spec.output_tokens = req.held_output_tokens;  // dropped requests keep their length
   // A decode replica refuses a request when it is added (longer than its max_model_len or
   // KV capacity), always within the prefill replica's step end: that replica is kicked after.
   if (const auto it = c_.handoffs_.find(&req); !prefill_ && it != c_.handoffs_.end()) {
@@ -102,6 +106,7 @@ void DisaggCluster::release_prefill_kv(const Request& req, uint32_t prefill_repl
 void DisaggCluster::prefill_done(Request& req) {
   const SimTime now = req.finished;
   const uint32_t p = req.replica;
+  req.spec.output_tokens = req.held_output_tokens;
   prefill_queue_s_.push_back(to_seconds(req.first_scheduled - req.spec.arrival));
   prefill_s_.push_back(to_seconds(now - req.first_scheduled));
   const bool decode_first = sc_.disagg.first_token == FirstTokenFrom::kDecode;
