@@ -1,10 +1,17 @@
-// kvsim plan PLAN.json --out DIR [--jobs N] [--quiet]
+// kvsim plan PLAN.json --out DIR [--jobs N] [--quiet] [--charts]
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -27,7 +34,7 @@ const char* kPlanAbout =
     "  DIR/plan.json       the plan as run and every result\n"
     "  DIR/candidates.csv  one row per candidate and growth factor\n"
     "  DIR/frontier.csv    the Pareto frontier of $/hour against the frontier metric\n"
-    "  DIR/report.md       the recommendation and the tables\n"
+    "  DIR/report.md       the recommendation and the tables (and the charts, with --charts)\n"
     "  DIR/points.jsonl    one line per simulation, appended as each finishes: running the same\n"
     "                      command again reuses them (an interrupted plan resumes)";
 
@@ -44,6 +51,7 @@ struct PlanArgs {
   std::string path, out_dir;
   unsigned jobs = 0;
   bool quiet = false;
+  bool charts = false;
 };
 
 // The command line, in one place and with nothing but the standard library, so that it converts
@@ -56,10 +64,51 @@ int read_plan_args(const Args& args, PlanArgs& a) {
       .text("out", a.out_dir, "DIR", "output folder (created if missing; one plan or sweep at a time)")
       .integer("jobs", jobs, 1, 9999, "N", "simulations at once on threads (default: the number of cores)")
       .flag("quiet", a.quiet, "no progress line on stderr")
+      .flag("charts", a.charts,
+            "then draw report.md's charts as PNG with kvsim-gui (built next to kvsim when Qt 6 is found), "
+            "headless: the GUI's chart code; it reuses every simulation of the plan")
       .required("out");
   if (const auto rc = cl.parse(args)) return *rc;
   a.jobs = static_cast<unsigned>(jobs);
   return -1;
+}
+
+// kvsim-gui beside this kvsim binary (the build puts both in bin/), or "" when there is none.
+std::string gui_beside_kvsim() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const std::filesystem::path gui = self.parent_path() / "kvsim-gui";
+  return ::access(gui.c_str(), X_OK) == 0 ? gui.string() : "";
+}
+
+// The charts of a completed plan: `kvsim-gui --plan PLAN --out DIR` (docs/plan.md, "Charts")
+// reuses every simulation in DIR/points.jsonl and rewrites the plan's files with the PNGs added.
+// Its own summary goes to /dev/null (this command printed it); its errors to stderr. Returns the
+// PNG files now in DIR, or throws InputError.
+std::vector<std::string> draw_charts(const std::string& gui, const PlanArgs& a) {
+  const std::string jobs = std::to_string(a.jobs);
+  std::vector<std::string> words = {gui, "--plan", a.path, "--out", a.out_dir, "--jobs", jobs};
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int err = posix_spawn(&pid, gui.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (err != 0) throw InputError("--charts: cannot start " + gui + ": " + std::strerror(err));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw InputError("--charts: " + gui + " --plan failed (above); the plan's files are as kvsim plan wrote them");
+  std::vector<std::string> pngs;
+  for (const auto& entry : std::filesystem::directory_iterator(a.out_dir))
+    if (entry.path().extension() == ".png") pngs.push_back(entry.path().filename().string());
+  std::sort(pngs.begin(), pngs.end());
+  return pngs;
 }
 
 std::string eta_text(double seconds) {
@@ -74,6 +123,11 @@ std::string eta_text(double seconds) {
 int cmd_plan(const Args& args) {
   PlanArgs a;
   if (const int rc = read_plan_args(args, a); rc >= 0) return rc;
+  // --charts needs kvsim-gui: refused before anything runs when it is not there.
+  const std::string gui = a.charts ? gui_beside_kvsim() : "";
+  if (a.charts && gui.empty())
+    throw InputError("--charts: no kvsim-gui next to this kvsim (it is built when CMake finds Qt 6 base and charts, "
+                     "see docs/gui.md); without it kvsim plan writes report.md with tables only");
   const Catalog catalog = Catalog::open_default();
   const PlanSpec spec = load_plan(a.path, catalog);
 
@@ -132,6 +186,13 @@ int cmd_plan(const Args& args) {
   if (invalid == g.candidates.size()) {  // most likely a mistake in the plan's base: say the first
     std::fprintf(stderr, "kvsim plan: no candidate is a valid scenario; the first: %s\n", g.candidates.front().error.c_str());
     return 1;
+  }
+  if (a.charts) {
+    std::fflush(stdout);
+    const std::vector<std::string> pngs = draw_charts(gui, a);
+    std::printf("charts (drawn by %s, in report.md):", gui.c_str());
+    for (const std::string& f : pngs) std::printf(" %s", f.c_str());
+    std::printf("%s\n", pngs.empty() ? " none" : "");
   }
   return 0;
 }

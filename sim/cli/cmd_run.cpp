@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/error.h"
+#include "metrics/slo_verdicts.h"
 #include "metrics/summary_rows.h"
 #include "run/simulation.h"
 
@@ -70,9 +71,10 @@ void print_summary(const Scenario& sc, const RunResult& r) {
   const uint32_t gpus = sc.num_replicas * sc.gpus_per_replica();
   if (sc.disagg.enabled) {  // two pools, each its replicas x GPUs, and the KV link between them
     const auto pool = [](const char* name, const Scenario& p) {
-      std::printf("  %s pool: %u replica%s x %u %s (TP %u, PP %u), %s router; $%.2f per GPU-hour\n", name,
-                  p.num_replicas, p.num_replicas == 1 ? "" : "s", p.gpus_per_replica(), p.gpu.name.c_str(),
-                  p.deployment.tensor_parallel, p.deployment.pipeline_parallel, p.router.c_str(), p.usd_per_gpu_hour);
+      std::printf("  %s pool: %u replica%s x %u %s (TP %u, PP %u), %s router, %s KV eviction; $%.2f per GPU-hour\n",
+                  name, p.num_replicas, p.num_replicas == 1 ? "" : "s", p.gpus_per_replica(), p.gpu.name.c_str(),
+                  p.deployment.tensor_parallel, p.deployment.pipeline_parallel, p.router.c_str(),
+                  p.replica.eviction_policy.c_str(), p.usd_per_gpu_hour);
     };
     const double usd = s.cost.usd_per_gpu_hour * s.cost.num_gpus;
     std::printf("  %s disaggregated: %u GPUs in all, KV over %s; $%.2f per hour\n", sc.model.name.c_str(),
@@ -80,11 +82,15 @@ void print_summary(const Scenario& sc, const RunResult& r) {
     pool("prefill", *sc.prefill_pool);
     pool("decode", *sc.decode_pool);
   } else {
-    std::printf("  %s: %u replica%s x %u %s (TP %u, PP %u) = %u GPU%s, %s router; $%.2f per GPU-hour, $%.2f per hour\n",
+    std::printf("  %s: %u replica%s x %u %s (TP %u, PP %u) = %u GPU%s, %s router, %s KV eviction; $%.2f per "
+                "GPU-hour, $%.2f per hour\n",
                 sc.model.name.c_str(), sc.num_replicas, sc.num_replicas == 1 ? "" : "s", sc.gpus_per_replica(),
                 sc.gpu.name.c_str(), sc.deployment.tensor_parallel, sc.deployment.pipeline_parallel, gpus,
-                gpus == 1 ? "" : "s", sc.router.c_str(), sc.usd_per_gpu_hour, sc.usd_per_gpu_hour * gpus);
+                gpus == 1 ? "" : "s", sc.router.c_str(), sc.replica.eviction_policy.c_str(), sc.usd_per_gpu_hour,
+                sc.usd_per_gpu_hour * gpus);
   }
+  // Whether each SLO of the scenario was met, by the rules of the GUI's summary table.
+  std::printf("  SLOs: %s\n", slo_checks_text(slo_checks(s)).c_str());
   std::printf("  workload: %s\n", s.workload_source.c_str());
   std::printf("  perf model: %s\n", s.perf_model.value("kind", std::string("?")).c_str());
   std::printf("requests: %llu arrived, %llu completed, %llu dropped, %llu preempted\n", n("/requests/arrived"),

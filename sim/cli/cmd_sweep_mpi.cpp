@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -66,6 +67,7 @@ bool run_sweep_under_mpi(const SweepSpec& spec, const Catalog& catalog, const Sw
                                            const std::function<void(nlohmann::json)>& record) {
       size_t next = 0;
       int busy = 0;
+      std::vector<size_t> ran(static_cast<size_t>(world.size()), 0);  // points each worker rank returned
       for (int w = 1; w < world.size(); ++w) {
         if (next < pending.size()) {
           world.send(w, kWork, static_cast<unsigned long long>(points[pending[next++]].index));
@@ -78,6 +80,7 @@ bool run_sweep_under_mpi(const SweepSpec& spec, const Catalog& catalog, const Sw
         std::string line;
         const boost::mpi::status st = world.recv(boost::mpi::any_source, kResult, line);
         record(nlohmann::json::parse(line));
+        ++ran[static_cast<size_t>(st.source())];
         if (next < pending.size() && !(options.cancel && options.cancel->load())) {
           world.send(st.source(), kWork, static_cast<unsigned long long>(points[pending[next++]].index));
         } else {
@@ -85,6 +88,10 @@ bool run_sweep_under_mpi(const SweepSpec& spec, const Catalog& catalog, const Sw
           --busy;
         }
       }
+      // How the points were shared out (dynamically: a faster rank takes more).
+      std::string counts;
+      for (size_t r = 1; r < ran.size(); ++r) counts += (r == 1 ? "" : ", ") + std::to_string(ran[r]);
+      std::printf("kvsim sweep: under mpirun, ranks 1..%d ran %s point(s) of this run\n", world.size() - 1, counts.c_str());
     });
   } catch (const std::exception& e) {
     // The other ranks wait for work that will not come: end them all.

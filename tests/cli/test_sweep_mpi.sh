@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue #10, sweeps beyond one machine: the same sweep under `mpirun -n 3` on localhost (rank 0
-# hands out points, ranks 1 and 2 run them) gives the same points.csv as one process on threads.
+# hands out points, ranks 1 and 2 run them, each some) gives the same points.csv as one process on
+# threads.
 # Without MPI (no MPIEXEC given, or kvsim built without it) the test checks only that kvsim refuses
 # to run under a launcher with several ranks, and reports itself skipped (exit 77) saying why.
 # usage: test_sweep_mpi.sh KVSIM SOURCE_DIR [MPIEXEC]
@@ -43,6 +44,11 @@ EOF2
 "$mpiexec" --oversubscribe --allow-run-as-root -n 3 "$kvsim" sweep "$work/sweep.json" --out "$work/mpi" --quiet \
   >"$work/mpi.out" 2>&1 || fail "mpirun failed: $(cat "$work/mpi.out")"
 grep -q "12 points, 12 ran now" "$work/mpi.out" || fail "rank 0 did not report the sweep: $(cat "$work/mpi.out")"
+# Both worker ranks ran points, 12 in all (rank 0 hands them out and runs none).
+counts=$(sed -n 's/^kvsim sweep: under mpirun, ranks 1..2 ran \([0-9]*\), \([0-9]*\) point(s) of this run$/\1 \2/p' "$work/mpi.out")
+read -r a b <<<"$counts"
+[ -n "${a:-}" ] && [ -n "${b:-}" ] && [ "$a" -gt 0 ] && [ "$b" -gt 0 ] && [ $((a + b)) = 12 ] ||
+  fail "the points were not shared between ranks 1 and 2: $(cat "$work/mpi.out")"
 cmp -s "$work/threads/points.csv" "$work/mpi/points.csv" || fail "points.csv differs: $(diff "$work/threads/points.csv" "$work/mpi/points.csv" | head -5)"
 [ "$(wc -l <"$work/mpi/points.jsonl")" = 12 ] || fail "points.jsonl under MPI has $(wc -l <"$work/mpi/points.jsonl") lines"
 echo "ok"

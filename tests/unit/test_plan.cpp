@@ -298,7 +298,7 @@ TEST_CASE("a plan's folder: the files are the same whatever --jobs, and a second
   fs::remove_all(b);
 }
 
-TEST_CASE("what binds: a fleet short of KV blocks is bound by memory, one short of replicas by queueing") {
+TEST_CASE("what binds: a fleet short of KV blocks is bound by memory, one short of replicas by queueing, one whose steps are too slow by compute") {
   // 800 blocks of 16 tokens per replica (12,800 tokens): at n-1 the replicas preempt (memory).
   json plan = small_plan({{"gpus", {"H100-SXM"}}});
   plan["base"]["engine"]["num_gpu_blocks_override"] = 800;
@@ -317,6 +317,16 @@ TEST_CASE("what binds: a fleet short of KV blocks is bound by memory, one short 
   REQUIRE(queueing.replicas > 1);
   CHECK(queueing.binds == "queueing");
   CHECK_THAT(queueing.binds_detail, Catch::Contains("requests wait for a slot"));
+  // Plenty of KV, a TPOT limit only: one replica's batches make each step too slow (P99 TPOT
+  // about 60 ms at 30 req/s, against 20 ms on two), with no preemption and KV use under 95 %.
+  plan = small_plan({{"gpus", {"H100-SXM"}}});
+  plan["slo"] = {{"tpot_s", {{"p99", 0.03}}}};
+  result = run(parse(plan));
+  const PlanCandidateResult& compute = result.growth[0].candidates[0];
+  REQUIRE(compute.status == PlanStatus::feasible);
+  REQUIRE(compute.replicas == 2);
+  CHECK(compute.binds == "compute");
+  CHECK_THAT(compute.binds_detail, Catch::Contains("the engine steps are too slow") && Catch::Contains("tpot_s.p99"));
 }
 
 TEST_CASE("a chart renderer that throws leaves the tables and a report that says why there are no charts") {
