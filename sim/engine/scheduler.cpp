@@ -310,7 +310,7 @@ std::string VllmScheduler::check_invariants(const SchedulerOutput& out) const {
   uint64_t table_blocks = 0;
   for (const Request* r : running_) table_blocks += r->kv.blocks.size();
   for (const auto& [req, h] : held_kv_) table_blocks += h.kv.blocks.size();
-  if (kv_.transfers()) {
+  if (kv_.transfers() || remote_) {  // (a pulled request waits with its blocks too)
     for (const Request* r : waiting_) table_blocks += r->kv.blocks.size();
     for (const Request* r : waiting_heap_) table_blocks += r->kv.blocks.size();
   }
