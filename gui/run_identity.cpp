@@ -1,6 +1,7 @@
 #include "run_identity.h"
 
-#include <tuple>
+#include "metrics/slo_verdicts.h"
+
 
 #include <QStringList>
 
@@ -110,28 +111,18 @@ QString SloVerdict::text() const {
 }
 
 std::vector<SloVerdict> slo_verdicts(const RunSummary& s) {
+  // The library's verdicts (metrics/slo_verdicts.h, which kvsim run prints), labelled for the table.
   std::vector<SloVerdict> out;
-  bool any = false;
-  const SloConfig& slo = s.goodput.slo;
-  const std::tuple<double, const Distribution&, const char*> latencies[] = {
-      {slo.ttft_s, s.ttft_s, "TTFT"}, {slo.tpot_s, s.tpot_s, "TPOT"}, {slo.e2e_s, s.e2e_s, "E2E"}};
-  for (const auto& [target, distribution, name] : latencies) {
+  for (const SloCheck& c : slo_checks(s)) {
     SloVerdict v;
-    v.target = target;
-    v.set = v.target > 0;
-    v.value = distribution.p99;
-    v.passed = v.set && v.value <= v.target;
-    v.label = QString("%1 p99 target").arg(name);
-    any = any || v.set;
+    v.set = c.set;
+    v.passed = c.passed;
+    v.value = c.value;
+    v.target = c.target;
+    v.label = c.name == "goodput" ? QString("goodput ≥ %1%").arg(kGoodputTarget * 100)
+                                  : QString("%1 p99 target").arg(QString::fromStdString(c.name));
     out.push_back(v);
   }
-  SloVerdict g;
-  g.set = any;
-  g.target = kGoodputTarget;
-  g.value = s.goodput.fraction;
-  g.passed = any && g.value >= kGoodputTarget;
-  g.label = QString("goodput ≥ %1%").arg(kGoodputTarget * 100);
-  out.push_back(g);
   return out;
 }
 

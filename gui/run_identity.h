@@ -10,6 +10,7 @@
 #include <QString>
 
 #include "metrics/run_summary.h"
+#include "metrics/slo_verdicts.h"
 #include "summary_rows.h"
 
 namespace kvsim::gui {
@@ -34,7 +35,7 @@ std::vector<SummaryRow> identity_rows(const RunSummary& summary);
 // the run's P99 of that latency is at or under the target; goodput passes when at least
 // kGoodputTarget of the requests met every target (the library's goodput.fraction, dropped
 // requests counting as missing it).
-inline constexpr double kGoodputTarget = 0.99;
+inline constexpr double kGoodputTarget = kvsim::kGoodputSloTarget;  // (metrics/slo_verdicts.h)
 struct SloVerdict {
   QString label;        // "TTFT p99 target", ..., "goodput ≥ 99%"
   bool set = false;     // the scenario has this target
