@@ -29,8 +29,6 @@ std::vector<SummaryRow> summary_rows(const RunSummary& summary);
 // The rows of summary.kv_tiers (none when the run has no tiers): section "KV tiers" (block hit
 // rates on the GPU only, found in any tier, and reused after loading; loads and offloads), then
 // "tier <name> (<kind>)" per tier and "link <name>, per GPU" per link between tiers and the GPU.
-// The tier report is JSON by nature (sim/engine/kv_tier_report.h writes it so); missing members
-// read as 0.
 std::vector<SummaryRow> kv_tier_rows(const RunSummary& summary);
 
 }  // namespace kvsim::gui

@@ -22,21 +22,4 @@ CostSummary cost_summary(const CostInputs& in) {
   return c;
 }
 
-nlohmann::json to_json(const CostSummary& c) {
-  nlohmann::json j = {{"num_gpus", c.num_gpus},
-                      {"usd_per_gpu_hour", c.usd_per_gpu_hour},
-                      {"gpu_hours", c.gpu_hours},
-                      {"usd_gpu", c.usd_gpu},
-                      {"usd_storage", c.usd_storage},
-                      {"usd_transfer", c.usd_transfer},
-                      {"usd_total", c.usd_total},
-                      {"usd_per_million_tokens", c.usd_per_million_tokens},
-                      {"usd_per_million_input_tokens", c.usd_per_million_input_tokens},
-                      {"usd_per_million_output_tokens", c.usd_per_million_output_tokens}};
-  j["reuse"] = c.reuse;
-  j["reuse"]["gpu_busy_hours"] = c.gpu_busy_hours;
-  j["reuse"]["usd_gpu_busy"] = c.usd_gpu_busy;
-  return j;
-}
-
 }  // namespace kvsim

@@ -3,8 +3,6 @@
 #pragma once
 #include <cstdint>
 
-#include <nlohmann/json.hpp>
-
 namespace kvsim {
 
 struct CostInputs {
@@ -22,23 +20,27 @@ struct CostInputs {
 
 constexpr double kSecondsPerMonth = 30.0 * 24 * 3600;  // billing month used for $/GB-month
 
-// summary.json's "cost".
+// summary.json's "cost"."reuse": what KV reuse saved (reuse_economics, sim/engine/kv_tier_report.h)
+// against what keeping and moving the KV cost, plus the GPU time actually computing.
+struct ReuseEconomics {
+  double gpu_seconds_saved = 0;  // every GPU of a replica
+  double usd_gpu_saved = 0;      // those seconds at $/GPU-hour
+  double usd_storage = 0, usd_transfer = 0;
+  double usd_net_saved = 0;      // usd_gpu_saved - usd_storage - usd_transfer
+  // Pay-per-use view (usd_gpu bills the whole provisioned run): GPU time computing and its dollars.
+  double gpu_busy_hours = 0, usd_gpu_busy = 0;
+};
+
+// summary.json's "cost" (serialised with the rest of the summary, sim/metrics/run_summary.cpp).
 struct CostSummary {
   uint32_t num_gpus = 0;
   double usd_per_gpu_hour = 0;
   double gpu_hours = 0;
   double usd_gpu = 0, usd_storage = 0, usd_transfer = 0, usd_total = 0;
   double usd_per_million_tokens = 0, usd_per_million_input_tokens = 0, usd_per_million_output_tokens = 0;
-  // "reuse": the economics of KV reuse as the KV tier report gives them (reuse_economics,
-  // sim/engine/kv_tier_report.h), plus the GPU time actually computing (pay-per-use view; usd_gpu
-  // bills the whole provisioned run).
-  nlohmann::json reuse;
-  double gpu_busy_hours = 0, usd_gpu_busy = 0;
+  ReuseEconomics reuse;
 };
 
 CostSummary cost_summary(const CostInputs& in);
-// {"usd_total", "usd_gpu", "usd_storage", "usd_transfer", "usd_per_million_tokens",
-//  "usd_per_million_input_tokens", "usd_per_million_output_tokens", "gpu_hours", ..., "reuse"}
-nlohmann::json to_json(const CostSummary& c);
 
 }  // namespace kvsim

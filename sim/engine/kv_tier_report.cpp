@@ -23,13 +23,15 @@ void finish_kv_tiers(const std::vector<std::unique_ptr<Replica>>& replicas,
     if (s) s->finish(end);
 }
 
-nlohmann::json kv_tiers_summary(const ReplicaConfig& config, const std::vector<std::unique_ptr<Replica>>& replicas,
-                                KvTierTotals& totals) {
+std::optional<KvTiersSummary> kv_tiers_summary(const ReplicaConfig& config,
+                                               const std::vector<std::unique_ptr<Replica>>& replicas,
+                                               KvTierTotals& totals) {
   totals = KvTierTotals{};
   std::vector<const KvOffloader*> offloaders;
   for (const auto& r : replicas)
     if (r->offloader()) offloaders.push_back(r->offloader());
-  if (offloaders.empty()) return nullptr;
+  if (offloaders.empty()) return std::nullopt;
+  KvTiersSummary k;
 
   uint64_t query_blocks = 0, gpu_hits = 0;
   for (const auto& r : replicas) {
@@ -39,7 +41,6 @@ nlohmann::json kv_tiers_summary(const ReplicaConfig& config, const std::vector<s
   const auto rate = [&](uint64_t hits) { return query_blocks ? static_cast<double>(hits) / query_blocks : 0.0; };
 
   // Each store once: a shared tier appears in every replica's offloader.
-  nlohmann::json tiers = nlohmann::json::array();
   uint64_t found = 0, loaded = 0;
   for (size_t t = 0; t < config.kv_tiers.tiers.size(); ++t) {
     // In replica order, not by address: the sums below are then the same whatever the heap's layout.
@@ -61,35 +62,35 @@ nlohmann::json kv_tiers_summary(const ReplicaConfig& config, const std::vector<s
       sum.peak_blocks += st.peak_blocks;
       storage += s->storage_usd();
       transfer += s->transfer_usd();
-      gb_months += s->to_json()["gb_months"].get<double>();
+      gb_months += s->gb_months();
     }
     found += sum.hit_blocks;
     loaded += sum.loaded_blocks;
     totals.storage_usd += storage;
     totals.transfer_usd += transfer;
     const TierSpec& spec = config.kv_tiers.tiers[t];
-    tiers.push_back({{"name", spec.name},
-                     {"kind", spec.kind},
-                     {"shared", spec.shared},
-                     {"stores", stores.size()},
-                     {"eviction_policy", spec.eviction_policy},
-                     {"hit_blocks", sum.hit_blocks},
-                     {"block_hit_rate", rate(sum.hit_blocks)},
-                     {"loaded_blocks", sum.loaded_blocks},
-                     {"writes", sum.writes},
-                     {"refreshes", sum.refreshes},
-                     {"evictions", sum.evictions},
-                     {"expirations", sum.expirations},
-                     {"peak_blocks_sum", sum.peak_blocks},
-                     {"gb_read", sum.bytes_read / 1e9},
-                     {"gb_written", sum.bytes_written / 1e9},
-                     {"gb_months", gb_months},
-                     {"usd_storage", storage},
-                     {"usd_transfer", transfer}});
+    TierSummary& ts = k.tiers.emplace_back();
+    ts.name = spec.name;
+    ts.kind = spec.kind;
+    ts.shared = spec.shared;
+    ts.stores = stores.size();
+    ts.eviction_policy = spec.eviction_policy;
+    ts.hit_blocks = sum.hit_blocks;
+    ts.block_hit_rate = rate(sum.hit_blocks);
+    ts.loaded_blocks = sum.loaded_blocks;
+    ts.writes = sum.writes;
+    ts.refreshes = sum.refreshes;
+    ts.evictions = sum.evictions;
+    ts.expirations = sum.expirations;
+    ts.peak_blocks_sum = sum.peak_blocks;
+    ts.gb_read = sum.bytes_read / 1e9;
+    ts.gb_written = sum.bytes_written / 1e9;
+    ts.gb_months = gb_months;
+    ts.usd_storage = storage;
+    ts.usd_transfer = transfer;
   }
 
   OffloadStats o;
-  std::map<std::string, nlohmann::json> links;
   for (const KvOffloader* off : offloaders) {
     const OffloadStats& s = off->stats();
     o.loads += s.loads;
@@ -104,49 +105,48 @@ nlohmann::json kv_tiers_summary(const ReplicaConfig& config, const std::vector<s
     o.swapped_blocks += s.swapped_blocks;
     o.swap_refused += s.swap_refused;
     o.swap_seconds += s.swap_seconds;
-    const nlohmann::json replica_links = off->links_json();
-    for (const auto& [name, l] : replica_links.items()) {
-      nlohmann::json& acc = links[name];
-      for (const char* dir : {"to_gpu", "from_gpu"})
-        for (const char* key : {"transfers", "gb", "busy_s", "queued_s"})
-          acc[dir][key] = (acc[dir].contains(key) ? acc[dir][key].get<double>() : 0.0) + l[dir][key].get<double>();
+    for (const auto& [name, link] : off->links()) {
+      LinkSummary& acc = k.links_per_gpu[name];
+      const auto add = [&l = *link](LinkDirection d, LinkTraffic& t) {
+        t.transfers += static_cast<double>(l.transfers(d));
+        t.gb += l.bytes(d) / 1e9;
+        t.busy_s += l.busy_seconds(d);
+        t.queued_s += l.waited_seconds(d);
+      };
+      add(LinkDirection::kToGpu, acc.to_gpu);
+      add(LinkDirection::kFromGpu, acc.from_gpu);
     }
   }
-  nlohmann::json links_json = nlohmann::json::object();
-  for (auto& [name, l] : links) links_json[name] = l;
-  return {{"config", kv_tiers_to_json(config.kv_tiers)},
-          {"tiers", tiers},
-          {"gpu_hit_blocks", gpu_hits},
-          {"query_blocks", query_blocks},
-          {"block_hit_rate_gpu", rate(gpu_hits)},
-          {"block_hit_rate_found", rate(gpu_hits + found)},
-          {"block_hit_rate_reused", rate(gpu_hits + loaded)},
-          {"loads", o.loads},
-          {"loaded_blocks", o.loaded_blocks},
-          {"declined_blocks", o.declined_blocks},
-          {"mean_load_s", o.loads ? o.load_wait_seconds / o.loads : 0.0},
-          {"recompute_seconds_saved_by_loads", o.recompute_seconds_saved},
-          {"offload_batches", o.offload_batches},
-          {"offloaded_blocks", o.offloaded_blocks},
-          {"swap", {{"outs", o.swap_outs},
-                    {"ins", o.swap_ins},
-                    {"blocks", o.swapped_blocks},
-                    {"refused", o.swap_refused},
-                    {"step_seconds_added", o.swap_seconds}}},
-          {"links_per_gpu", links_json}};
+  k.config = kv_tiers_to_json(config.kv_tiers);
+  k.gpu_hit_blocks = gpu_hits;
+  k.query_blocks = query_blocks;
+  k.block_hit_rate_gpu = rate(gpu_hits);
+  k.block_hit_rate_found = rate(gpu_hits + found);
+  k.block_hit_rate_reused = rate(gpu_hits + loaded);
+  k.loads = o.loads;
+  k.loaded_blocks = o.loaded_blocks;
+  k.declined_blocks = o.declined_blocks;
+  k.mean_load_s = o.loads ? o.load_wait_seconds / o.loads : 0.0;
+  k.recompute_seconds_saved_by_loads = o.recompute_seconds_saved;
+  k.offload_batches = o.offload_batches;
+  k.offloaded_blocks = o.offloaded_blocks;
+  k.swap = {o.swap_outs, o.swap_ins, o.swapped_blocks, o.swap_refused, o.swap_seconds};
+  return k;
 }
 
-nlohmann::json reuse_economics(const std::vector<std::unique_ptr<Replica>>& replicas, uint32_t gpus_per_replica,
+ReuseEconomics reuse_economics(const std::vector<std::unique_ptr<Replica>>& replicas, uint32_t gpus_per_replica,
                                double usd_per_gpu_hour, const KvTierTotals& totals) {
   double replica_seconds = 0;
   for (const auto& r : replicas) replica_seconds += r->prefix_stats().reuse_seconds_saved;
   const double gpu_seconds = replica_seconds * gpus_per_replica;
   const double usd_gpu = gpu_seconds / 3600.0 * usd_per_gpu_hour;
-  return {{"gpu_seconds_saved", gpu_seconds},
-          {"usd_gpu_saved", usd_gpu},
-          {"usd_storage", totals.storage_usd},
-          {"usd_transfer", totals.transfer_usd},
-          {"usd_net_saved", usd_gpu - totals.storage_usd - totals.transfer_usd}};
+  ReuseEconomics r;
+  r.gpu_seconds_saved = gpu_seconds;
+  r.usd_gpu_saved = usd_gpu;
+  r.usd_storage = totals.storage_usd;
+  r.usd_transfer = totals.transfer_usd;
+  r.usd_net_saved = usd_gpu - totals.storage_usd - totals.transfer_usd;
+  return r;
 }
 
 }  // namespace kvsim

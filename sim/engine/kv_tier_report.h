@@ -3,10 +3,11 @@
 // economics of reuse (GPU time saved at $/GPU-hour against storage and transfer dollars).
 #pragma once
 #include <memory>
+#include <optional>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "cost/cost.h"
+#include "engine/kv_tier_summary.h"
 #include "engine/replica.h"
 
 namespace kvsim {
@@ -22,13 +23,13 @@ struct KvTierTotals {
 void finish_kv_tiers(const std::vector<std::unique_ptr<Replica>>& replicas,
                      const std::vector<std::shared_ptr<TierStore>>& shared, SimTime end);
 
-// summary["kv_tiers"] (null when no replica has tiers or swapping); fills `totals`.
-nlohmann::json kv_tiers_summary(const ReplicaConfig& config, const std::vector<std::unique_ptr<Replica>>& replicas,
+// summary.json's "kv_tiers" (none when no replica has tiers or swapping); fills `totals`.
+std::optional<KvTiersSummary> kv_tiers_summary(const ReplicaConfig& config, const std::vector<std::unique_ptr<Replica>>& replicas,
                                 KvTierTotals& totals);
 
-// summary["cost"]["reuse"]: {"gpu_seconds_saved", "usd_gpu_saved", "usd_storage",
-// "usd_transfer", "usd_net_saved"}. GPU seconds count every GPU of a replica.
-nlohmann::json reuse_economics(const std::vector<std::unique_ptr<Replica>>& replicas, uint32_t gpus_per_replica,
+// summary.json's "cost"."reuse", but for the GPU busy time (the run's to add). GPU seconds count
+// every GPU of a replica.
+ReuseEconomics reuse_economics(const std::vector<std::unique_ptr<Replica>>& replicas, uint32_t gpus_per_replica,
                                double usd_per_gpu_hour, const KvTierTotals& totals);
 
 }  // namespace kvsim

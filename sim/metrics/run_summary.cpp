@@ -7,6 +7,81 @@
 
 namespace kvsim {
 
+namespace {
+
+nlohmann::json to_json(const CostSummary& c) {
+  const ReuseEconomics& r = c.reuse;
+  return {{"num_gpus", c.num_gpus},
+          {"usd_per_gpu_hour", c.usd_per_gpu_hour},
+          {"gpu_hours", c.gpu_hours},
+          {"usd_gpu", c.usd_gpu},
+          {"usd_storage", c.usd_storage},
+          {"usd_transfer", c.usd_transfer},
+          {"usd_total", c.usd_total},
+          {"usd_per_million_tokens", c.usd_per_million_tokens},
+          {"usd_per_million_input_tokens", c.usd_per_million_input_tokens},
+          {"usd_per_million_output_tokens", c.usd_per_million_output_tokens},
+          {"reuse", {{"gpu_seconds_saved", r.gpu_seconds_saved},
+                     {"usd_gpu_saved", r.usd_gpu_saved},
+                     {"usd_storage", r.usd_storage},
+                     {"usd_transfer", r.usd_transfer},
+                     {"usd_net_saved", r.usd_net_saved},
+                     {"gpu_busy_hours", r.gpu_busy_hours},
+                     {"usd_gpu_busy", r.usd_gpu_busy}}}};
+}
+
+nlohmann::json to_json(const LinkTraffic& t) {
+  return {{"transfers", t.transfers}, {"gb", t.gb}, {"busy_s", t.busy_s}, {"queued_s", t.queued_s}};
+}
+
+nlohmann::json to_json(const KvTiersSummary& k) {
+  nlohmann::json tiers = nlohmann::json::array();
+  for (const TierSummary& t : k.tiers)
+    tiers.push_back({{"name", t.name},
+                     {"kind", t.kind},
+                     {"shared", t.shared},
+                     {"stores", t.stores},
+                     {"eviction_policy", t.eviction_policy},
+                     {"hit_blocks", t.hit_blocks},
+                     {"block_hit_rate", t.block_hit_rate},
+                     {"loaded_blocks", t.loaded_blocks},
+                     {"writes", t.writes},
+                     {"refreshes", t.refreshes},
+                     {"evictions", t.evictions},
+                     {"expirations", t.expirations},
+                     {"peak_blocks_sum", t.peak_blocks_sum},
+                     {"gb_read", t.gb_read},
+                     {"gb_written", t.gb_written},
+                     {"gb_months", t.gb_months},
+                     {"usd_storage", t.usd_storage},
+                     {"usd_transfer", t.usd_transfer}});
+  nlohmann::json links = nlohmann::json::object();
+  for (const auto& [name, l] : k.links_per_gpu) links[name] = {{"to_gpu", to_json(l.to_gpu)}, {"from_gpu", to_json(l.from_gpu)}};
+  const SwapSummary& sw = k.swap;
+  return {{"config", k.config},
+          {"tiers", tiers},
+          {"gpu_hit_blocks", k.gpu_hit_blocks},
+          {"query_blocks", k.query_blocks},
+          {"block_hit_rate_gpu", k.block_hit_rate_gpu},
+          {"block_hit_rate_found", k.block_hit_rate_found},
+          {"block_hit_rate_reused", k.block_hit_rate_reused},
+          {"loads", k.loads},
+          {"loaded_blocks", k.loaded_blocks},
+          {"declined_blocks", k.declined_blocks},
+          {"mean_load_s", k.mean_load_s},
+          {"recompute_seconds_saved_by_loads", k.recompute_seconds_saved_by_loads},
+          {"offload_batches", k.offload_batches},
+          {"offloaded_blocks", k.offloaded_blocks},
+          {"swap", {{"outs", sw.outs},
+                    {"ins", sw.ins},
+                    {"blocks", sw.blocks},
+                    {"refused", sw.refused},
+                    {"step_seconds_added", sw.step_seconds_added}}},
+          {"links_per_gpu", links}};
+}
+
+}  // namespace
+
 nlohmann::json to_json(const RunSummary& s) {
   nlohmann::json j;
   nlohmann::json dropped_reasons = nlohmann::json::object();
@@ -55,7 +130,7 @@ nlohmann::json to_json(const RunSummary& s) {
                  {"prefill_tokens_computed", e.prefill_tokens_computed},
                  {"busy_fraction", e.busy_fraction}};
   j["simulated_seconds"] = s.simulated_seconds;
-  if (!s.kv_tiers.is_null()) j["kv_tiers"] = s.kv_tiers;
+  if (s.kv_tiers) j["kv_tiers"] = to_json(*s.kv_tiers);
   if (!s.response_cache.is_null()) j["response_cache"] = s.response_cache;
   if (!s.fleet.is_null()) j["fleet"] = s.fleet;
   if (!s.disaggregation.is_null()) j["disaggregation"] = s.disaggregation;
@@ -145,6 +220,58 @@ StageResult stage(const nlohmann::json& j) {
   return r;
 }
 
+LinkTraffic link_traffic(const nlohmann::json& j) {
+  return {number(j, "transfers"), number(j, "gb"), number(j, "busy_s"), number(j, "queued_s")};
+}
+
+KvTiersSummary kv_tiers(const nlohmann::json& j) {
+  KvTiersSummary k;
+  k.config = member(j, "config");
+  const nlohmann::json& tiers = member(j, "tiers");
+  if (tiers.is_array())
+    for (const nlohmann::json& t : tiers) {
+      TierSummary& ts = k.tiers.emplace_back();
+      ts.name = text(t, "name");
+      ts.kind = text(t, "kind");
+      ts.shared = member(t, "shared").is_boolean() && member(t, "shared").get<bool>();
+      ts.stores = count(t, "stores");
+      ts.eviction_policy = text(t, "eviction_policy");
+      ts.hit_blocks = count(t, "hit_blocks");
+      ts.block_hit_rate = number(t, "block_hit_rate");
+      ts.loaded_blocks = count(t, "loaded_blocks");
+      ts.writes = count(t, "writes");
+      ts.refreshes = count(t, "refreshes");
+      ts.evictions = count(t, "evictions");
+      ts.expirations = count(t, "expirations");
+      ts.peak_blocks_sum = count(t, "peak_blocks_sum");
+      ts.gb_read = number(t, "gb_read");
+      ts.gb_written = number(t, "gb_written");
+      ts.gb_months = number(t, "gb_months");
+      ts.usd_storage = number(t, "usd_storage");
+      ts.usd_transfer = number(t, "usd_transfer");
+    }
+  k.gpu_hit_blocks = count(j, "gpu_hit_blocks");
+  k.query_blocks = count(j, "query_blocks");
+  k.block_hit_rate_gpu = number(j, "block_hit_rate_gpu");
+  k.block_hit_rate_found = number(j, "block_hit_rate_found");
+  k.block_hit_rate_reused = number(j, "block_hit_rate_reused");
+  k.loads = count(j, "loads");
+  k.loaded_blocks = count(j, "loaded_blocks");
+  k.declined_blocks = count(j, "declined_blocks");
+  k.mean_load_s = number(j, "mean_load_s");
+  k.recompute_seconds_saved_by_loads = number(j, "recompute_seconds_saved_by_loads");
+  k.offload_batches = count(j, "offload_batches");
+  k.offloaded_blocks = count(j, "offloaded_blocks");
+  const nlohmann::json& sw = member(j, "swap");
+  k.swap = {count(sw, "outs"), count(sw, "ins"), count(sw, "blocks"), count(sw, "refused"),
+            number(sw, "step_seconds_added")};
+  const nlohmann::json& links = member(j, "links_per_gpu");
+  if (links.is_object())
+    for (const auto& [name, l] : links.items())
+      k.links_per_gpu[name] = {link_traffic(member(l, "to_gpu")), link_traffic(member(l, "from_gpu"))};
+  return k;
+}
+
 }  // namespace
 
 RunSummary summary_from_json(const nlohmann::json& j) {
@@ -212,14 +339,16 @@ RunSummary summary_from_json(const nlohmann::json& j) {
   cost.usd_per_million_tokens = number(c, "usd_per_million_tokens");
   cost.usd_per_million_input_tokens = number(c, "usd_per_million_input_tokens");
   cost.usd_per_million_output_tokens = number(c, "usd_per_million_output_tokens");
-  cost.reuse = member(c, "reuse");
-  cost.gpu_busy_hours = number(cost.reuse, "gpu_busy_hours");
-  cost.usd_gpu_busy = number(cost.reuse, "usd_gpu_busy");
-  if (cost.reuse.is_object()) {
-    cost.reuse.erase("gpu_busy_hours");
-    cost.reuse.erase("usd_gpu_busy");
-  }
-  s.kv_tiers = member(j, "kv_tiers");
+  const nlohmann::json& reuse = member(c, "reuse");
+  ReuseEconomics& r = cost.reuse;
+  r.gpu_seconds_saved = number(reuse, "gpu_seconds_saved");
+  r.usd_gpu_saved = number(reuse, "usd_gpu_saved");
+  r.usd_storage = number(reuse, "usd_storage");
+  r.usd_transfer = number(reuse, "usd_transfer");
+  r.usd_net_saved = number(reuse, "usd_net_saved");
+  r.gpu_busy_hours = number(reuse, "gpu_busy_hours");
+  r.usd_gpu_busy = number(reuse, "usd_gpu_busy");
+  if (const nlohmann::json& k = member(j, "kv_tiers"); k.is_object()) s.kv_tiers = kv_tiers(k);
   s.response_cache = member(j, "response_cache");
   s.fleet = member(j, "fleet");
   s.disaggregation = member(j, "disaggregation");

@@ -1,5 +1,5 @@
 // The typed summary of a run: what summary.json holds, as fields. The metrics produce it
-// (MetricsCollector::finish), run_scenario adds the KV tiers, the cost and what describes the
+// (MetricsCollector::finish), run_scenario adds the KV tiers, the cost (with KV reuse's economics) and what describes the
 // run (perf model, workload, scenario), and it is serialised in one place (to_json,
 // write_summary_json), key for key and number for number as summary.json has always been written.
 // Front ends read the fields; a results folder read back from disk becomes one with
@@ -7,12 +7,14 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cost/cost.h"
+#include "engine/kv_tier_summary.h"
 #include "metrics/percentiles.h"
 #include "metrics/stage_metrics.h"
 
@@ -77,9 +79,9 @@ struct RunSummary {
   EngineSummary engine;
   double simulated_seconds = 0;
   CostSummary cost;
-  // The KV tiers' report (sim/engine/kv_tier_report.h writes it as JSON); null when the run has
-  // no tiers and no swapping.
-  nlohmann::json kv_tiers;
+  // The KV tiers' report (sim/engine/kv_tier_report.h); none when the run has no tiers and no
+  // swapping.
+  std::optional<KvTiersSummary> kv_tiers;
   // The response cache's report (ResponseCache::summary); null when the run has none.
   nlohmann::json response_cache;
   nlohmann::json fleet;  // the elastic fleet's replicas, dollars by price class and spot events (null: a fixed fleet)

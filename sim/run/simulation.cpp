@@ -186,22 +186,22 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   summary.cost = cost_summary(ci);
   summary.cost.reuse = reuse_economics(replicas, sc.gpus_per_replica(), sc.usd_per_gpu_hour, tier_totals);
   // GPU time actually computing (pay-per-use view; usd_gpu bills the whole provisioned run).
-  summary.cost.gpu_busy_hours = summary.engine.busy_fraction * ci.simulated_seconds * ci.num_gpus / 3600.0;
+  summary.cost.reuse.gpu_busy_hours = summary.engine.busy_fraction * ci.simulated_seconds * ci.num_gpus / 3600.0;
   if (fleet) {  // busy over the replica time held, not over the run x every replica that ever existed
     const double busy_s = summary.engine.busy_fraction * ci.simulated_seconds * static_cast<double>(replicas.size());
     const double held_s = fleet->gpu_hours(last_activity) * 3600.0 / sc.gpus_per_replica();
     summary.engine.busy_fraction = held_s > 0 ? busy_s / held_s : 0.0;
-    summary.cost.gpu_busy_hours = busy_s * sc.gpus_per_replica() / 3600.0;
+    summary.cost.reuse.gpu_busy_hours = busy_s * sc.gpus_per_replica() / 3600.0;
     summary.cost.num_gpus = fleet->counters().peak_serving * sc.gpus_per_replica();
   }
   if (disagg) {
-    summary.cost.gpu_busy_hours = disagg->busy_gpu_hours();
+    summary.cost.reuse.gpu_busy_hours = disagg->busy_gpu_hours();
     summary.disaggregation = disagg->summary(ci.simulated_seconds);
     // Conservation: every KV byte a prefill replica sent reached its decode replica.
     if (disagg->bytes_sent() != disagg->bytes_received())
       throw std::logic_error("disaggregation: KV bytes sent and received differ at the end of the run");
   }
-  summary.cost.usd_gpu_busy = summary.cost.gpu_busy_hours * ci.usd_per_gpu_hour;
+  summary.cost.reuse.usd_gpu_busy = summary.cost.reuse.gpu_busy_hours * ci.usd_per_gpu_hour;
   if (cache) {  // a hit saves what the GPUs cost per request they served
     const uint64_t served = metrics.completed() - cache->stats().hits();
     summary.response_cache = cache->summary(served ? summary.cost.usd_gpu / served : 0.0);

@@ -292,7 +292,7 @@ void RunTest::a_saved_run_reopened_shows_the_same_summary_table_and_charts() {
   const RunRecord& fresh = *w->runs()->run(0);
   const RunRecord& reopened = *w->runs()->run(1);
   QCOMPARE(reopened.saved_to, QDir(folder).absolutePath());
-  QVERIFY(reopened.summary.kv_tiers.is_object());
+  QVERIFY(reopened.summary.kv_tiers.has_value());
   KVSIM_JSON_COMPARE(to_json(reopened.summary), to_json(fresh.summary));
 
   // The table: the fresh run's column and the reopened run's hold the same rows, text and SLO

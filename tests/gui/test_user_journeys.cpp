@@ -375,20 +375,20 @@ void UserJourneysTest::kv_tier_results_are_in_the_summary_table() {
   auto w = test::make_window(&prompts);
   QVERIFY(test::run_in_window(*w, test::tier_scenario()));
   QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
-  // The tier report is JSON by nature (RunSummary keeps it as the report writes it).
-  const nlohmann::json& k = w->runs()->run(0)->summary.kv_tiers;
-  QVERIFY(k.is_object());
+  QVERIFY(w->runs()->run(0)->summary.kv_tiers.has_value());
+  const kvsim::KvTiersSummary& k = *w->runs()->run(0)->summary.kv_tiers;
   QTableWidget* table = w->results()->summary_table();
-  const auto expect = [&](const QString& section, const QString& label, const nlohmann::json& v, int decimals) {
-    const QString text = decimals < 0 ? QString::number(v.get<qulonglong>()) : QString::number(v.get<double>(), 'f', decimals);
+  const auto expect = [&](const QString& section, const QString& label, double v, int decimals) {
+    const QString text = decimals < 0 ? QString::number(static_cast<qulonglong>(v)) : QString::number(v, 'f', decimals);
     QCOMPARE(table_cell(table, section, label, 2), text);
   };
-  expect("KV tiers", "block hit rate, GPU only", k["block_hit_rate_gpu"], 4);
-  expect("KV tiers", "block hit rate, found in a tier", k["block_hit_rate_found"], 4);
-  expect("KV tiers", "blocks loaded", k["loaded_blocks"], -1);
-  expect("tier cpu (cpu)", "block hit rate", k["tiers"][0]["block_hit_rate"], 4);
-  expect("tier cpu (cpu)", "GB written", k["tiers"][0]["gb_written"], 3);
-  QVERIFY2(k["tiers"][0]["gb_written"].get<double>() > 0, "the scenario should offload to the CPU tier");
+  expect("KV tiers", "block hit rate, GPU only", k.block_hit_rate_gpu, 4);
+  expect("KV tiers", "block hit rate, found in a tier", k.block_hit_rate_found, 4);
+  expect("KV tiers", "blocks loaded", static_cast<double>(k.loaded_blocks), -1);
+  QVERIFY(!k.tiers.empty());
+  expect("tier cpu (cpu)", "block hit rate", k.tiers[0].block_hit_rate, 4);
+  expect("tier cpu (cpu)", "GB written", k.tiers[0].gb_written, 3);
+  QVERIFY2(k.tiers[0].gb_written > 0, "the scenario should offload to the CPU tier");
   bool any_link = false;
   for (int r = 0; r < table->rowCount(); ++r) any_link = any_link || table->item(r, 0)->text().startsWith("link ");
   QVERIFY(any_link);

@@ -39,16 +39,18 @@ TEST_CASE("a run with a CPU tier loads expired sessions back, bills storage and 
   const RunResult r = run(sessions_scenario());
   const auto& s = r.summary;
   REQUIRE(s.requests.completed == 400);
-  const auto& t = s.kv_tiers;
-  REQUIRE(t["tiers"][0]["writes"].get<uint64_t>() > 0);
-  REQUIRE(t["loads"].get<uint64_t>() > 0);
-  REQUIRE(t["block_hit_rate_reused"].get<double>() > t["block_hit_rate_gpu"].get<double>());
+  REQUIRE(s.kv_tiers);
+  const KvTiersSummary& t = *s.kv_tiers;
+  REQUIRE(t.tiers.size() == 1);
+  REQUIRE(t.tiers[0].writes > 0);
+  REQUIRE(t.loads > 0);
+  REQUIRE(t.block_hit_rate_reused > t.block_hit_rate_gpu);
   REQUIRE(s.cost.usd_storage > 0);
   REQUIRE(s.cost.usd_transfer > 0);
   REQUIRE(s.cost.usd_total ==
           Approx(s.cost.usd_gpu + s.cost.usd_storage +
                  s.cost.usd_transfer));
-  REQUIRE(s.cost.reuse["gpu_seconds_saved"].get<double>() > 0);
+  REQUIRE(s.cost.reuse.gpu_seconds_saved > 0);
   // run_scenario checks at the end that every GPU block is free and every tier consistent.
 }
 
@@ -58,14 +60,14 @@ TEST_CASE("the load time is part of TTFT: a slow tier that is always loaded from
   slow["kv_cache"]["load_policy"] = "always";
   slow["kv_cache"]["tiers"][0]["latency_s"] = 3.0;  // every load waits 3 s more
   const RunResult a = run(fast), b = run(slow);
-  REQUIRE(b.summary.kv_tiers["loads"].get<uint64_t>() > 20);
-  REQUIRE(b.summary.kv_tiers["mean_load_s"].get<double>() >= 3.0);
+  REQUIRE(b.summary.kv_tiers->loads > 20);
+  REQUIRE(b.summary.kv_tiers->mean_load_s >= 3.0);
   REQUIRE(b.summary.ttft_s.p99 > a.summary.ttft_s.p99 + 2.5);
   // With the faster policy, the replica recomputes rather than wait 3 s.
   slow["kv_cache"]["load_policy"] = "faster";
   const RunResult c = run(slow);
-  REQUIRE(c.summary.kv_tiers["loads"].get<uint64_t>() == 0);
-  REQUIRE(c.summary.kv_tiers["declined_blocks"].get<uint64_t>() > 0);
+  REQUIRE(c.summary.kv_tiers->loads == 0);
+  REQUIRE(c.summary.kv_tiers->declined_blocks > 0);
 }
 
 TEST_CASE("a shared tier lets one replica reuse what another stored") {
@@ -75,10 +77,10 @@ TEST_CASE("a shared tier lets one replica reuse what another stored") {
   const RunResult shared = run(j);
   j["kv_cache"]["tiers"][0]["shared"] = false;
   const RunResult own = run(j);
-  REQUIRE(shared.summary.kv_tiers["tiers"][0]["stores"] == 1);
-  REQUIRE(own.summary.kv_tiers["tiers"][0]["stores"] == 3);
-  REQUIRE(shared.summary.kv_tiers["block_hit_rate_found"].get<double>() >
-          own.summary.kv_tiers["block_hit_rate_found"].get<double>());
+  REQUIRE(shared.summary.kv_tiers->tiers.at(0).stores == 1);
+  REQUIRE(own.summary.kv_tiers->tiers.at(0).stores == 3);
+  REQUIRE(shared.summary.kv_tiers->block_hit_rate_found >
+          own.summary.kv_tiers->block_hit_rate_found);
 }
 
 TEST_CASE("swap preemption moves KV to host memory and back under memory pressure") {
@@ -94,9 +96,9 @@ TEST_CASE("swap preemption moves KV to host memory and back under memory pressur
   const RunResult swap = run(j);
   REQUIRE(swap.summary.requests.completed == 120);
   REQUIRE(swap.summary.requests.preemptions > 0);
-  REQUIRE(swap.summary.kv_tiers["swap"]["outs"].get<uint64_t>() > 0);
-  REQUIRE(swap.summary.kv_tiers["swap"]["ins"] == swap.summary.kv_tiers["swap"]["outs"]);
-  REQUIRE(swap.summary.kv_tiers["swap"]["step_seconds_added"].get<double>() > 0);
+  REQUIRE(swap.summary.kv_tiers->swap.outs > 0);
+  REQUIRE(swap.summary.kv_tiers->swap.ins == swap.summary.kv_tiers->swap.outs);
+  REQUIRE(swap.summary.kv_tiers->swap.step_seconds_added > 0);
   j["engine"]["preemption_mode"] = "recompute";
   const RunResult recompute = run(j);
   // Recomputing preempted requests computes more prompt tokens than swapping them back.

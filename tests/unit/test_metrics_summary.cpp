@@ -71,7 +71,7 @@ TEST_CASE("a summary with tiers, stages and dropped requests survives summary.js
   const RunResult r = run_into(tiered_scenario(), out);
   REQUIRE(r.summary.has_stages);
   REQUIRE(r.summary.stages.size() == 2);
-  REQUIRE(r.summary.kv_tiers.is_object());
+  REQUIRE(r.summary.kv_tiers);
   REQUIRE(r.summary.requests.completed > 0);
   REQUIRE(r.summary.requests.dropped > 0);
   REQUIRE_FALSE(r.summary.requests.dropped_by_reason.empty());
@@ -82,7 +82,23 @@ TEST_CASE("a summary with tiers, stages and dropped requests survives summary.js
   CHECK(to_json(back) == written);
   CHECK(back.stages.size() == 2);
   CHECK(back.stages[1].saturated == r.summary.stages[1].saturated);
-  CHECK(back.cost.gpu_busy_hours == r.summary.cost.gpu_busy_hours);
+  CHECK(back.cost.reuse.gpu_busy_hours == r.summary.cost.reuse.gpu_busy_hours);
+  // The tier report's fields are written with the types summary.json has always had: counts as
+  // integers, rates and GB as doubles, a link's transfers as the double sum over replicas.
+  REQUIRE(back.kv_tiers);
+  const nlohmann::json& k = written["kv_tiers"];
+  CHECK(back.kv_tiers->tiers.size() == k["tiers"].size());
+  CHECK(k["tiers"][0]["stores"].is_number_unsigned());
+  CHECK(k["tiers"][0]["shared"].is_boolean());
+  CHECK(k["tiers"][0]["gb_written"].is_number_float());
+  CHECK(k["loads"].is_number_unsigned());
+  CHECK(k["swap"]["outs"].is_number_unsigned());
+  CHECK(k["config"].is_object());
+  REQUIRE_FALSE(back.kv_tiers->links_per_gpu.empty());
+  CHECK(k["links_per_gpu"].begin().value()["to_gpu"]["transfers"].is_number_float());
+  CHECK(back.kv_tiers->block_hit_rate_found == r.summary.kv_tiers->block_hit_rate_found);
+  CHECK(back.cost.reuse.usd_net_saved == r.summary.cost.reuse.usd_net_saved);
+  CHECK(written["cost"]["reuse"].size() == 7);
   CHECK(back.goodput.slo.ttft_s == 0.5);
   fs::remove_all(out);
 }
@@ -92,7 +108,7 @@ TEST_CASE("a summary.json missing members reads as zeros, not an exception") {
   CHECK(s.requests.completed == 7);
   CHECK(s.requests.arrived == 0);
   CHECK(s.ttft_s.p99 == 0);
-  CHECK(s.kv_tiers.is_null());
+  CHECK_FALSE(s.kv_tiers);
   CHECK_FALSE(s.has_stages);
 }
 

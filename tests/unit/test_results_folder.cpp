@@ -37,10 +37,27 @@ nlohmann::json busy_scenario() {
   })");
 }
 
-RunResult run_into(const fs::path& out) {
+// Two replicas with a CPU tier of their own and swap space: a summary with every member of the
+// KV tiers' report (tiers, links, swap) and KV reuse's economics.
+nlohmann::json tiered_scenario() {
+  return nlohmann::json::parse(R"({
+    "name": "tiered", "model": "Llama-3-8B", "gpu": "H100-SXM", "seed": 3,
+    "cluster": {"replicas": 2, "router": "round_robin"},
+    "engine": {"num_gpu_blocks_override": 600, "max_num_seqs": 32, "preemption_mode": "swap"},
+    "perf_model": {"kind": "roofline"},
+    "kv_cache": {"ttl_s": 2, "swap_space_gib": 4,
+                 "tiers": [{"kind": "cpu", "capacity_gib": 20, "usd_per_gb_month": 50, "usd_per_gb_read": 0.01}]},
+    "workload": {"synthetic": {"seed": 4, "num_requests": 160, "arrivals": {"process": "poisson", "rate": 8},
+      "prompt_tokens": {"dist": "uniform", "min": 300, "max": 2000},
+      "output_tokens": {"dist": "uniform", "min": 20, "max": 300},
+      "sessions": {"fraction": 0.8, "turns": 4, "think_time_s": 6, "user_tokens": 100}}}
+  })");
+}
+
+RunResult run_into(const fs::path& out, const nlohmann::json& scenario = busy_scenario()) {
   RunOptions opt;
   opt.out_dir = out.string();
-  return run_scenario(parse_scenario(busy_scenario(), KVSIM_TEST_DATA, Catalog::open_default()), opt);
+  return run_scenario(parse_scenario(scenario, KVSIM_TEST_DATA, Catalog::open_default()), opt);
 }
 
 }  // namespace
@@ -85,6 +102,34 @@ TEST_CASE("a results folder read back gives the run's time series and latencies"
 
   const nlohmann::json summary = read_summary_json((out / kSummaryFile).string());
   CHECK(summary == to_json(r.summary));  // the whole summary, as the run wrote it
+  fs::remove_all(out);
+}
+
+TEST_CASE("a tiered run's results folder reopens as the same typed summary, number types included") {
+  const fs::path out = fresh_dir("tiered");
+  const RunResult r = run_into(out, tiered_scenario());
+  REQUIRE(r.summary.kv_tiers);
+  const KvTiersSummary& k = *r.summary.kv_tiers;
+  REQUIRE(k.tiers.size() == 1);
+  REQUIRE(k.tiers[0].writes > 0);
+  REQUIRE(k.loads > 0);
+  REQUIRE(k.swap.outs > 0);  // the swap part of the report is not all zeros
+  REQUIRE(k.links_per_gpu.size() >= 1);
+  REQUIRE(r.summary.cost.reuse.gpu_seconds_saved > 0);
+
+  const nlohmann::json written = read_summary_json((out / kSummaryFile).string());
+  const RunSummary back = summary_from_json(written);
+  // dump(), not ==: nlohmann::json compares 3 and 3.0 as equal, summary.json's text does not.
+  CHECK(to_json(back).dump(2) == written.dump(2));
+  CHECK(to_json(r.summary).dump(2) == written.dump(2));
+  // The fields themselves came back, not only their JSON.
+  REQUIRE(back.kv_tiers);
+  CHECK(back.kv_tiers->tiers[0].name == k.tiers[0].name);
+  CHECK(back.kv_tiers->tiers[0].gb_months == k.tiers[0].gb_months);
+  CHECK(back.kv_tiers->swap.ins == k.swap.ins);
+  CHECK(back.kv_tiers->links_per_gpu.begin()->second.to_gpu.transfers ==
+        k.links_per_gpu.begin()->second.to_gpu.transfers);
+  CHECK(back.cost.reuse.usd_net_saved == r.summary.cost.reuse.usd_net_saved);
   fs::remove_all(out);
 }
 

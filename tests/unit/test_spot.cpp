@@ -152,7 +152,7 @@ TEST_CASE("spot run: dollars by class integrate replica time from provisioning t
   const RunSummary& sum = run.result.summary;
   CHECK(sum.engine.busy_fraction > 0);
   CHECK(sum.engine.busy_fraction <= 1);
-  CHECK(sum.cost.gpu_busy_hours == Approx(sum.engine.busy_fraction * sum.cost.gpu_hours));
+  CHECK(sum.cost.reuse.gpu_busy_hours == Approx(sum.engine.busy_fraction * sum.cost.gpu_hours));
   // Against two on-demand replicas for the whole run.
   CHECK(f.at("usd_saved_vs_fixed_peak").get<double>() == Approx(3 * hours));
 }

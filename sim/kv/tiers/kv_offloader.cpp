@@ -209,19 +209,4 @@ void KvOffloader::finish(SimTime end) {
     if (!t->spec().shared) t->finish(end);
 }
 
-nlohmann::json KvOffloader::links_json() const {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, link] : links_) {
-    const auto& l = link;  // a lambda cannot capture a structured binding before C++20 in clang 14
-    const auto dir = [&](LinkDirection d) {
-      return nlohmann::json{{"transfers", l->transfers(d)},
-                            {"gb", l->bytes(d) / 1e9},
-                            {"busy_s", l->busy_seconds(d)},
-                            {"queued_s", l->waited_seconds(d)}};
-    };
-    out[name] = {{"to_gpu", dir(LinkDirection::kToGpu)}, {"from_gpu", dir(LinkDirection::kFromGpu)}};
-  }
-  return out;
-}
-
 }  // namespace kvsim

@@ -110,7 +110,8 @@ class KvOffloader final : public EvictionListener {
   void finish(SimTime end);
   const OffloadStats& stats() const { return stats_; }
   const std::vector<std::shared_ptr<TierStore>>& tiers() const { return tiers_; }
-  nlohmann::json links_json() const;
+  // Each link of this replica by name (its traffic per direction: Link's counters).
+  const std::map<std::string, std::unique_ptr<Link>>& links() const { return links_; }
   double gpu_usd_per_second() const { return config_.num_gpus * config_.usd_per_gpu_hour / 3600.0; }
   const PrefillTime& prefill_time() const { return prefill_time_; }
 

@@ -138,7 +138,7 @@ void TierStore::on_block_expired(BlockHash, uint64_t expired_at_ns) {
 void TierStore::finish(SimTime end) { expire(end); }
 
 double TierStore::storage_usd() const {
-  return stats_.block_seconds * block_bytes_ / 1e9 / kSecondsPerMonth * spec_.usd_per_gb_month;
+  return gb_months() * spec_.usd_per_gb_month;
 }
 
 double TierStore::transfer_usd() const {
@@ -152,25 +152,7 @@ void TierStore::check_conservation() const {
     throw std::logic_error("KV tier " + spec_.name + ": a block is still referenced");
 }
 
-nlohmann::json TierStore::to_json() const {
-  return {{"name", spec_.name},
-          {"kind", spec_.kind},
-          {"shared", spec_.shared},
-          {"capacity_blocks", infinite() ? nlohmann::json("inf") : nlohmann::json(capacity_blocks_)},
-          {"hit_blocks", stats_.hit_blocks},
-          {"loaded_blocks", stats_.loaded_blocks},
-          {"writes", stats_.writes},
-          {"refreshes", stats_.refreshes},
-          {"evictions", stats_.evictions},
-          {"expirations", stats_.expirations},
-          {"blocks_held_at_end", held_},
-          {"peak_blocks", stats_.peak_blocks},
-          {"gb_read", stats_.bytes_read / 1e9},
-          {"gb_written", stats_.bytes_written / 1e9},
-          {"gb_months", stats_.block_seconds * block_bytes_ / 1e9 / kSecondsPerMonth},
-          {"usd_storage", storage_usd()},
-          {"usd_transfer", transfer_usd()}};
-}
+double TierStore::gb_months() const { return stats_.block_seconds * block_bytes_ / 1e9 / kSecondsPerMonth; }
 
 std::vector<std::shared_ptr<TierStore>> make_shared_tier_stores(const KvTiersConfig& config) {
   std::vector<std::shared_ptr<TierStore>> out(config.tiers.size());

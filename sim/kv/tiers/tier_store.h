@@ -60,7 +60,8 @@ class TierStore final : public EvictionListener {
   double transfer_usd() const;
   TierStats& stats() { return stats_; }
   const TierStats& stats() const { return stats_; }
-  nlohmann::json to_json() const;
+  // GB (1e9 bytes) held, integrated over the billing months held (kSecondsPerMonth).
+  double gb_months() const;
   // Blocks still referenced (there must be none between calls) and index consistency.
   void check_conservation() const;
 
