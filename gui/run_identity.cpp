@@ -68,15 +68,18 @@ RunIdentity run_identity(const RunSummary& s) {
   id.replicas = id.gpus_per_replica ? id.gpus / id.gpus_per_replica : 0;
   id.usd_per_gpu_hour = s.cost.usd_per_gpu_hour;
   id.usd_per_hour = id.usd_per_gpu_hour * id.gpus;
-  if (s.disaggregation.is_object()) {  // two pools (docs/fleet.md): each its replicas, GPU and TP
+  if (s.disaggregation) {  // two pools (docs/fleet.md): each its replicas, GPU and TP
     QStringList parts;
     id.replicas = 0;
-    for (const char* pool : {"prefill", "decode"}) {
-      const nlohmann::json* p = find(s.disaggregation, {"pools", pool});
-      if (!p) continue;
-      const auto n = static_cast<unsigned>(number(*p, {"replicas"}));
+    for (const auto& [pool, p] : {std::pair<const char*, const DisaggPoolSummary*>{"prefill", &s.disaggregation->prefill},
+                                  {"decode", &s.disaggregation->decode}}) {
+      const auto n = static_cast<unsigned>(p->replicas);
       id.replicas += n;
-      parts << QString("%1 %2 × %3 (TP %4)").arg(pool).arg(n).arg(text(*p, {"gpu"}, "?")).arg(number(*p, {"tensor_parallel"}));
+      parts << QString("%1 %2 × %3 (TP %4)")
+                   .arg(pool)
+                   .arg(n)
+                   .arg(QString::fromStdString(p->gpu))
+                   .arg(static_cast<unsigned>(p->tensor_parallel));
     }
     id.pools = parts.join(" + ");
   }

@@ -106,7 +106,7 @@ void print_summary(const Scenario& sc, const RunResult& r) {
               v("/goodput/requests_per_s"));
   std::printf("prefix cache: block hit rate %.4f, token hit rate %.4f, %llu evictions\n",
               v("/prefix_cache/block_hit_rate"), v("/prefix_cache/token_hit_rate"), n("/prefix_cache/evictions"));
-  if (s.response_cache.is_object())
+  if (s.response_cache)
     std::printf("response cache: hit rate %.4f, %llu exact and %llu semantic hits, GPU $%.4f saved\n",
                 v("/response_cache/hit_rate"), n("/response_cache/exact_hits"), n("/response_cache/semantic_hits"),
                 v("/response_cache/usd_saved"));
@@ -120,12 +120,12 @@ void print_summary(const Scenario& sc, const RunResult& r) {
                 v("/fleet/usd/on_demand"), v("/fleet/usd/spot"), n("/fleet/peak_replicas_serving"),
                 v("/fleet/usd_saved_vs_fixed_peak"), n("/fleet/replicas_started"), n("/fleet/spot/interruptions"),
                 n("/fleet/spot/requests_moved"), n("/fleet/spot/tokens_recomputed"));
-  if (s.disaggregation.is_object())
+  if (s.disaggregation)
     std::printf("disaggregation: prefill busy %.3f, decode busy %.3f; %llu KV transfers, %.3f GB, mean %.4f s; "
                 "TTFT stages (mean s): prefill queue %.4f, prefill %.4f, decode queue %.4f, transfer %.4f\n",
                 v("/disaggregation/pools/prefill/busy_fraction"), v("/disaggregation/pools/decode/busy_fraction"),
                 n("/disaggregation/kv_transfer/transfers_completed"), v("/disaggregation/kv_transfer/bytes_received"),
-                s.disaggregation.value(nlohmann::json::json_pointer("/kv_transfer/time_s/mean"), 0.0),
+                s.disaggregation->kv_transfer.time_s.mean,
                 v("/disaggregation/stage_s/prefill_queue/mean"), v("/disaggregation/stage_s/prefill/mean"),
                 v("/disaggregation/stage_s/decode_queue/mean"), v("/disaggregation/stage_s/transfer/mean"));
   std::printf("(simulated in %.2f s wall, %llu events)\n", r.wall_seconds, static_cast<unsigned long long>(r.events));

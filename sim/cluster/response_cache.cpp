@@ -82,24 +82,4 @@ void ResponseCache::store(const RequestSpec& spec, SimTime now) {
   }
 }
 
-nlohmann::json ResponseCache::summary(double usd_per_gpu_request) const {
-  const double lookups = static_cast<double>(stats_.lookups);
-  nlohmann::json j;
-  j["lookups"] = stats_.lookups;
-  j["hits"] = stats_.hits();
-  j["exact_hits"] = stats_.exact_hits;
-  j["semantic_hits"] = stats_.semantic_hits;
-  j["hit_rate"] = lookups > 0 ? stats_.hits() / lookups : 0.0;
-  j["exact_hit_rate"] = lookups > 0 ? stats_.exact_hits / lookups : 0.0;
-  j["semantic_hit_rate"] = lookups > 0 ? stats_.semantic_hits / lookups : 0.0;
-  j["expired"] = stats_.expired;
-  j["stored"] = stats_.stored;
-  j["evictions"] = entries_.evictions();
-  j["latency_s"] = config_.latency_s;
-  j["semantic_latency_s"] = config_.semantic_latency_s;
-  j["usd_per_gpu_request"] = usd_per_gpu_request;
-  j["usd_saved"] = usd_per_gpu_request * static_cast<double>(stats_.hits());
-  return j;
-}
-
 }  // namespace kvsim

@@ -53,9 +53,6 @@ class ResponseCache {
   const ResponseCacheStats& stats() const { return stats_; }
   uint64_t evictions() const { return entries_.evictions(); }
   const ResponseCacheConfig& config() const { return config_; }
-  // summary.json's "response_cache": counts, rates, latencies, and the GPU dollars the hits
-  // saved at `usd_per_gpu_request` (the run's GPU bill over the requests the replicas served).
-  nlohmann::json summary(double usd_per_gpu_request) const;
 
   // The exact key of a request (0 = none: the prompt holds private tokens).
   static uint64_t key(const RequestSpec& spec);

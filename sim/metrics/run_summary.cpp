@@ -80,6 +80,66 @@ nlohmann::json to_json(const KvTiersSummary& k) {
           {"links_per_gpu", links}};
 }
 
+nlohmann::json to_json(const ResponseCacheSummary& c) {
+  return {{"lookups", c.lookups},
+          {"hits", c.hits},
+          {"exact_hits", c.exact_hits},
+          {"semantic_hits", c.semantic_hits},
+          {"hit_rate", c.hit_rate},
+          {"exact_hit_rate", c.exact_hit_rate},
+          {"semantic_hit_rate", c.semantic_hit_rate},
+          {"expired", c.expired},
+          {"stored", c.stored},
+          {"evictions", c.evictions},
+          {"latency_s", c.latency_s},
+          {"semantic_latency_s", c.semantic_latency_s},
+          {"usd_per_gpu_request", c.usd_per_gpu_request},
+          {"usd_saved", c.usd_saved}};
+}
+
+nlohmann::json to_json(const DisaggPoolSummary& p) {
+  return {{"replicas", p.replicas},
+          {"gpu", p.gpu},
+          {"tensor_parallel", p.tensor_parallel},
+          {"pipeline_parallel", p.pipeline_parallel},
+          {"gpus", p.gpus},
+          {"usd_per_gpu_hour", p.usd_per_gpu_hour},
+          {"usd_per_hour", p.usd_per_hour},
+          {"num_gpu_blocks_per_replica", p.num_gpu_blocks_per_replica},
+          {"busy_fraction", p.busy_fraction},
+          {"mean_waiting", p.mean_waiting},
+          {"peak_waiting", p.peak_waiting},
+          {"kv_used_fraction_mean", p.kv_used_fraction_mean},
+          {"prefix_hit_rate", p.prefix_hit_rate},
+          {"link_gb_per_s", p.link_gb_per_s},
+          {"link_utilization", p.link_utilization}};
+}
+
+nlohmann::json to_json(const DisaggregationSummary& d) {
+  const KvTransferSummary& t = d.kv_transfer;
+  nlohmann::json stages = {{"prefill_queue", d.prefill_queue_s.to_json()},
+                           {"prefill", d.prefill_s.to_json()},
+                           {"decode_queue", d.decode_queue_s.to_json()},
+                           {"transfer", d.transfer_s.to_json()}};
+  if (d.first_decode_step_s) stages["first_decode_step"] = d.first_decode_step_s->to_json();
+  return {{"first_token", d.first_token},
+          {"ttft_includes", d.ttft_includes},
+          {"pools", {{"prefill", to_json(d.prefill)}, {"decode", to_json(d.decode)}}},
+          {"kv_transfer", {{"link", t.link},
+                           {"latency_us", t.latency_us},
+                           {"efficiency", t.efficiency},
+                           {"fabric_gb_per_s", t.fabric_gb_per_s},
+                           {"overlap", t.overlap},
+                           {"kv_bytes_per_token", t.kv_bytes_per_token},
+                           {"transfers_started", t.transfers_started},
+                           {"transfers_completed", t.transfers_completed},
+                           {"bytes_sent", t.bytes_sent},
+                           {"bytes_received", t.bytes_received},
+                           {"time_s", t.time_s.to_json()}}},
+          {"stage_s", stages},
+          {"finished_at_prefill", d.finished_at_prefill}};
+}
+
 }  // namespace
 
 nlohmann::json to_json(const RunSummary& s) {
@@ -131,9 +191,9 @@ nlohmann::json to_json(const RunSummary& s) {
                  {"busy_fraction", e.busy_fraction}};
   j["simulated_seconds"] = s.simulated_seconds;
   if (s.kv_tiers) j["kv_tiers"] = to_json(*s.kv_tiers);
-  if (!s.response_cache.is_null()) j["response_cache"] = s.response_cache;
+  if (s.response_cache) j["response_cache"] = to_json(*s.response_cache);
   if (!s.fleet.is_null()) j["fleet"] = s.fleet;
-  if (!s.disaggregation.is_null()) j["disaggregation"] = s.disaggregation;
+  if (s.disaggregation) j["disaggregation"] = to_json(*s.disaggregation);
   j["cost"] = to_json(s.cost);
   j["perf_model"] = s.perf_model;
   j["workload"] = {{"source", s.workload_source}};
@@ -272,6 +332,79 @@ KvTiersSummary kv_tiers(const nlohmann::json& j) {
   return k;
 }
 
+ResponseCacheSummary response_cache(const nlohmann::json& j) {
+  ResponseCacheSummary c;
+  c.lookups = count(j, "lookups");
+  c.hits = count(j, "hits");
+  c.exact_hits = count(j, "exact_hits");
+  c.semantic_hits = count(j, "semantic_hits");
+  c.hit_rate = number(j, "hit_rate");
+  c.exact_hit_rate = number(j, "exact_hit_rate");
+  c.semantic_hit_rate = number(j, "semantic_hit_rate");
+  c.expired = count(j, "expired");
+  c.stored = count(j, "stored");
+  c.evictions = count(j, "evictions");
+  c.latency_s = number(j, "latency_s");
+  c.semantic_latency_s = number(j, "semantic_latency_s");
+  c.usd_per_gpu_request = number(j, "usd_per_gpu_request");
+  c.usd_saved = number(j, "usd_saved");
+  return c;
+}
+
+DisaggPoolSummary disagg_pool(const nlohmann::json& j) {
+  DisaggPoolSummary p;
+  p.replicas = count(j, "replicas");
+  p.gpu = text(j, "gpu");
+  p.tensor_parallel = count(j, "tensor_parallel");
+  p.pipeline_parallel = count(j, "pipeline_parallel");
+  p.gpus = count(j, "gpus");
+  p.usd_per_gpu_hour = number(j, "usd_per_gpu_hour");
+  p.usd_per_hour = number(j, "usd_per_hour");
+  p.num_gpu_blocks_per_replica = count(j, "num_gpu_blocks_per_replica");
+  p.busy_fraction = number(j, "busy_fraction");
+  p.mean_waiting = number(j, "mean_waiting");
+  p.peak_waiting = count(j, "peak_waiting");
+  p.kv_used_fraction_mean = number(j, "kv_used_fraction_mean");
+  p.prefix_hit_rate = number(j, "prefix_hit_rate");
+  p.link_gb_per_s = number(j, "link_gb_per_s");
+  p.link_utilization = number(j, "link_utilization");
+  return p;
+}
+
+DisaggregationSummary disaggregation(const nlohmann::json& j) {
+  DisaggregationSummary d;
+  d.first_token = text(j, "first_token");
+  const nlohmann::json& includes = member(j, "ttft_includes");
+  if (includes.is_array())
+    for (const nlohmann::json& stage : includes)
+      if (stage.is_string()) d.ttft_includes.push_back(stage.get<std::string>());
+  const nlohmann::json& pools = member(j, "pools");
+  d.prefill = disagg_pool(member(pools, "prefill"));
+  d.decode = disagg_pool(member(pools, "decode"));
+  const nlohmann::json& t = member(j, "kv_transfer");
+  KvTransferSummary& k = d.kv_transfer;
+  k.link = text(t, "link");
+  k.latency_us = number(t, "latency_us");
+  k.efficiency = number(t, "efficiency");
+  k.fabric_gb_per_s = number(t, "fabric_gb_per_s");
+  k.overlap = text(t, "overlap");
+  k.kv_bytes_per_token = number(t, "kv_bytes_per_token");
+  k.transfers_started = count(t, "transfers_started");
+  k.transfers_completed = count(t, "transfers_completed");
+  k.bytes_sent = number(t, "bytes_sent");
+  k.bytes_received = number(t, "bytes_received");
+  k.time_s = distribution(member(t, "time_s"));
+  const nlohmann::json& stages = member(j, "stage_s");
+  d.prefill_queue_s = distribution(member(stages, "prefill_queue"));
+  d.prefill_s = distribution(member(stages, "prefill"));
+  d.decode_queue_s = distribution(member(stages, "decode_queue"));
+  d.transfer_s = distribution(member(stages, "transfer"));
+  if (member(stages, "first_decode_step").is_object())
+    d.first_decode_step_s = distribution(member(stages, "first_decode_step"));
+  d.finished_at_prefill = count(j, "finished_at_prefill");
+  return d;
+}
+
 }  // namespace
 
 RunSummary summary_from_json(const nlohmann::json& j) {
@@ -349,9 +482,9 @@ RunSummary summary_from_json(const nlohmann::json& j) {
   r.gpu_busy_hours = number(reuse, "gpu_busy_hours");
   r.usd_gpu_busy = number(reuse, "usd_gpu_busy");
   if (const nlohmann::json& k = member(j, "kv_tiers"); k.is_object()) s.kv_tiers = kv_tiers(k);
-  s.response_cache = member(j, "response_cache");
+  if (const nlohmann::json& rc = member(j, "response_cache"); rc.is_object()) s.response_cache = response_cache(rc);
   s.fleet = member(j, "fleet");
-  s.disaggregation = member(j, "disaggregation");
+  if (const nlohmann::json& d = member(j, "disaggregation"); d.is_object()) s.disaggregation = disaggregation(d);
   s.perf_model = member(j, "perf_model");
   s.workload_source = text(member(j, "workload"), "source");
   s.scenario = member(j, "scenario");

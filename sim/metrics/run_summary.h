@@ -15,6 +15,7 @@
 
 #include "cost/cost.h"
 #include "engine/kv_tier_summary.h"
+#include "metrics/cluster_summary.h"
 #include "metrics/percentiles.h"
 #include "metrics/stage_metrics.h"
 
@@ -82,12 +83,12 @@ struct RunSummary {
   // The KV tiers' report (sim/engine/kv_tier_report.h); none when the run has no tiers and no
   // swapping.
   std::optional<KvTiersSummary> kv_tiers;
-  // The response cache's report (ResponseCache::summary); null when the run has none.
-  nlohmann::json response_cache;
+  // The response cache in front of the router; none when the run has none.
+  std::optional<ResponseCacheSummary> response_cache;
   nlohmann::json fleet;  // the elastic fleet's replicas, dollars by price class and spot events (null: a fixed fleet)
   // Disaggregated prefill/decode pools: each pool's figures, the KV transfers, the TTFT split
-  // (sim/run/disagg.h; null: none).
-  nlohmann::json disaggregation;
+  // (sim/run/disagg.h; none: a single pool).
+  std::optional<DisaggregationSummary> disaggregation;
   nlohmann::json perf_model;    // the step model's own description (StepModel::describe)
   std::string workload_source;  // RequestSource::describe
   nlohmann::json scenario;      // as run; null: not known

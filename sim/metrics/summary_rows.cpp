@@ -50,11 +50,11 @@ std::vector<SummaryRow> summary_rows(const RunSummary& s) {
   add("prefix cache", "block hit rate", "/prefix_cache/block_hit_rate", s.prefix_cache.block_hit_rate, 4, "");
   add("prefix cache", "token hit rate", "/prefix_cache/token_hit_rate", s.prefix_cache.token_hit_rate, 4, "");
   count("prefix cache", "evictions", "/prefix_cache/evictions", s.prefix_cache.evictions);
-  if (const nlohmann::json& rc = s.response_cache; rc.is_object()) {  // only with one (docs/fleet.md)
-    add("response cache", "hit rate", "/response_cache/hit_rate", rc.value("hit_rate", 0.0), 4, "");
-    count("response cache", "exact hits", "/response_cache/exact_hits", rc.value("exact_hits", uint64_t{0}));
-    count("response cache", "semantic hits", "/response_cache/semantic_hits", rc.value("semantic_hits", uint64_t{0}));
-    add("response cache", "GPU $ saved", "/response_cache/usd_saved", rc.value("usd_saved", 0.0), 4, "$");
+  if (const ResponseCacheSummary* rc = s.response_cache ? &*s.response_cache : nullptr) {  // only with one (docs/fleet.md)
+    add("response cache", "hit rate", "/response_cache/hit_rate", rc->hit_rate, 4, "");
+    count("response cache", "exact hits", "/response_cache/exact_hits", rc->exact_hits);
+    count("response cache", "semantic hits", "/response_cache/semantic_hits", rc->semantic_hits);
+    add("response cache", "GPU $ saved", "/response_cache/usd_saved", rc->usd_saved, 4, "$");
   }
   add("kv", "blocks in total", "/kv/blocks_total", static_cast<double>(s.kv.blocks_total), -1, "blocks");
   add("kv", "mean utilization", "/kv/mean_utilization", s.kv.mean_utilization, 3, "");
@@ -79,26 +79,26 @@ std::vector<SummaryRow> summary_rows(const RunSummary& s) {
     add("fleet", "requests moved", "/fleet/spot/requests_moved", num("/spot/requests_moved"), -1, "");
     add("fleet", "tokens recomputed", "/fleet/spot/tokens_recomputed", num("/spot/tokens_recomputed"), -1, "");
   }
-  if (s.disaggregation.is_object()) {  // prefill/decode pools (sim/run/disagg.h)
-    const auto num = [&s](const std::string& ptr) {
-      const nlohmann::json& v = s.disaggregation.value(nlohmann::json::json_pointer(ptr), nlohmann::json());
-      return v.is_number() ? v.get<double>() : 0.0;
-    };
+  if (s.disaggregation) {  // prefill/decode pools (sim/run/disagg.h)
+    const DisaggregationSummary& d = *s.disaggregation;
     const auto row = [&rows](std::string label, std::string key, double value, int decimals, const char* unit) {
       rows.push_back({"disaggregation", std::move(label), std::move(key), value, decimals, unit});
     };
-    for (const char* pool : {"prefill", "decode"}) {
-      const std::string p = std::string("/pools/") + pool;
-      row(std::string(pool) + " replicas", "/disaggregation" + p + "/replicas", num(p + "/replicas"), -1, "");
-      row(std::string(pool) + " busy", "/disaggregation" + p + "/busy_fraction", num(p + "/busy_fraction"), 3, "");
-      row(std::string(pool) + " mean waiting", "/disaggregation" + p + "/mean_waiting", num(p + "/mean_waiting"), 2, "");
+    for (const auto& [pool, p] : {std::pair<const char*, const DisaggPoolSummary*>{"prefill", &d.prefill},
+                                  {"decode", &d.decode}}) {
+      const std::string key = std::string("/disaggregation/pools/") + pool;
+      row(std::string(pool) + " replicas", key + "/replicas", static_cast<double>(p->replicas), -1, "");
+      row(std::string(pool) + " busy", key + "/busy_fraction", p->busy_fraction, 3, "");
+      row(std::string(pool) + " mean waiting", key + "/mean_waiting", p->mean_waiting, 2, "");
     }
     row("KV transfers", "/disaggregation/kv_transfer/transfers_completed",
-        num("/kv_transfer/transfers_completed"), -1, "");
-    row("KV GB moved", "/disaggregation/kv_transfer/bytes_received", num("/kv_transfer/bytes_received") / 1e9, 3, "GB");
-    for (const char* stage : {"prefill_queue", "prefill", "decode_queue", "transfer"})
-      row(std::string(stage) + " mean", std::string("/disaggregation/stage_s/") + stage + "/mean",
-          num(std::string("/stage_s/") + stage + "/mean"), 4, "s");
+        static_cast<double>(d.kv_transfer.transfers_completed), -1, "");
+    row("KV GB moved", "/disaggregation/kv_transfer/bytes_received", d.kv_transfer.bytes_received / 1e9, 3, "GB");
+    for (const auto& [stage, dist] : {std::pair<const char*, const Distribution*>{"prefill_queue", &d.prefill_queue_s},
+                                      {"prefill", &d.prefill_s},
+                                      {"decode_queue", &d.decode_queue_s},
+                                      {"transfer", &d.transfer_s}})
+      row(std::string(stage) + " mean", std::string("/disaggregation/stage_s/") + stage + "/mean", dist->mean, 4, "s");
   }
   return rows;
 }

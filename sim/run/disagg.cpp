@@ -248,9 +248,9 @@ double DisaggCluster::busy_gpu_hours() const {
   return (prefill_.busy_s * prefill_.sc->gpus_per_replica() + decode_.busy_s * decode_.sc->gpus_per_replica()) / 3600.0;
 }
 
-nlohmann::json DisaggCluster::summary(double seconds) const {
-  const auto dist = [](std::vector<double> v) { return summarize(v).to_json(); };
-  const auto pool_json = [&](const Pool& p) {
+DisaggregationSummary DisaggCluster::summary(double seconds) const {
+  const auto dist = [](std::vector<double> v) { return summarize(v); };
+  const auto pool_summary = [&](const Pool& p) {
     const Scenario& s = *p.sc;
     double carried = 0;
     uint64_t hit = 0, query = 0;
@@ -261,49 +261,51 @@ nlohmann::json DisaggCluster::summary(double seconds) const {
     }
     const double span = seconds * p.count;
     const double rows = rows_ ? static_cast<double>(rows_) : 1.0;
-    return nlohmann::json{
-        {"replicas", p.count},
-        {"gpu", s.gpu.name},
-        {"tensor_parallel", s.deployment.tensor_parallel},
-        {"pipeline_parallel", s.deployment.pipeline_parallel},
-        {"gpus", p.count * s.gpus_per_replica()},
-        {"usd_per_gpu_hour", s.usd_per_gpu_hour},
-        {"usd_per_hour", p.count * s.gpus_per_replica() * s.usd_per_gpu_hour},
-        {"num_gpu_blocks_per_replica", s.replica.num_gpu_blocks},
-        {"busy_fraction", span > 0 ? p.busy_s / span : 0.0},
-        {"mean_waiting", p.waiting_sum / rows},
-        {"peak_waiting", p.peak_waiting},
-        {"kv_used_fraction_mean", p.kv_used_sum / rows},
-        {"prefix_hit_rate", query ? static_cast<double>(hit) / static_cast<double>(query) : 0.0},
-        {"link_gb_per_s", net_.capacity(p.link) / 1e9},
-        {"link_utilization", span > 0 ? carried / (net_.capacity(p.link) * span) : 0.0},
-    };
+    DisaggPoolSummary d;
+    d.replicas = p.count;
+    d.gpu = s.gpu.name;
+    d.tensor_parallel = s.deployment.tensor_parallel;
+    d.pipeline_parallel = s.deployment.pipeline_parallel;
+    d.gpus = p.count * s.gpus_per_replica();
+    d.usd_per_gpu_hour = s.usd_per_gpu_hour;
+    d.usd_per_hour = p.count * s.gpus_per_replica() * s.usd_per_gpu_hour;
+    d.num_gpu_blocks_per_replica = s.replica.num_gpu_blocks;
+    d.busy_fraction = span > 0 ? p.busy_s / span : 0.0;
+    d.mean_waiting = p.waiting_sum / rows;
+    d.peak_waiting = p.peak_waiting;
+    d.kv_used_fraction_mean = p.kv_used_sum / rows;
+    d.prefix_hit_rate = query ? static_cast<double>(hit) / static_cast<double>(query) : 0.0;
+    d.link_gb_per_s = net_.capacity(p.link) / 1e9;
+    d.link_utilization = span > 0 ? carried / (net_.capacity(p.link) * span) : 0.0;
+    return d;
   };
   const KvLinkConfig& link = sc_.disagg.link;
   const bool decode_first = sc_.disagg.first_token == FirstTokenFrom::kDecode;
-  nlohmann::json split = {{"prefill_queue", dist(prefill_queue_s_)}, {"prefill", dist(prefill_s_)},
-                          {"decode_queue", dist(decode_queue_s_)},   {"transfer", dist(transfer_s_)}};
-  if (decode_first) split["first_decode_step"] = dist(first_decode_s_);
-  return nlohmann::json{
-      {"first_token", decode_first ? "decode" : "prefill"},
-      {"ttft_includes", decode_first ? nlohmann::json{"prefill_queue", "prefill", "decode_queue", "transfer", "first_decode_step"}
-                                     : nlohmann::json{"prefill_queue", "prefill"}},
-      {"pools", {{"prefill", pool_json(prefill_)}, {"decode", pool_json(decode_)}}},
-      {"kv_transfer",
-       {{"link", link.link},
-        {"latency_us", link.latency_s * 1e6},
-        {"efficiency", link.efficiency},
-        {"fabric_gb_per_s", link.fabric_bytes_per_s / 1e9},
-        {"overlap", link.layerwise ? "layerwise" : "none"},
-        {"kv_bytes_per_token", bytes_per_token_},
-        {"transfers_started", transfers_started_},
-        {"transfers_completed", transfers_done_},
-        {"bytes_sent", bytes_sent_},
-        {"bytes_received", bytes_received_},
-        {"time_s", dist(transfer_s_)}}},
-      {"stage_s", split},
-      {"finished_at_prefill", finished_at_prefill_},
-  };
+  DisaggregationSummary d;
+  d.first_token = decode_first ? "decode" : "prefill";
+  d.ttft_includes = {"prefill_queue", "prefill"};
+  if (decode_first) d.ttft_includes.insert(d.ttft_includes.end(), {"decode_queue", "transfer", "first_decode_step"});
+  d.prefill = pool_summary(prefill_);
+  d.decode = pool_summary(decode_);
+  KvTransferSummary& t = d.kv_transfer;
+  t.link = link.link;
+  t.latency_us = link.latency_s * 1e6;
+  t.efficiency = link.efficiency;
+  t.fabric_gb_per_s = link.fabric_bytes_per_s / 1e9;
+  t.overlap = link.layerwise ? "layerwise" : "none";
+  t.kv_bytes_per_token = bytes_per_token_;
+  t.transfers_started = transfers_started_;
+  t.transfers_completed = transfers_done_;
+  t.bytes_sent = bytes_sent_;
+  t.bytes_received = bytes_received_;
+  t.time_s = dist(transfer_s_);
+  d.prefill_queue_s = dist(prefill_queue_s_);
+  d.prefill_s = dist(prefill_s_);
+  d.decode_queue_s = dist(decode_queue_s_);
+  d.transfer_s = dist(transfer_s_);
+  if (decode_first) d.first_decode_step_s = dist(first_decode_s_);
+  d.finished_at_prefill = finished_at_prefill_;
+  return d;
 }
 
 }  // namespace kvsim

@@ -25,6 +25,7 @@
 #include "cluster/kv_network.h"
 #include "cluster/router.h"
 #include "engine/replica.h"
+#include "metrics/cluster_summary.h"
 #include "metrics/metrics.h"
 #include "run/event_loop.h"
 #include "scenario/scenario.h"
@@ -56,7 +57,7 @@ class DisaggCluster final : public ClusterControl, public RemoteKvSource, public
   void write_request(CsvWriter& csv, const Request& req) override;
 
   // summary.json's "disaggregation" at the end of a run of `seconds` simulated seconds.
-  nlohmann::json summary(double seconds) const;
+  DisaggregationSummary summary(double seconds) const;
   uint32_t num_gpus() const;
   double usd_per_hour() const;
   // GPU-hours the pools' replicas spent in steps.

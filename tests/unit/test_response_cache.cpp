@@ -127,16 +127,18 @@ TEST_CASE("response cache: hits skip the GPU, take the cache's latency and show 
   CHECK(off.summary.requests.completed == 120);
   CHECK(on.summary.requests.arrived == 120);
   CHECK(on.summary.requests.completed + on.summary.requests.dropped == 120);
-  const json& rc = on.summary.response_cache;
-  REQUIRE(rc.is_object());
-  CHECK(off.summary.response_cache.is_null());
+  REQUIRE(on.summary.response_cache);
+  const ResponseCacheSummary& rc = *on.summary.response_cache;
+  CHECK_FALSE(off.summary.response_cache);
   // 6 distinct prompts: every request after a prompt's first completed answer can hit.
-  const uint64_t hits = rc["exact_hits"].get<uint64_t>();
+  const uint64_t hits = rc.exact_hits;
   CHECK(hits > 60);
-  CHECK(rc["hits"].get<uint64_t>() == hits);
-  CHECK(rc["hit_rate"].get<double>() == Approx(hits / 120.0));
-  CHECK(rc["usd_saved"].get<double>() == Approx(hits * rc["usd_per_gpu_request"].get<double>()));
-  CHECK(rc["usd_per_gpu_request"].get<double>() > 0);
+  CHECK(rc.hits == hits);
+  CHECK(rc.lookups == 120);
+  CHECK(rc.hit_rate == Approx(hits / 120.0));
+  CHECK(rc.usd_saved == Approx(hits * rc.usd_per_gpu_request));
+  CHECK(rc.usd_per_gpu_request > 0);
+  CHECK(rc.latency_s == 0.004);
   // No GPU work for the hits: the prompts prefilled shrink.
   CHECK(on.summary.engine.prefill_tokens_computed < off.summary.engine.prefill_tokens_computed);
   // The rows: a cache column only when a cache is configured; hits have no replica and a 4 ms TTFT.

@@ -54,6 +54,22 @@ nlohmann::json tiered_scenario() {
   })");
 }
 
+// Prefill/decode pools (the first token from decode, so TTFT has its five stages) behind a
+// response cache that answers some requests as semantic hits.
+nlohmann::json disagg_cached_scenario() {
+  return nlohmann::json::parse(R"({
+    "name": "disagg-cached", "model": "Llama-3-8B", "gpu": "H100-SXM", "seed": 7,
+    "cluster": {"router": "least_outstanding", "disaggregation": {
+      "prefill": {"replicas": 1}, "decode": {"replicas": 2},
+      "kv_transfer": {"link": "custom", "gpu_gb_per_s": 25, "latency_us": 50}}},
+    "perf_model": {"kind": "roofline"},
+    "response_cache": {"capacity": 50, "semantic_hit_probability": 0.2, "semantic_latency_s": 0.03},
+    "workload": {"synthetic": {"seed": 3, "num_requests": 120, "arrivals": {"process": "poisson", "rate": 10},
+      "prompt_tokens": {"dist": "uniform", "min": 200, "max": 1500},
+      "output_tokens": {"dist": "uniform", "min": 1, "max": 120}}}
+  })");
+}
+
 RunResult run_into(const fs::path& out, const nlohmann::json& scenario = busy_scenario()) {
   RunOptions opt;
   opt.out_dir = out.string();
@@ -131,6 +147,44 @@ TEST_CASE("a tiered run's results folder reopens as the same typed summary, numb
         k.links_per_gpu.begin()->second.to_gpu.transfers);
   CHECK(back.cost.reuse.usd_net_saved == r.summary.cost.reuse.usd_net_saved);
   fs::remove_all(out);
+}
+
+TEST_CASE("a disaggregated run with a response cache reopens as the same typed summary") {
+  const fs::path out = fresh_dir("disagg_cached");
+  const RunResult r = run_into(out, disagg_cached_scenario());
+  REQUIRE(r.summary.disaggregation);
+  REQUIRE(r.summary.response_cache);
+  const DisaggregationSummary& d = *r.summary.disaggregation;
+  const ResponseCacheSummary& c = *r.summary.response_cache;
+  REQUIRE(d.first_token == "decode");
+  REQUIRE(d.first_decode_step_s);
+  REQUIRE(d.ttft_includes.size() == 5);
+  REQUIRE(d.decode.replicas == 2);
+  REQUIRE(d.kv_transfer.transfers_completed > 0);
+  REQUIRE(d.kv_transfer.bytes_received == d.kv_transfer.bytes_sent);
+  REQUIRE(c.semantic_hits > 0);
+  REQUIRE(c.lookups == 120);
+
+  const nlohmann::json written = read_summary_json((out / kSummaryFile).string());
+  const RunSummary back = summary_from_json(written);
+  CHECK(to_json(back).dump(2) == written.dump(2));
+  CHECK(to_json(r.summary).dump(2) == written.dump(2));
+  REQUIRE(back.disaggregation);
+  REQUIRE(back.response_cache);
+  CHECK(back.disaggregation->kv_transfer.time_s.p99 == d.kv_transfer.time_s.p99);
+  CHECK(back.disaggregation->first_decode_step_s->mean == d.first_decode_step_s->mean);
+  CHECK(back.disaggregation->prefill.gpu == "H100-SXM");
+  CHECK(back.response_cache->usd_saved == c.usd_saved);
+  // A run without either has neither, in the file as in the reopened summary.
+  const fs::path plain = fresh_dir("plain");
+  const RunResult p = run_into(plain);
+  const nlohmann::json plain_written = read_summary_json((plain / kSummaryFile).string());
+  CHECK_FALSE(plain_written.contains("disaggregation"));
+  CHECK_FALSE(plain_written.contains("response_cache"));
+  CHECK_FALSE(summary_from_json(plain_written).disaggregation);
+  CHECK_FALSE(p.summary.response_cache);
+  fs::remove_all(out);
+  fs::remove_all(plain);
 }
 
 TEST_CASE("a results folder copied elsewhere is byte-identical and its files are protected from exports") {
