@@ -36,13 +36,17 @@ struct LatencySamples {
   std::vector<double> ttft, tpot, e2e, queue;
 };
 
-// More columns at the end of timeseries.csv (the elastic fleet's: sim/run/fleet.h), written only
-// when set, so a run without them writes the file as before.
+// The elastic fleet as the metrics see it (sim/run/fleet.h): more columns at the end of
+// timeseries.csv, written only when set, so a run without them writes the file as before; and
+// which replicas the fleet holds, so that the KV figures count only the blocks of replicas held
+// at each sample (from the start of their provisioning to their release), not every replica the
+// run ever created.
 class TimeseriesExtra {
  public:
   virtual ~TimeseriesExtra() = default;
   virtual std::string header() const = 0;  // "a,b,c"
   virtual void write(CsvWriter& csv, SimTime now) = 0;
+  virtual bool held(uint32_t replica) const = 0;  // provisioning, up, draining or under notice
 };
 
 class MetricsCollector final : public ReplicaObserver {
@@ -70,7 +74,8 @@ class MetricsCollector final : public ReplicaObserver {
   // cache column. Call with_cache_column before open_outputs when a cache is configured.
   void on_cache_hit(Request& req, SimTime answered, const char* kind);
   void with_cache_column() { cache_column_ = true; }
-  // Writes a time-series row describing the cluster at `now` (and keeps it, unless told not to).
+  // Writes a time-series row describing the cluster at `now` (and keeps it, unless told not to):
+  // the replicas held then (all of a fixed fleet).
   void sample(SimTime now, const std::vector<std::unique_ptr<Replica>>& replicas);
   // Counts `n` rows equal to the last one but for their time, which are not written (a quiet
   // stretch): the summary's mean KV utilization still weighs every interval.
@@ -82,6 +87,9 @@ class MetricsCollector final : public ReplicaObserver {
   // Closes the files and computes the summary's requests, latency, throughput, goodput,
   // prefix-cache, KV and engine sections, and the stages when set_stages was given some. `end` is
   // the simulated end time. (The KV tiers, cost and what describes the run are run_scenario's.)
+  // With an elastic fleet the KV utilisations are over the blocks held at each sample (mean: the
+  // used blocks summed over the samples / the blocks held summed over them; peak: the largest
+  // ratio of one sample) and blocks_total is the most blocks held at once.
   RunSummary finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas);
 
   uint64_t arrived() const { return arrived_; }
@@ -122,6 +130,10 @@ class MetricsCollector final : public ReplicaObserver {
   uint64_t last_used_ = 0;
   double used_sum_ = 0, peak_used_ = 0;
   TimeseriesExtra* extra_ = nullptr;  // (last: the members every request touches keep their offsets)
+  // An elastic fleet's KV blocks held, per sample: summed (repeated rows included), the last and
+  // the most, and the largest used / held of a sample.
+  double held_sum_ = 0, peak_held_utilization_ = 0;
+  uint64_t last_held_ = 0, peak_held_ = 0;
 };
 
 }  // namespace kvsim

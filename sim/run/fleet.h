@@ -89,9 +89,11 @@ class Fleet final : public TimeseriesExtra {
   const FleetCounters& counters() const { return n_; }
   const std::vector<FleetReplica>& replica_states() const { return state_; }
 
-  // TimeseriesExtra: replicas by class and state, the router's queue, dollars so far.
+  // TimeseriesExtra: replicas by class and state, the router's queue, dollars so far; the
+  // replicas held (whose KV blocks the summary's utilisation counts).
   std::string header() const override;
   void write(CsvWriter& csv, SimTime now) override;
+  bool held(uint32_t replica) const override { return !gone(replica); }
 
  private:
   uint32_t count(ReplicaState s) const;
