@@ -540,7 +540,7 @@ void PlanView::open_candidate(size_t index) {
   const PlanGrowthResult& g = result_->growth[static_cast<size_t>(growth_index_)];
   if (index >= g.candidates.size()) return;
   const PlanCandidateResult& c = g.candidates[index];
-  const uint32_t replicas = c.replicas > 0 ? c.replicas : c.candidate.min_replicas;
+  const uint32_t replicas = c.replicas > 0 ? c.replicas : std::max(result_->spec.min_replicas, c.candidate.min_replicas);
   nlohmann::json scenario = plan_candidate_scenario(result_->spec, c.candidate, replicas, g.factor, 0);
   // The editor has no file for it: a relative trace path becomes absolute, so that it still
   // resolves.

@@ -116,7 +116,7 @@ void MetricsCollector::sample(SimTime now, const std::vector<std::unique_ptr<Rep
   for (const auto& rep : replicas) {
     hit_tokens += rep->prefix_stats().hit_tokens;  // (counters of the whole run: released replicas' too)
     query_tokens += rep->prefix_stats().query_tokens;
-    if (extra_ && !extra_->held(static_cast<uint32_t>(&rep - replicas.data()))) continue;
+    if (holder_ && !holder_->held(static_cast<uint32_t>(&rep - replicas.data()))) continue;
     const KvUsage u = rep->kv_usage();
     held_blocks += u.blocks_total;
     row.kv_blocks_used += u.blocks_used;
@@ -142,7 +142,7 @@ void MetricsCollector::sample(SimTime now, const std::vector<std::unique_ptr<Rep
   last_used_ = row.kv_blocks_used;
   used_sum_ += static_cast<double>(row.kv_blocks_used);
   peak_used_ = std::max(peak_used_, static_cast<double>(row.kv_blocks_used));
-  if (extra_) {
+  if (holder_) {
     last_held_ = held_blocks;
     held_sum_ += static_cast<double>(held_blocks);
     peak_held_ = std::max(peak_held_, held_blocks);
@@ -220,7 +220,7 @@ RunSummary MetricsCollector::finish(SimTime end, const std::vector<std::unique_p
   s.kv.blocks_per_replica = replicas.empty() ? 0 : kv.blocks_total / replicas.size();
   s.kv.mean_utilization = rows_ == 0 || blocks_total == 0 ? 0.0 : used_sum_ / static_cast<double>(rows_) / blocks_total;
   s.kv.peak_utilization = blocks_total == 0 ? 0.0 : peak_used_ / blocks_total;
-  if (extra_) {  // an elastic fleet: over the blocks held at each sample
+  if (holder_) {  // an elastic fleet: over the blocks held at each sample
     s.kv.blocks_total = peak_held_;
     s.kv.mean_utilization = held_sum_ > 0 ? used_sum_ / held_sum_ : 0.0;
     s.kv.peak_utilization = peak_held_utilization_;

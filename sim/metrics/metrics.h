@@ -36,17 +36,18 @@ struct LatencySamples {
   std::vector<double> ttft, tpot, e2e, queue;
 };
 
-// The elastic fleet as the metrics see it (sim/run/fleet.h): more columns at the end of
-// timeseries.csv, written only when set, so a run without them writes the file as before; and
-// which replicas the fleet holds, so that the KV figures count only the blocks of replicas held
-// at each sample (from the start of their provisioning to their release), not every replica the
-// run ever created.
+// More columns at the end of timeseries.csv (the elastic fleet's: sim/run/fleet.h), written only
+// when set, so a run without them writes the file as before. An elastic fleet also says which
+// replicas it holds, so that the KV figures count only the blocks of replicas held at each sample
+// (from the start of their provisioning to their release), not every replica the run ever created.
 class TimeseriesExtra {
  public:
   virtual ~TimeseriesExtra() = default;
   virtual std::string header() const = 0;  // "a,b,c"
   virtual void write(CsvWriter& csv, SimTime now) = 0;
-  virtual bool held(uint32_t replica) const = 0;  // provisioning, up, draining or under notice
+  // Whether replicas come and go (then held() says which are held); false: every replica, always.
+  virtual bool replicas_vary() const { return false; }
+  virtual bool held(uint32_t /*replica*/) const { return true; }  // provisioning, up, draining or under notice
 };
 
 class MetricsCollector final : public ReplicaObserver {
@@ -57,7 +58,10 @@ class MetricsCollector final : public ReplicaObserver {
   // Streams request and time-series records into these files (empty path = keep nothing).
   void open_outputs(const std::string& requests_csv, const std::string& timeseries_csv);
   // Columns appended to every time-series row; call before open_outputs.
-  void set_timeseries_extra(TimeseriesExtra* extra) { extra_ = extra; }
+  void set_timeseries_extra(TimeseriesExtra* extra) {
+    extra_ = extra;
+    holder_ = extra != nullptr && extra->replicas_vary() ? extra : nullptr;
+  }
   // A replica joined the fleet (its id is the count before).
   void add_replica() { busy_ns_.push_back(0); }
   // Reports the run stage by stage as well (summary "stages", stage_results()); call before the run.
@@ -132,6 +136,7 @@ class MetricsCollector final : public ReplicaObserver {
   TimeseriesExtra* extra_ = nullptr;  // (last: the members every request touches keep their offsets)
   // An elastic fleet's KV blocks held, per sample: summed (repeated rows included), the last and
   // the most, and the largest used / held of a sample.
+  const TimeseriesExtra* holder_ = nullptr;  // extra_ when its replicas vary
   double held_sum_ = 0, peak_held_utilization_ = 0;
   uint64_t last_held_ = 0, peak_held_ = 0;
 };

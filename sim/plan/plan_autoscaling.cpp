@@ -130,7 +130,6 @@ void write_autoscaling_axis(const PlanSpec& spec, nlohmann::json& plan) {
 }
 
 std::vector<PlanCandidate> expand_autoscaling_axis(const PlanSpec& spec, std::vector<PlanCandidate> candidates) {
-  for (PlanCandidate& c : candidates) c.min_replicas = spec.min_replicas;
   if (!spec.has_autoscaling_axis()) return candidates;
   std::vector<PlanCandidate> out;
   out.reserve(candidates.size() * spec.autoscaling.size());
@@ -141,7 +140,7 @@ std::vector<PlanCandidate> expand_autoscaling_axis(const PlanSpec& spec, std::ve
       c.label += autoscaler_label(a);
       c.autoscaling = a;
       if (a.is_object()) {
-        c.min_replicas = std::max(spec.min_replicas, autoscaler_floor(a));
+        c.min_replicas = std::max(c.min_replicas, autoscaler_floor(a));
         c.overrides.emplace_back("/cluster/autoscaling", a);
         for (const auto& [key, value] : spec.elastic_fields.items())
           if (key != "replicas") c.overrides.emplace_back("/cluster/" + key, value);

@@ -27,7 +27,7 @@ void read_autoscaling_axis(const nlohmann::json& list, const std::string& at, Pl
 // Writes the axis and the elastic fields back into the plan as run (PlanSpec::to_json).
 void write_autoscaling_axis(const PlanSpec& spec, nlohmann::json& plan);
 // Each candidate once per entry of the axis (the axis varies fastest), with its label, overrides
-// and lowest searched count; the candidates unchanged but for min_replicas without an axis.
+// and least searched count; the candidates unchanged without an axis.
 std::vector<PlanCandidate> expand_autoscaling_axis(const PlanSpec& spec, std::vector<PlanCandidate> candidates);
 // The overrides that give a run `replicas`: /cluster/replicas for a fixed fleet, the autoscaler's
 // max_replicas (and the base's initial fleet, clamped into range) for an autoscaled one.

@@ -252,7 +252,7 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
     l.n = n;
     return l;
   };
-  const uint32_t min = c.min_replicas, max = spec.max_replicas;
+  const uint32_t min = std::min(std::max(spec.min_replicas, c.min_replicas), spec.max_replicas), max = spec.max_replicas;
   uint32_t lo = min - 1, hi = max + 1;  // lo fails (or is below the range), hi passes (or is above it)
   uint32_t n = std::clamp(hint ? hint : min, min, max);
   uint32_t up = 1, down = 1;
@@ -379,7 +379,8 @@ void measure_offered_rates(Context& ctx, const std::vector<PlanCandidate>& candi
   for (size_t g = 0; g < ctx.spec.growth.size(); ++g)
     for (const PlanCandidate& c : candidates) {
       try {
-        const Scenario s = parse_scenario(plan_candidate_scenario(ctx.spec, c, c.min_replicas, ctx.spec.growth[g], 0),
+        const Scenario s = parse_scenario(plan_candidate_scenario(ctx.spec, c, std::max(ctx.spec.min_replicas, c.min_replicas),
+                                                                  ctx.spec.growth[g], 0),
                                           ctx.spec.base_dir, ctx.catalog);
         std::unique_ptr<RequestSource> source = open_workload(s.workload, s.base_dir);
         RequestSpec r;

@@ -97,11 +97,12 @@ struct PlanCandidate {
   std::string label;  // "H100-SXM TP2 fp8/fp16", plus the knobs that vary in the plan
   PlanGpu gpu;
   uint32_t gpus_per_replica = 1;  // TP x PP
+  uint32_t min_replicas = 1;      // the least a search may try (2 for disaggregated pools)
   std::vector<std::pair<std::string, nlohmann::json>> overrides;  // "/gpu", "/deployment/tensor_parallel", ...
   // Autoscaled (an object, as PlanSpec::autoscaling): the searched count is the autoscaler's
-  // max_replicas, not /cluster/replicas. Null: a fixed fleet.
+  // max_replicas, not /cluster/replicas, and min_replicas is at least the autoscaler's minimum (or
+  // largest schedule entry). Null: a fixed fleet.
   nlohmann::json autoscaling;
-  uint32_t min_replicas = 1;  // the lowest count searched: the plan's, or the autoscaler's minimum if higher
   bool autoscaled() const { return autoscaling.is_object(); }
 };
 // The candidates in order (the last list of the plan varies fastest).

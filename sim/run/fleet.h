@@ -93,6 +93,7 @@ class Fleet final : public TimeseriesExtra {
   // replicas held (whose KV blocks the summary's utilisation counts).
   std::string header() const override;
   void write(CsvWriter& csv, SimTime now) override;
+  bool replicas_vary() const override { return true; }
   bool held(uint32_t replica) const override { return !gone(replica); }
 
  private:
