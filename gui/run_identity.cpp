@@ -2,6 +2,8 @@
 
 #include <tuple>
 
+#include <QStringList>
+
 namespace kvsim::gui {
 
 namespace {
@@ -30,6 +32,12 @@ QString money(double usd) { return QString::number(usd, 'f', 2); }
 }  // namespace
 
 QString RunIdentity::one_line() const {
+  if (!pools.isEmpty())
+    return QString("%1 = %2 GPU%3 · %4 · %5 · $%6/h")
+        .arg(pools)
+        .arg(gpus)
+        .arg(gpus == 1 ? "" : "s")
+        .arg(model, eviction_policy, money(usd_per_hour));
   return QString("%1 × %2 %3 (TP %4) = %5 GPU%6 · %7 · %8 · %9 · $%10/h")
       .arg(replicas)
       .arg(gpus_per_replica == 1 ? QString() : QString::number(gpus_per_replica) + " ×")
@@ -59,6 +67,18 @@ RunIdentity run_identity(const RunSummary& s) {
   id.replicas = id.gpus_per_replica ? id.gpus / id.gpus_per_replica : 0;
   id.usd_per_gpu_hour = s.cost.usd_per_gpu_hour;
   id.usd_per_hour = id.usd_per_gpu_hour * id.gpus;
+  if (s.disaggregation.is_object()) {  // two pools (docs/fleet.md): each its replicas, GPU and TP
+    QStringList parts;
+    id.replicas = 0;
+    for (const char* pool : {"prefill", "decode"}) {
+      const nlohmann::json* p = find(s.disaggregation, {"pools", pool});
+      if (!p) continue;
+      const auto n = static_cast<unsigned>(number(*p, {"replicas"}));
+      id.replicas += n;
+      parts << QString("%1 %2 × %3 (TP %4)").arg(pool).arg(n).arg(text(*p, {"gpu"}, "?")).arg(number(*p, {"tensor_parallel"}));
+    }
+    id.pools = parts.join(" + ");
+  }
   return id;
 }
 
@@ -69,6 +89,7 @@ std::vector<SummaryRow> identity_rows(const RunSummary& summary) {
   const auto name = [&](const char* label, const QString& v) { rows.push_back({"run", label, 0, v}); };
   name("model", id.model);
   name("GPU", id.gpu);
+  if (!id.pools.isEmpty()) name("disaggregated pools", id.pools);
   count("replicas", id.replicas);
   count("GPUs per replica", id.gpus_per_replica);
   count("GPUs in all", id.gpus);

@@ -17,7 +17,10 @@ namespace kvsim::gui {
 struct RunIdentity {
   QString model, gpu, router, eviction_policy;
   unsigned replicas = 0, gpus_per_replica = 0, gpus = 0, tensor_parallel = 0, pipeline_parallel = 0;
-  double usd_per_gpu_hour = 0, usd_per_hour = 0;
+  double usd_per_gpu_hour = 0, usd_per_hour = 0;  // (disaggregated: the pools' mean per GPU-hour)
+  // Disaggregated prefill/decode pools: "prefill 2 × A100-80GB (TP 1) + decode 1 × A100-80GB (TP 1)"
+  // (empty for a colocated fleet).
+  QString pools;
   // "4 × H100-SXM (TP 1) = 4 GPUs · Llama-3-8B · round_robin · lru · $49.16/h"
   QString one_line() const;
 };

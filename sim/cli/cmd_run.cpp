@@ -68,10 +68,23 @@ void print_summary(const Scenario& sc, const RunResult& r) {
   std::printf("kvsim run: %s\n", sc.name.c_str());
   // Replicas, GPUs per replica and GPUs in all, so "8 replicas of 1 GPU" never reads as one GPU.
   const uint32_t gpus = sc.num_replicas * sc.gpus_per_replica();
-  std::printf("  %s: %u replica%s x %u %s (TP %u, PP %u) = %u GPU%s, %s router; $%.2f per GPU-hour, $%.2f per hour\n",
-              sc.model.name.c_str(), sc.num_replicas, sc.num_replicas == 1 ? "" : "s", sc.gpus_per_replica(),
-              sc.gpu.name.c_str(), sc.deployment.tensor_parallel, sc.deployment.pipeline_parallel, gpus,
-              gpus == 1 ? "" : "s", sc.router.c_str(), sc.usd_per_gpu_hour, sc.usd_per_gpu_hour * gpus);
+  if (sc.disagg.enabled) {  // two pools, each its replicas x GPUs, and the KV link between them
+    const auto pool = [](const char* name, const Scenario& p) {
+      std::printf("  %s pool: %u replica%s x %u %s (TP %u, PP %u), %s router; $%.2f per GPU-hour\n", name,
+                  p.num_replicas, p.num_replicas == 1 ? "" : "s", p.gpus_per_replica(), p.gpu.name.c_str(),
+                  p.deployment.tensor_parallel, p.deployment.pipeline_parallel, p.router.c_str(), p.usd_per_gpu_hour);
+    };
+    const double usd = s.cost.usd_per_gpu_hour * s.cost.num_gpus;
+    std::printf("  %s disaggregated: %u GPUs in all, KV over %s; $%.2f per hour\n", sc.model.name.c_str(),
+                static_cast<unsigned>(s.cost.num_gpus), sc.disagg.link.link.c_str(), usd);
+    pool("prefill", *sc.prefill_pool);
+    pool("decode", *sc.decode_pool);
+  } else {
+    std::printf("  %s: %u replica%s x %u %s (TP %u, PP %u) = %u GPU%s, %s router; $%.2f per GPU-hour, $%.2f per hour\n",
+                sc.model.name.c_str(), sc.num_replicas, sc.num_replicas == 1 ? "" : "s", sc.gpus_per_replica(),
+                sc.gpu.name.c_str(), sc.deployment.tensor_parallel, sc.deployment.pipeline_parallel, gpus,
+                gpus == 1 ? "" : "s", sc.router.c_str(), sc.usd_per_gpu_hour, sc.usd_per_gpu_hour * gpus);
+  }
   std::printf("  workload: %s\n", s.workload_source.c_str());
   std::printf("  perf model: %s\n", s.perf_model.value("kind", std::string("?")).c_str());
   std::printf("requests: %llu arrived, %llu completed, %llu dropped, %llu preempted\n", n("/requests/arrived"),
@@ -101,6 +114,14 @@ void print_summary(const Scenario& sc, const RunResult& r) {
                 v("/fleet/usd/on_demand"), v("/fleet/usd/spot"), n("/fleet/peak_replicas_serving"),
                 v("/fleet/usd_saved_vs_fixed_peak"), n("/fleet/replicas_started"), n("/fleet/spot/interruptions"),
                 n("/fleet/spot/requests_moved"), n("/fleet/spot/tokens_recomputed"));
+  if (s.disaggregation.is_object())
+    std::printf("disaggregation: prefill busy %.3f, decode busy %.3f; %llu KV transfers, %.3f GB, mean %.4f s; "
+                "TTFT stages (mean s): prefill queue %.4f, prefill %.4f, decode queue %.4f, transfer %.4f\n",
+                v("/disaggregation/pools/prefill/busy_fraction"), v("/disaggregation/pools/decode/busy_fraction"),
+                n("/disaggregation/kv_transfer/transfers_completed"), v("/disaggregation/kv_transfer/bytes_received"),
+                s.disaggregation.value(nlohmann::json::json_pointer("/kv_transfer/time_s/mean"), 0.0),
+                v("/disaggregation/stage_s/prefill_queue/mean"), v("/disaggregation/stage_s/prefill/mean"),
+                v("/disaggregation/stage_s/decode_queue/mean"), v("/disaggregation/stage_s/transfer/mean"));
   std::printf("(simulated in %.2f s wall, %llu events)\n", r.wall_seconds, static_cast<unsigned long long>(r.events));
 }
 

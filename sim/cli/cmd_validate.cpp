@@ -25,6 +25,16 @@ int cmd_validate(const Args& args) {
   auto source = open_workload(sc.workload, sc.base_dir);
   RequestSpec first;
   read_first_request(*source, first);
+  if (sc.disagg.enabled) {  // each pool: replicas x GPU and its KV blocks
+    const auto pool = [](const Scenario& p) {
+      return std::to_string(p.num_replicas) + " x " + p.gpu.name + " TP" + std::to_string(p.deployment.tensor_parallel) +
+             " (" + std::to_string(p.replica.num_gpu_blocks) + " KV blocks each)";
+    };
+    std::cout << path << ": valid (" << sc.model.name << " disaggregated: prefill " << pool(*sc.prefill_pool)
+              << ", decode " << pool(*sc.decode_pool) << ", KV over " << sc.disagg.link.link << ", workload "
+              << source->describe() << ")\n";
+    return 0;
+  }
   std::cout << path << ": valid (" << sc.model.name << " on " << sc.gpu.name << ", " << sc.num_replicas
             << " replica(s), " << sc.replica.num_gpu_blocks << " KV blocks per replica, workload "
             << source->describe() << ")\n";

@@ -111,7 +111,9 @@ SimTime Replica::begin_step(SimTime now) {
   if (KvTransfers* t = kv_->transfers()) t->flush_transfers(now, false);  // offload what the allocations evicted
   if (current_.scheduled.empty()) {
     // Requests waiting for a KV load hold blocks: the replica wakes when a load completes.
-    if (scheduler_->num_running() == 0 && scheduler_->num_waiting() > 0 && scheduler_->num_loading() == 0)
+    // So do finished requests of a prefill replica whose KV is still being pulled.
+    if (scheduler_->num_running() == 0 && scheduler_->num_waiting() > 0 && scheduler_->num_loading() == 0 &&
+        scheduler_->num_held_kv() == 0)
       throw std::logic_error("replica stalled: waiting requests but nothing can be scheduled");
     return kNever;
   }

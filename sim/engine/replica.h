@@ -73,6 +73,13 @@ class Replica {
     KvTransfers* t = kv_->transfers();
     return t ? &t->wakeups() : nullptr;
   }
+  // Disaggregated serving (sim/run/disagg.h). A decode replica pulls requests' prompt KV from
+  // `source` and is told when a pull completed; a prefill replica (prefill_only) frees the KV
+  // a finished request left held once its transfer completed.
+  void set_remote_kv(RemoteKvSource* source) { scheduler_->set_remote_kv(source); }
+  void on_remote_kv_done(uint64_t token) { scheduler_->on_remote_load_done(token); }
+  void release_held_kv(const Request& req, SimTime now) { scheduler_->release_held_kv(req, now); }
+  size_t num_held_kv() const { return scheduler_->num_held_kv(); }
   // Integrates the storage of the replica's private KV tiers up to the end of the run.
   void finish_kv(SimTime end);
   // The replica's way to its KV tiers, or null.

@@ -28,6 +28,9 @@ struct alignas(64) Request {
   uint32_t replica = 0;
   uint32_t num_cached_tokens = 0;    // prefix-cache hit at the first admission
   uint32_t num_preemptions = 0;
+  // Disaggregated serving (docs/fleet.md): on a decode replica, the prompt tokens whose KV a
+  // prefill replica computed and the decode replica pulls when it admits the request (0: none).
+  uint32_t remote_kv_tokens = 0;
   SimTime first_scheduled = -1;
   SimTime first_token = -1;
   SimTime finished = -1;

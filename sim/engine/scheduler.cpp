@@ -28,6 +28,16 @@ void Scheduler::on_load_done(uint64_t token, uint32_t tokens) {
   add_loaded(req);
 }
 
+void Scheduler::on_remote_load_done(uint64_t token) {
+  const auto it = loading_.find(token);
+  if (it == loading_.end()) throw std::logic_error("remote KV pull completed for no waiting request");
+  Request* req = it->second;
+  loading_.erase(it);
+  req->num_computed_tokens += req->remote_kv_tokens;
+  req->remote_kv_tokens = 0;
+  add_loaded(req);
+}
+
 std::string Scheduler::check_block_refs(const KvCacheManager& kv, uint64_t table_blocks) const {
   for (const auto& [token, r] : loading_) table_blocks += r->kv.blocks.size();
   const uint64_t refs = kv.total_block_refs();
@@ -213,6 +223,18 @@ void VllmScheduler::schedule(SimTime now, SchedulerOutput& out) {
         if (req->first_scheduled < 0) req->first_scheduled = now;
         continue;
       }
+      if (req->remote_kv_tokens > 0) {  // disaggregated: pull its prompt's KV from the prefill replica
+        // Blocks for the whole prompt are taken now and filled by the transfer (vLLM's
+        // WAITING_FOR_REMOTE_KVS); a local prefix hit shortens what is pulled.
+        const uint32_t pull = req->remote_kv_tokens - std::min(hit_.tokens, req->remote_kv_tokens);
+        if (!kv_.allocate_slots(req->kv, req->kv_tokens(), pull, now, &hit_)) break;
+        pop_waiting();
+        req->num_computed_tokens = hit_.tokens;  // (num_cached_tokens keeps the prefill's hit)
+        req->remote_kv_tokens = pull;
+        req->status = RequestStatus::kWaitingForKv;
+        loading_.emplace(remote_->start_pull(*req, pull, now), req);
+        continue;
+      }
       uint32_t q = req->num_tokens() - req->num_computed_tokens - hit_.tokens;
       if (!config_.enable_chunked_prefill && q > budget) break;
       q = cap_new_tokens(q, budget);
@@ -255,13 +277,22 @@ void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, 
       req->first_token = now;
       outcome.first_tokens.push_back(req);
     }
-    if (req->num_output_tokens >= req->spec.output_tokens) {
+    if (req->num_output_tokens >= req->spec.output_tokens || config_.prefill_only) {
       // The metrics read the request's other fields once the step is applied: fetch them now.
       __builtin_prefetch(reinterpret_cast<const char*>(req) + 64);
       __builtin_prefetch(reinterpret_cast<const char*>(req) + 128);
       req->status = RequestStatus::kFinished;
       req->finished = now;
-      kv_.free(req->kv, req->kv_tokens(), FreeReason::kFinished, now);
+      if (config_.prefill_only) {  // the KV stays until the decode side has pulled it
+        HeldKv& h = held_kv_[req];
+        h.kv = std::move(req->kv);
+        h.spec = req->spec;
+        h.computed = req->num_computed_tokens;
+        h.tokens = req->num_tokens();
+        req->kv.reset();
+      } else {
+        kv_.free(req->kv, req->kv_tokens(), FreeReason::kFinished, now);
+      }
       outcome.finished.push_back(req);
     }
   }
@@ -284,11 +315,20 @@ std::string VllmScheduler::check_invariants(const SchedulerOutput& out) const {
   // with KV transfers: without, a waiting request holding blocks shows as a mismatch).
   uint64_t table_blocks = 0;
   for (const Request* r : running_) table_blocks += r->kv.blocks.size();
+  for (const auto& [req, h] : held_kv_) table_blocks += h.kv.blocks.size();
   if (kv_.transfers()) {
     for (const Request* r : waiting_) table_blocks += r->kv.blocks.size();
     for (const Request* r : waiting_heap_) table_blocks += r->kv.blocks.size();
   }
   return check_block_refs(kv_, table_blocks);
+}
+
+void VllmScheduler::release_held_kv(const Request& req, SimTime now) {
+  const auto it = held_kv_.find(&req);
+  if (it == held_kv_.end()) throw std::logic_error("no KV is held for the request released");
+  HeldKv& h = it->second;
+  kv_.free(h.kv, KvTokens{h.spec, h.computed, h.tokens}, FreeReason::kFinished, now);
+  held_kv_.erase(it);
 }
 
 uint64_t VllmScheduler::running_kv_tokens() const {

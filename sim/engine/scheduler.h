@@ -29,6 +29,19 @@ struct SchedulerConfig {
   SchedulingPolicy policy = SchedulingPolicy::kFcfs;
   PreemptionMode preemption_mode = PreemptionMode::kRecompute;
   TokenBudget token_budget;  // token-level KV eviction: shortens the context decodes attend over
+  // A disaggregated prefill replica (vLLM's kv_role kv_producer): a request finishes with its
+  // first token and its KV stays in the replica (vLLM's delay_free_blocks) until the decode
+  // side has pulled it (Scheduler::release_held_kv).
+  bool prefill_only = false;
+};
+
+// Where a disaggregated decode replica pulls a request's prompt KV from (the cluster's KV
+// transfer network, sim/run/disagg.h). start_pull returns the transfer's token; the replica is
+// told of its completion through Replica::on_remote_kv_done.
+class RemoteKvSource {
+ public:
+  virtual ~RemoteKvSource() = default;
+  virtual uint64_t start_pull(const Request& req, uint32_t tokens, SimTime now) = 0;
 };
 
 struct ScheduledRequest {
@@ -72,6 +85,15 @@ class Scheduler {
   // The KV load with wake-up token `token` (KvTransfers::start_load) brought `tokens` tokens:
   // they count as computed, and the request is scheduled again.
   void on_load_done(uint64_t token, uint32_t tokens);
+  // A remote KV pull (RemoteKvSource::start_pull) completed: the tokens pulled count as
+  // computed, and the request is scheduled again.
+  void on_remote_load_done(uint64_t token);
+  // Disaggregated serving. The decode side: where requests with remote_kv_tokens pull them from.
+  void set_remote_kv(RemoteKvSource* source) { remote_ = source; }
+  // The prefill side (SchedulerConfig::prefill_only): frees the KV a finished request left
+  // held for its transfer.
+  virtual void release_held_kv(const Request& /*req*/, SimTime /*now*/) {}
+  virtual size_t num_held_kv() const { return 0; }
   // Requests waiting for a KV load (they hold blocks but are neither waiting nor running).
   size_t num_loading() const { return loading_.size(); }
   // Forms the next step. An empty output means there is nothing to run now.
@@ -98,6 +120,7 @@ class Scheduler {
   // Throws std::logic_error when check_invariants finds a violation (debug builds only).
   void assert_invariants(const SchedulerOutput& out) const;
   std::unordered_map<uint64_t, Request*> loading_;  // KV loads in flight, by wake-up token
+  RemoteKvSource* remote_ = nullptr;
 };
 
 class VllmScheduler final : public Scheduler {
@@ -112,6 +135,8 @@ class VllmScheduler final : public Scheduler {
   uint64_t running_kv_tokens() const override;
   std::string check_invariants(const SchedulerOutput& out) const override;
   void take_all(std::vector<Request*>& out) override;
+  void release_held_kv(const Request& req, SimTime now) override;
+  size_t num_held_kv() const override { return held_kv_.size(); }
   const std::vector<Request*>& running() const { return running_; }
 
  private:
@@ -129,6 +154,14 @@ class VllmScheduler final : public Scheduler {
   std::deque<Request*> waiting_;  // FCFS order; under kPriority kept as a heap in a vector
   std::vector<Request*> waiting_heap_;
   PrefixHit hit_;  // the prefix lookup of the request being admitted (reused: no allocation)
+  // prefill_only: the KV of finished requests until their transfer completes, with the token
+  // counts the KV manager frees it by.
+  struct HeldKv {
+    RequestKvState kv;
+    RequestSpec spec;
+    uint32_t computed = 0, tokens = 0;
+  };
+  std::unordered_map<const Request*, HeldKv> held_kv_;
 };
 
 class StaticBatchScheduler final : public Scheduler {

@@ -58,6 +58,7 @@ nlohmann::json to_json(const RunSummary& s) {
   if (!s.kv_tiers.is_null()) j["kv_tiers"] = s.kv_tiers;
   if (!s.response_cache.is_null()) j["response_cache"] = s.response_cache;
   if (!s.fleet.is_null()) j["fleet"] = s.fleet;
+  if (!s.disaggregation.is_null()) j["disaggregation"] = s.disaggregation;
   j["cost"] = to_json(s.cost);
   j["perf_model"] = s.perf_model;
   j["workload"] = {{"source", s.workload_source}};
@@ -221,6 +222,7 @@ RunSummary summary_from_json(const nlohmann::json& j) {
   s.kv_tiers = member(j, "kv_tiers");
   s.response_cache = member(j, "response_cache");
   s.fleet = member(j, "fleet");
+  s.disaggregation = member(j, "disaggregation");
   s.perf_model = member(j, "perf_model");
   s.workload_source = text(member(j, "workload"), "source");
   s.scenario = member(j, "scenario");

@@ -83,6 +83,9 @@ struct RunSummary {
   // The response cache's report (ResponseCache::summary); null when the run has none.
   nlohmann::json response_cache;
   nlohmann::json fleet;  // the elastic fleet's replicas, dollars by price class and spot events (null: a fixed fleet)
+  // Disaggregated prefill/decode pools: each pool's figures, the KV transfers, the TTFT split
+  // (sim/run/disagg.h; null: none).
+  nlohmann::json disaggregation;
   nlohmann::json perf_model;    // the step model's own description (StepModel::describe)
   std::string workload_source;  // RequestSource::describe
   nlohmann::json scenario;      // as run; null: not known

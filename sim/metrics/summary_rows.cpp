@@ -79,6 +79,27 @@ std::vector<SummaryRow> summary_rows(const RunSummary& s) {
     add("fleet", "requests moved", "/fleet/spot/requests_moved", num("/spot/requests_moved"), -1, "");
     add("fleet", "tokens recomputed", "/fleet/spot/tokens_recomputed", num("/spot/tokens_recomputed"), -1, "");
   }
+  if (s.disaggregation.is_object()) {  // prefill/decode pools (sim/run/disagg.h)
+    const auto num = [&s](const std::string& ptr) {
+      const nlohmann::json& v = s.disaggregation.value(nlohmann::json::json_pointer(ptr), nlohmann::json());
+      return v.is_number() ? v.get<double>() : 0.0;
+    };
+    const auto row = [&rows](std::string label, std::string key, double value, int decimals, const char* unit) {
+      rows.push_back({"disaggregation", std::move(label), std::move(key), value, decimals, unit});
+    };
+    for (const char* pool : {"prefill", "decode"}) {
+      const std::string p = std::string("/pools/") + pool;
+      row(std::string(pool) + " replicas", "/disaggregation" + p + "/replicas", num(p + "/replicas"), -1, "");
+      row(std::string(pool) + " busy", "/disaggregation" + p + "/busy_fraction", num(p + "/busy_fraction"), 3, "");
+      row(std::string(pool) + " mean waiting", "/disaggregation" + p + "/mean_waiting", num(p + "/mean_waiting"), 2, "");
+    }
+    row("KV transfers", "/disaggregation/kv_transfer/transfers_completed",
+        num("/kv_transfer/transfers_completed"), -1, "");
+    row("KV GB moved", "/disaggregation/kv_transfer/bytes_received", num("/kv_transfer/bytes_received") / 1e9, 3, "GB");
+    for (const char* stage : {"prefill_queue", "prefill", "decode_queue", "transfer"})
+      row(std::string(stage) + " mean", std::string("/disaggregation/stage_s/") + stage + "/mean",
+          num(std::string("/stage_s/") + stage + "/mean"), 4, "s");
+  }
   return rows;
 }
 

@@ -22,7 +22,7 @@ const std::vector<std::string> kSloStats = {"p50", "p90", "p99", "mean", "max"};
 struct ListField {
   const char* key;
   const char* pointer;
-  enum Kind { positive_integer, string, boolean, string_or_object } kind;
+  enum Kind { positive_integer, string, boolean, string_or_object, object_or_null } kind;
   std::vector<nlohmann::json> PlanSpec::*member;
 };
 const ListField kListFields[] = {
@@ -35,7 +35,27 @@ const ListField kListFields[] = {
     {"enable_prefix_caching", "/kv_cache/enable_prefix_caching", ListField::boolean, &PlanSpec::enable_prefix_caching},
     {"eviction_policy", "/kv_cache/eviction_policy", ListField::string, &PlanSpec::eviction_policy},
     {"router", "/cluster/router", ListField::string_or_object, &PlanSpec::router},
+    {"disaggregation", "/cluster/disaggregation", ListField::object_or_null, &PlanSpec::disaggregation},
 };
+constexpr size_t kDisaggField = 9;  // kListFields' index of "disaggregation"
+
+// A disaggregation candidate: the planner searches the total replicas and the ratio splits them;
+// the pools run the candidate's GPU and parallelism (so the fleet's price is the candidate's).
+void check_disagg_candidate(const nlohmann::json& v, const std::string& at, ErrorList& errors) {
+  if (!v.is_object()) return;
+  if (!v.contains("ratio"))
+    errors.add(at, "expected a \"ratio\" (\"P:D\"): the planner searches the total replicas and the ratio splits them");
+  for (const char* pool : {"prefill", "decode"}) {
+    const nlohmann::json* p = v.contains(pool) && v[pool].is_object() ? &v[pool] : nullptr;
+    if (!p) continue;
+    for (const char* key : {"replicas", "gpu", "deployment", "cost"})
+      if (p->contains(key))
+        errors.add(at + "/" + pool + "/" + key, std::string("a planned pool takes its ") +
+                                                   (std::string(key) == "replicas" ? "replicas from the ratio"
+                                                                                    : "GPU, parallelism and price from the candidate") +
+                                                   ": remove it (or plan the layout as the base's own)");
+  }
+}
 
 bool value_fits(const nlohmann::json& v, ListField::Kind kind) {
   switch (kind) {
@@ -43,6 +63,7 @@ bool value_fits(const nlohmann::json& v, ListField::Kind kind) {
     case ListField::string: return v.is_string() && !v.get<std::string>().empty();
     case ListField::boolean: return v.is_boolean();
     case ListField::string_or_object: return v.is_object() || (v.is_string() && !v.get<std::string>().empty());
+    case ListField::object_or_null: return v.is_object() || v.is_null();
   }
   return false;
 }
@@ -53,6 +74,7 @@ const char* kind_text(ListField::Kind kind) {
     case ListField::string: return "a non-empty string";
     case ListField::boolean: return "true or false";
     case ListField::string_or_object: return "a non-empty string or an object";
+    case ListField::object_or_null: return "an object or null";
   }
   return "";
 }
@@ -208,6 +230,7 @@ void read_candidates(JsonReader& r, PlanSpec& spec, const Catalog& catalog, bool
         errors.add(at + "/" + std::to_string(i), values[i].dump() + " is listed twice");
       else
         list.push_back(values[i]);
+      if (f.kind == ListField::object_or_null) check_disagg_candidate(values[i], at + "/" + std::to_string(i), errors);
     }
   }
   c.raw("autoscaling");  // read by read_autoscaling_axis once the replica range is known
@@ -422,7 +445,13 @@ std::vector<PlanCandidate> plan_candidates(const PlanSpec& spec) {
       for (size_t f = 0; f < lists.size(); ++f) {
         const nlohmann::json& v = (*lists[f])[digit[f]];
         if (!v.is_null()) c.overrides.emplace_back(kListFields[f].pointer, v);
-        if (lists[f]->size() > 1 && f >= 4) {  // the engine knobs that vary go into the label
+        if (f == kDisaggField) {
+          if (v.is_object()) c.min_replicas = 2;  // one replica in each pool at least
+          if (lists[f]->size() > 1)
+            knobs += v.is_object() ? " P:D " + (v.contains("ratio") && v["ratio"].is_string() ? v["ratio"].get<std::string>()
+                                                                                                : v.value("ratio", nlohmann::json()).dump())
+                                   : value_at(spec.base, "/cluster/disaggregation").is_object() ? " base's P:D" : " colocated";
+        } else if (lists[f]->size() > 1 && f >= 4) {  // the engine knobs that vary go into the label
           const nlohmann::json e = effective(kListFields[f].pointer, v, nullptr);
           knobs += std::string(" ") + kListFields[f].key + "=" + (e.is_string() ? e.get<std::string>() : e.dump());
         }

@@ -61,6 +61,9 @@ struct PlanSpec {
   std::vector<PlanGpu> gpus;
   std::vector<nlohmann::json> tensor_parallel, pipeline_parallel, weight_dtype, kv_dtype;
   std::vector<nlohmann::json> max_num_seqs, max_num_batched_tokens, enable_prefix_caching, eviction_policy, router;
+  // /cluster/disaggregation: objects with a "ratio" (the searched replicas split P:D), or null
+  // (the base's own layout).
+  std::vector<nlohmann::json> disaggregation;
   // The autoscaling axis (docs/plan.md): each entry an autoscaler object as /cluster/autoscaling
   // takes, without max_replicas (the searched value), or null for a fixed fleet. {null} when
   // neither the plan nor its base has one. The base itself holds no /cluster/autoscaling: a base's

@@ -6,7 +6,6 @@
 #include "cluster/router.h"
 #include "engine/replica.h"
 #include "metrics/metrics.h"
-#include "run/fleet.h"
 
 namespace kvsim {
 
@@ -22,7 +21,7 @@ constexpr SimTime kQuietRows = 1000;
 
 EventLoop::EventLoop(const Scenario& scenario, RequestSource& source, std::vector<std::unique_ptr<Replica>>& replicas,
                      Router& router, MetricsCollector& metrics, RequestPool& pool, Cancellation cancel,
-                     ProgressReporter& progress, Fleet* fleet)
+                     ProgressReporter& progress, ClusterControl* cluster)
     : sc_(scenario),
       source_(source),
       replicas_(replicas),
@@ -32,8 +31,8 @@ EventLoop::EventLoop(const Scenario& scenario, RequestSource& source, std::vecto
       cancel_(cancel),
       progress_(progress),
       sample_interval_(std::max<SimTime>(1, from_seconds(scenario.timeseries_interval_s))),
-      fleet_(fleet) {
-  if (fleet_) fleet_->set_kick([this](Replica& rep, SimTime now) { kick(rep, now); });
+      cluster_(cluster) {
+  if (cluster_) cluster_->set_kick([this](Replica& rep, SimTime now) { kick(rep, now); });
 }
 
 SimTime EventLoop::engine_arrival(const RequestSpec& r) const {
@@ -44,11 +43,11 @@ void EventLoop::run() {
   read_first_request(source_, next_);
   queue_.schedule(engine_arrival(next_), SimEvent::kArrival);
   queue_.schedule(0, SimEvent::kSample);
-  if (fleet_) {
-    fleet_->attach(queue_);
+  if (cluster_) {
+    cluster_->attach(queue_);
     loop<true>();
   } else {
-    loop<false>();  // a fixed fleet: the loop as it was, with no test for a fleet
+    loop<false>();  // a fixed fleet: the loop as it was, with no test for a cluster
   }
 }
 
@@ -64,7 +63,7 @@ void EventLoop::loop() {
         break;
       case SimEvent::kStepEnd:
         if constexpr (kElastic)
-          if (fleet_->gone(ev.index)) break;  // a step the replica's departure abandoned
+          if (cluster_->gone(ev.index)) break;  // a step the replica's departure abandoned
         on_step_end<kElastic>(*replicas_[ev.index], now);
         break;
       case SimEvent::kTransferDone:
@@ -75,7 +74,7 @@ void EventLoop::loop() {
         break;
       default:
         if constexpr (kElastic)
-          fleet_->on_event(ev, now, !arrivals_done_ || metrics_.arrived() > metrics_.completed() + metrics_.dropped(),
+          cluster_->on_event(ev, now, !arrivals_done_ || metrics_.arrived() > metrics_.completed() + metrics_.dropped(),
                            arrivals_done_);
         break;
     }
@@ -97,7 +96,7 @@ void EventLoop::on_arrival(SimTime now) {
     metrics_.on_cache_hit(*req, next_.arrival + cache_->latency(hit), hit == CacheHit::kExact ? "exact" : "semantic");
     pool_.release(req);
   } else if constexpr (kElastic) {
-    fleet_->route(req, now);
+    cluster_->route(req, now);
   } else {
     Replica& rep = *replicas_[router_.route(*req, replicas_, now)];
     rep.add_request(req);
@@ -112,7 +111,7 @@ template <bool kElastic>
 void EventLoop::on_step_end(Replica& rep, SimTime now) {
   rep.end_step(now);
   kick(rep, now);
-  if constexpr (kElastic) fleet_->after_step(rep, now);
+  if constexpr (kElastic) cluster_->after_step(rep, now);
   last_activity_ = now;
 }
 

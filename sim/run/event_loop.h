@@ -13,10 +13,13 @@
 //   fleet events   an elastic fleet's evaluations, replicas coming up, spot notices and
 //                  departures, router-queue timeouts: handed to the Fleet (run/fleet.h), which
 //                  also routes arrivals then
+//   KV network     disaggregated pools' KV transfers: a flow's bytes done, a transfer arrived:
+//                  handed to the DisaggCluster (run/disagg.h), which also routes arrivals then
 //
 // Cancellation and progress are checked every kCheckEvery events (run_control.h).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -31,12 +34,35 @@ namespace kvsim {
 class Router;
 class ResponseCache;
 
-// The fleet's kinds (kFleetTick and after) occur only with an elastic fleet (run/fleet.h).
+// The fleet's kinds (kFleetTick to kQueueTimeout) occur only with an elastic fleet
+// (run/fleet.h), the KV network's (kKvFlow, kKvArrive) only with disaggregated pools (run/disagg.h).
 enum class SimEvent : uint32_t {
   kArrival, kStepEnd, kTransferDone, kSample,
-  kFleetTick, kReplicaUp, kSpotNotice, kSpotGone, kQueueTimeout
+  kFleetTick, kReplicaUp, kSpotNotice, kSpotGone, kQueueTimeout,
+  kKvFlow, kKvArrive
 };
-class Fleet;
+
+// What a cluster that is more than a fixed set of replicas behind one router adds to the loop:
+// an elastic fleet (run/fleet.h) or disaggregated prefill and decode pools (run/disagg.h). It
+// routes arrivals, handles its own kinds of event, and hears of every step's end.
+class ClusterControl {
+ public:
+  using Kick = std::function<void(Replica&, SimTime)>;
+  virtual ~ClusterControl() = default;
+  // How a replica that got work starts its next step (the event loop's kick).
+  virtual void set_kick(Kick kick) = 0;
+  // The cluster's first events go into `queue` (which it keeps, to schedule more).
+  virtual void attach(EventQueue<SimEvent>& queue) = 0;
+  // An arriving request (past the response cache), at the engine at `now`.
+  virtual void route(Request* req, SimTime now) = 0;
+  // One of the cluster's own events; `work_left`: requests are still to arrive or in flight;
+  // `arrivals_done`: none is still to arrive.
+  virtual void on_event(const Event<SimEvent>& ev, SimTime now, bool work_left, bool arrivals_done) = 0;
+  // Whether the replica went away (events of its steps are then ignored).
+  virtual bool gone(uint32_t /*replica*/) const { return false; }
+  // After a replica's step ended and the replica was kicked.
+  virtual void after_step(Replica& /*rep*/, SimTime /*now*/) {}
+};
 
 class EventLoop {
  public:
@@ -44,7 +70,7 @@ class EventLoop {
 
   EventLoop(const Scenario& scenario, RequestSource& source, std::vector<std::unique_ptr<Replica>>& replicas,
             Router& router, MetricsCollector& metrics, RequestPool& pool, Cancellation cancel,
-            ProgressReporter& progress, Fleet* fleet = nullptr);
+            ProgressReporter& progress, ClusterControl* cluster = nullptr);
   // Runs until no event is left. Throws Cancelled when the cancel flag is seen.
   void run();
   // The time of the last arrival or step end: the simulated end of the run.
@@ -55,7 +81,7 @@ class EventLoop {
   void set_response_cache(ResponseCache* cache) { cache_ = cache; }
 
  private:
-  // The loop and the two handlers an elastic fleet changes, compiled once for each kind of fleet.
+  // The loop and the two handlers a ClusterControl changes, compiled once with and once without.
   template <bool kElastic>
   void loop();
   template <bool kElastic>
@@ -84,7 +110,7 @@ class EventLoop {
   SimTime last_activity_ = 0;
   bool quiet_ = false;  // no event but samples since the last sample
   ResponseCache* cache_ = nullptr;
-  Fleet* fleet_ = nullptr;    // the elastic fleet, or null for a fixed one
+  ClusterControl* cluster_ = nullptr;  // an elastic fleet or disaggregated pools; null: a fixed fleet
   bool arrivals_done_ = false;
 };
 

@@ -57,27 +57,26 @@ struct FleetCounters {
   uint32_t peak_held = 0;     // everything not released, provisioning included
 };
 
-class Fleet final : public TimeseriesExtra {
+class Fleet final : public ClusterControl, public TimeseriesExtra {
  public:
   using MakeReplica = std::function<std::unique_ptr<Replica>(uint32_t id)>;
-  using Kick = std::function<void(Replica&, SimTime)>;
   Fleet(const FleetConfig& config, uint64_t seed, std::vector<std::unique_ptr<Replica>>& replicas, Router& router,
         ReplicaObserver& observer, MakeReplica make);
   // How a replica that got a request starts its next step (the event loop's kick).
-  void set_kick(Kick kick) { kick_ = std::move(kick); }
+  void set_kick(Kick kick) override { kick_ = std::move(kick); }
   // The initial fleet, up at time 0 (classes by the spot fraction and availability).
   void start(uint32_t initial);
   // The first fleet event (an evaluation tick) goes into `queue`.
-  void attach(EventQueue<SimEvent>& queue);
+  void attach(EventQueue<SimEvent>& queue) override;
   // Sends a request to a replica that takes requests, or holds it in the router's queue.
-  void route(Request* req, SimTime now);
+  void route(Request* req, SimTime now) override;
   // Handles a fleet event; `work_left`: requests are still to arrive or in flight;
   // `arrivals_done`: none is still to arrive.
-  void on_event(const Event<SimEvent>& ev, SimTime now, bool work_left, bool arrivals_done);
+  void on_event(const Event<SimEvent>& ev, SimTime now, bool work_left, bool arrivals_done) override;
   // Events of a replica that went away (a step it was running) are ignored.
-  bool gone(uint32_t replica) const { return state_[replica].state == ReplicaState::kReleased; }
+  bool gone(uint32_t replica) const override { return state_[replica].state == ReplicaState::kReleased; }
   // After a replica's step: a draining replica that is empty is released.
-  void after_step(Replica& rep, SimTime now);
+  void after_step(Replica& rep, SimTime now) override;
 
   // Dollars of GPUs from time 0 to `now`, by class.
   double usd(PriceClass c, SimTime now) const;

@@ -13,6 +13,7 @@
 #include "cost/cost.h"
 #include "engine/kv_tier_report.h"
 #include "engine/replica.h"
+#include "run/disagg.h"
 #include "run/event_loop.h"
 #include "run/fleet.h"
 #include "run/output_folder.h"
@@ -128,7 +129,13 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   const std::vector<std::shared_ptr<TierStore>> shared_tiers = make_shared_tier_stores(sc.replica.kv_tiers);
   std::unique_ptr<Router> router = make_router(sc.router_config, {sc.seed, sc.replica.block_size});
   std::unique_ptr<Fleet> fleet;
-  if (sc.fleet.elastic()) {
+  std::unique_ptr<DisaggCluster> disagg;
+  ClusterControl* cluster = nullptr;
+  if (sc.disagg.enabled) {
+    disagg = std::make_unique<DisaggCluster>(sc, replicas, recycler);
+    metrics.set_timeseries_extra(disagg.get());
+    cluster = disagg.get();
+  } else if (sc.fleet.elastic()) {
     MetricsCollector* m = &metrics;
     fleet = std::make_unique<Fleet>(sc.fleet, sc.seed, replicas, *router, recycler, [&sc, &recycler, m](uint32_t id) {
       m->add_replica();
@@ -136,6 +143,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     });
     metrics.set_timeseries_extra(fleet.get());
     fleet->start(sc.num_replicas);
+    cluster = fleet.get();
   } else {
     for (uint32_t i = 0; i < sc.num_replicas; ++i)
       replicas.push_back(std::make_unique<Replica>(i, sc.replica, *sc.step_model, recycler, shared_tiers));
@@ -143,7 +151,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (folder) metrics.open_outputs(folder->staged(kRequestsFile), folder->staged(kTimeseriesFile));
 
   ProgressReporter progress(opt.on_progress, opt.progress_interval_s, wall_start);
-  EventLoop loop(sc, *source, replicas, *router, metrics, pool, Cancellation(opt.cancel), progress, fleet.get());
+  EventLoop loop(sc, *source, replicas, *router, metrics, pool, Cancellation(opt.cancel), progress, cluster);
   loop.set_response_cache(cache.get());
   loop.run();
   const SimTime last_activity = loop.last_activity();
@@ -160,6 +168,10 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   CostInputs ci;
   ci.num_gpus = sc.num_replicas * sc.gpus_per_replica();
   ci.usd_per_gpu_hour = sc.usd_per_gpu_hour;
+  if (disagg) {  // two pools, each with its GPUs and price: the fleet's mean price per GPU-hour
+    ci.num_gpus = disagg->num_gpus();
+    ci.usd_per_gpu_hour = disagg->usd_per_hour() / ci.num_gpus;
+  }
   ci.simulated_seconds = to_seconds(last_activity);
   ci.input_tokens = metrics.input_tokens();
   ci.output_tokens = metrics.output_tokens();
@@ -181,7 +193,14 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     summary.cost.gpu_busy_hours = busy_s * sc.gpus_per_replica() / 3600.0;
     summary.cost.num_gpus = fleet->counters().peak_serving * sc.gpus_per_replica();
   }
-  summary.cost.usd_gpu_busy = summary.cost.gpu_busy_hours * sc.usd_per_gpu_hour;
+  if (disagg) {
+    summary.cost.gpu_busy_hours = disagg->busy_gpu_hours();
+    summary.disaggregation = disagg->summary(ci.simulated_seconds);
+    // Conservation: every KV byte a prefill replica sent reached its decode replica.
+    if (disagg->bytes_sent() != disagg->bytes_received())
+      throw std::logic_error("disaggregation: KV bytes sent and received differ at the end of the run");
+  }
+  summary.cost.usd_gpu_busy = summary.cost.gpu_busy_hours * ci.usd_per_gpu_hour;
   if (cache) {  // a hit saves what the GPUs cost per request they served
     const uint64_t served = metrics.completed() - cache->stats().hits();
     summary.response_cache = cache->summary(served ? summary.cost.usd_gpu / served : 0.0);

@@ -113,6 +113,64 @@ void validate_kv_features(const Scenario& s, ErrorList& errors) {
 
 }  // namespace
 
+namespace {
+
+// What a disaggregated pool must be: paged, continuously batched, without KV tiers or swapping
+// (a pool's KV moves between replicas by the transfer network alone).
+void check_disagg_pool(const Scenario& p, const std::string& at, ErrorList& errors) {
+  const ReplicaConfig& rc = p.replica;
+  if (rc.batching != Batching::kContinuous || rc.kv_layout != KvLayout::kPaged)
+    errors.add(at, "disaggregated pools need engine.batching \"continuous\" and engine.kv_layout \"paged\"");
+  if (!rc.kv_tiers.empty() || rc.scheduler.preemption_mode == PreemptionMode::kSwap)
+    errors.add(at, "disaggregation does not combine with KV tiers or swap preemption yet (/kv_cache/tiers, "
+                   "/engine/preemption_mode)");
+}
+
+// The two pools of cluster.disaggregation, each the scenario with the pool's settings merged in
+// (objects key by key, as a JSON merge patch) and the pool's replicas.
+void build_disagg_pools(const nlohmann::json& j, Scenario& s, const Catalog& catalog, ErrorList& errors) {
+  const std::string at = "/cluster/disaggregation";
+  if (s.fleet.elastic())
+    errors.add(at, "disaggregation does not combine with autoscaling or spot capacity yet (/cluster/autoscaling, "
+                   "/cluster/spot)");
+  const auto build = [&](const DisaggPool& pool, const char* name) -> std::shared_ptr<const Scenario> {
+    nlohmann::json pj = j;
+    nlohmann::json cluster = {{"replicas", pool.replicas}};
+    if (j["cluster"].contains("router")) cluster["router"] = j["cluster"]["router"];
+    pj["cluster"] = cluster;
+    // A pool on another GPU pays that GPU's price unless it says its own.
+    if (pool.overrides.contains("gpu") && pj.contains("cost") && pj["cost"].is_object()) pj["cost"].erase("usd_per_gpu_hour");
+    for (const auto& [k, v] : pool.overrides.items()) {
+      if (k == "router") pj["cluster"]["router"] = v;
+      else if (v.is_object() && pj.contains(k) && pj[k].is_object()) pj[k].merge_patch(v);
+      else pj[k] = v;
+    }
+    const std::string pool_at = at + "/" + name;
+    try {
+      auto p = std::make_shared<Scenario>(parse_scenario(pj, s.base_dir, catalog, "the " + std::string(name) + " pool"));
+      check_disagg_pool(*p, pool_at, errors);
+      return p;
+    } catch (const InputError& e) {
+      errors.add(pool_at, std::string("the scenario with this pool's settings merged in is not valid: ") + e.what());
+      return nullptr;
+    }
+  };
+  s.prefill_pool = build(s.disagg.prefill, "prefill");
+  s.decode_pool = build(s.disagg.decode, "decode");
+  if (!s.prefill_pool || !s.decode_pool) return;
+  // The KV moves block for block: both pools hold it in the same layout.
+  if (s.prefill_pool->replica.block_size != s.decode_pool->replica.block_size)
+    errors.add(at, "the pools' engine.block_size differ (" + std::to_string(s.prefill_pool->replica.block_size) + " and " +
+                       std::to_string(s.decode_pool->replica.block_size) + "): the KV moves block for block");
+  if (s.prefill_pool->deployment.kv_dtype != s.decode_pool->deployment.kv_dtype)
+    errors.add(at, "the pools' deployment.kv_dtype differ: the KV moves as it is");
+  if (s.disagg.link.link == "nvlink" && s.disagg.link.gpu_bytes_per_s <= 0 && s.disagg.link.replica_bytes_per_s <= 0 &&
+      (s.prefill_pool->gpu.nvlink_bytes_per_s <= 0 || s.decode_pool->gpu.nvlink_bytes_per_s <= 0))
+    errors.add(at + "/kv_transfer/link", "a pool's GPU has no NVLink in the catalog: give gpu_gb_per_s or another link");
+}
+
+}  // namespace
+
 Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, const Catalog& catalog,
                         const std::string& where, const std::vector<std::string>& overrides) {
   ErrorList errors;
@@ -174,6 +232,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
   s.num_replicas = read_number<uint32_t>(c, "replicas", 1, 100000);
   s.router_config = parse_router_config(c.raw("router"), c.child("router"), errors, s.router);
   s.fleet = parse_fleet(c, has_replicas, s.num_replicas);
+  s.disagg = parse_disaggregation(c, has_replicas, s.num_replicas);
   c.reject_unknown_keys();
 
   JsonReader e = r.object("engine");
@@ -267,6 +326,7 @@ Scenario parse_scenario(const nlohmann::json& j, const std::string& base_dir, co
     s.step_model = std::shared_ptr<const StepModel>(std::move(model));
     s.replica.schedule_ahead = s.engine.cpu.async_scheduling;
   }
+  if (s.disagg.enabled && errors.empty()) build_disagg_pools(j, s, catalog, errors);
   for (const std::string& o : overrides)
     errors.note_source(o.substr(0, o.find('=')), "value from --set " + quoted_excerpt(o, 60));
   errors.throw_if_any(where);

@@ -11,6 +11,7 @@
 
 #include "catalog/catalog.h"
 #include "cluster/autoscaler.h"
+#include "cluster/disaggregation.h"
 #include "cluster/response_cache.h"
 #include "cluster/router.h"
 #include "engine/replica.h"
@@ -51,6 +52,11 @@ struct Scenario {
   double timeseries_interval_s = 1.0;
   double usd_per_gpu_hour = 0;
   ResponseCacheConfig response_cache;  // in front of the router (disabled unless the scenario has one)
+  // Prefill/decode disaggregation (disagg.enabled): the two pools as scenarios of their own (the
+  // scenario with the pool's settings merged in, its replicas the pool's); num_replicas is their
+  // total. This scenario's replica and step model then only describe the base.
+  DisaggConfig disagg;
+  std::shared_ptr<const Scenario> prefill_pool, decode_pool;
 
   uint32_t gpus_per_replica() const { return deployment.tensor_parallel * deployment.pipeline_parallel; }
 };

@@ -46,7 +46,29 @@ class RunIdentityTest : public QObject {
   void slo_cells_are_green_with_a_tick_when_met_and_red_with_a_cross_when_missed();
   void a_scenario_without_slos_shows_no_verdict();
   void a_router_given_as_an_object_is_named_by_its_kind();
+  void a_disaggregated_run_names_both_pools_and_counts_their_gpus();
 };
+
+void RunIdentityTest::a_disaggregated_run_names_both_pools_and_counts_their_gpus() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = make_window(&prompts);
+  Json scenario = small_scenario(100, 10.0);
+  scenario["cluster"] = Json::parse(R"({"router": "least_outstanding", "disaggregation": {
+      "prefill": {"replicas": 1}, "decode": {"replicas": 2, "gpu": "A100-80GB", "deployment": {"tensor_parallel": 2}}}})");
+  QVERIFY(run_in_window(*w, scenario));
+  QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
+  const kvsim::Scenario sc = parsed(scenario);
+  const unsigned gpus = sc.prefill_pool->gpus_per_replica() + 2 * sc.decode_pool->gpus_per_replica();
+  QCOMPARE(gpus, 5u);
+  QTableWidget* t = w->results()->summary_table();
+  QCOMPARE(cell_text(t, "run", "disaggregated pools"),
+           QString("prefill 1 × %1 (TP 1) + decode 2 × A100-80GB (TP 2)").arg(QString::fromStdString(sc.prefill_pool->gpu.name)));
+  QCOMPARE(cell_text(t, "run", "replicas"), QString("3"));
+  QCOMPARE(cell_text(t, "run", "GPUs in all"), QString::number(gpus));
+  const double usd = sc.prefill_pool->usd_per_gpu_hour + 4 * sc.decode_pool->usd_per_gpu_hour;
+  QCOMPARE(cell_text(t, "run", "$ per hour"), QString::number(usd, 'f', 2));
+  QCOMPARE(cell_text(t, "disaggregation", "decode replicas"), QString("2"));
+}
 
 void RunIdentityTest::a_router_given_as_an_object_is_named_by_its_kind() {
   kvsim::RunSummary s;

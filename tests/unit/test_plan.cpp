@@ -351,3 +351,42 @@ TEST_CASE("every plan shipped under scenarios/plans parses, and each of its cand
   }
   CHECK(checked >= 3);
 }
+
+TEST_CASE("a disaggregation axis: the searched replicas split P:D, a pool needs one replica at least, and $/hour counts both pools") {
+  const json dis = {{"ratio", "1:1"}, {"kv_transfer", {{"link", "nvlink"}}}};
+  const PlanSpec spec = parse(small_plan({{"gpus", {"H100-SXM"}}, {"disaggregation", {nullptr, dis}}}));
+  const std::vector<PlanCandidate> cands = plan_candidates(spec);
+  REQUIRE(cands.size() == 2);
+  CHECK(cands[0].label == "H100-SXM TP1 bf16/fp16 colocated");
+  CHECK(cands[1].label == "H100-SXM TP1 bf16/fp16 P:D 1:1");
+  CHECK(cands[0].min_replicas == 1);
+  CHECK(cands[1].min_replicas == 2);
+  const PlanResult result = run(spec);
+  const PlanCandidateResult& r = result.growth[0].candidates[1];
+  INFO(r.error << " " << r.binds_detail);
+  REQUIRE(r.status == PlanStatus::feasible);
+  CHECK(r.replicas >= 2);
+  // The answer holds in an independent run, and one replica fewer fails (or is below the pools' minimum).
+  for (size_t seed = 0; seed < spec.seeds.size(); ++seed) CHECK(meets_slos(spec, r.candidate, r.replicas, 1, seed));
+  if (r.replicas > 2) {
+    bool some_fail = false;
+    for (size_t seed = 0; seed < spec.seeds.size(); ++seed) some_fail = some_fail || !meets_slos(spec, r.candidate, r.replicas - 1, 1, seed);
+    CHECK(some_fail);
+  }
+  const Scenario s = parse_scenario(plan_candidate_scenario(spec, r.candidate, r.replicas, 1, 0), spec.base_dir, catalog());
+  REQUIRE(s.disagg.enabled);
+  CHECK(s.disagg.prefill.replicas + s.disagg.decode.replicas == r.replicas);
+  CHECK(r.usd_per_hour == Approx(r.replicas * r.candidate.gpu.usd_per_gpu_hour));
+}
+
+TEST_CASE("bad disaggregation candidates name their JSON pointer") {
+  const json no_ratio = {{"prefill", {{"replicas", 1}}}, {"decode", {{"replicas", 2}}}};
+  std::string e = error_of(small_plan({{"disaggregation", {no_ratio}}}));
+  CHECK_THAT(e, Catch::Contains("/candidates/disaggregation/0") && Catch::Contains("ratio"));
+  CHECK_THAT(e, Catch::Contains("/candidates/disaggregation/0/prefill/replicas"));
+  const json other_gpu = {{"ratio", "1:2"}, {"decode", {{"gpu", "A100-80GB"}}}};
+  e = error_of(small_plan({{"disaggregation", {other_gpu}}}));
+  CHECK_THAT(e, Catch::Contains("/candidates/disaggregation/0/decode/gpu"));
+  e = error_of(small_plan({{"disaggregation", {"1:2"}}}));
+  CHECK_THAT(e, Catch::Contains("/candidates/disaggregation") && Catch::Contains("an object or null"));
+}
