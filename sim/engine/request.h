@@ -31,6 +31,9 @@ struct alignas(64) Request {
   // Disaggregated serving (docs/fleet.md): on a decode replica, the prompt tokens whose KV a
   // prefill replica computed and the decode replica pulls when it admits the request (0: none).
   uint32_t remote_kv_tokens = 0;
+  // Disaggregated serving: the answer's length while a prefill replica runs the request for its
+  // first token only (spec.output_tokens is 1 there; restored when the prefill ends).
+  uint32_t held_output_tokens = 0;
   SimTime first_scheduled = -1;
   SimTime first_token = -1;
   SimTime finished = -1;

@@ -277,22 +277,16 @@ void VllmScheduler::update_from_output(const SchedulerOutput& out, SimTime now, 
       req->first_token = now;
       outcome.first_tokens.push_back(req);
     }
-    if (req->num_output_tokens >= req->spec.output_tokens || config_.prefill_only) {
+    if (req->num_output_tokens >= req->spec.output_tokens) {
       // The metrics read the request's other fields once the step is applied: fetch them now.
       __builtin_prefetch(reinterpret_cast<const char*>(req) + 64);
       __builtin_prefetch(reinterpret_cast<const char*>(req) + 128);
       req->status = RequestStatus::kFinished;
       req->finished = now;
-      if (config_.prefill_only) {  // the KV stays until the decode side has pulled it
-        HeldKv& h = held_kv_[req];
-        h.kv = std::move(req->kv);
-        h.spec = req->spec;
-        h.computed = req->num_computed_tokens;
-        h.tokens = req->num_tokens();
-        req->kv.reset();
-      } else {
+      if (config_.prefill_only) [[unlikely]]
+        hold_kv(req);  // the KV stays until the decode side has pulled it
+      else
         kv_.free(req->kv, req->kv_tokens(), FreeReason::kFinished, now);
-      }
       outcome.finished.push_back(req);
     }
   }
@@ -321,6 +315,15 @@ std::string VllmScheduler::check_invariants(const SchedulerOutput& out) const {
     for (const Request* r : waiting_heap_) table_blocks += r->kv.blocks.size();
   }
   return check_block_refs(kv_, table_blocks);
+}
+
+void VllmScheduler::hold_kv(Request* req) {
+  HeldKv& h = held_kv_[req];
+  h.kv = std::move(req->kv);
+  h.spec = req->spec;
+  h.computed = req->num_computed_tokens;
+  h.tokens = req->num_tokens();
+  req->kv.reset();
 }
 
 void VllmScheduler::release_held_kv(const Request& req, SimTime now) {

@@ -29,9 +29,10 @@ struct SchedulerConfig {
   SchedulingPolicy policy = SchedulingPolicy::kFcfs;
   PreemptionMode preemption_mode = PreemptionMode::kRecompute;
   TokenBudget token_budget;  // token-level KV eviction: shortens the context decodes attend over
-  // A disaggregated prefill replica (vLLM's kv_role kv_producer): a request finishes with its
-  // first token and its KV stays in the replica (vLLM's delay_free_blocks) until the decode
-  // side has pulled it (Scheduler::release_held_kv).
+  // A disaggregated prefill replica (vLLM's kv_role kv_producer): its requests come with one
+  // output token to make (the cluster holds the answer's length aside), and a finished request's
+  // KV stays in the replica (vLLM's delay_free_blocks) until the decode side has pulled it
+  // (Scheduler::release_held_kv).
   bool prefill_only = false;
 };
 
@@ -147,6 +148,7 @@ class VllmScheduler final : public Scheduler {
   void preempt(Request* victim, SimTime now);
   inline void add_to_shape(const Request& req, uint32_t num_new_tokens, BatchShape& shape) const;
   uint32_t cap_new_tokens(uint32_t n, uint32_t budget) const;
+  [[gnu::noinline, gnu::cold]] void hold_kv(Request* req);  // prefill_only: keep a finished request's KV
 
   SchedulerConfig config_;
   KvCacheManager& kv_;

@@ -12,7 +12,8 @@ void MetricsCollector::open_outputs(const std::string& requests_csv, const std::
     requests_csv_.open(requests_csv,
                        std::string("id,replica,status,arrival_s,scheduled_s,first_token_s,finish_s,prompt_tokens,"
                                    "output_tokens,cached_tokens,preemptions,queue_s,ttft_s,tpot_s,e2e_s") +
-                           (cache_column_ ? ",cache" : ""));
+                           (cache_column_ ? ",cache" : "") +
+                           (request_extra_ ? "," + request_extra_->request_header() : std::string()));
   if (!timeseries_csv.empty())
     timeseries_csv_.open(timeseries_csv,
                          "time_s,kv_blocks_used,kv_blocks_cached,kv_blocks_free,kv_tokens,running,waiting,"
@@ -53,6 +54,7 @@ void MetricsCollector::write_request(const Request& r, const char* status) {
   }
   requests_csv_.seconds(done ? finished - r.spec.arrival : -1);
   if (cache_column_) requests_csv_.s(cache_kind_);
+  if (request_extra_) request_extra_->write_request(requests_csv_, r);
   requests_csv_.end_row();
 }
 

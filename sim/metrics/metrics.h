@@ -50,6 +50,15 @@ class TimeseriesExtra {
   virtual bool held(uint32_t /*replica*/) const { return true; }  // provisioning, up, draining or under notice
 };
 
+// More columns of requests.csv (disaggregated pools: each request's prefill replica and KV
+// transfer times), written after the standard ones.
+class RequestExtra {
+ public:
+  virtual ~RequestExtra() = default;
+  virtual std::string request_header() const = 0;  // "a,b,c"
+  virtual void write_request(CsvWriter& csv, const Request& req) = 0;
+};
+
 class MetricsCollector final : public ReplicaObserver {
  public:
   // `output_lag` is the time from the engine producing a token to the client seeing it
@@ -62,6 +71,8 @@ class MetricsCollector final : public ReplicaObserver {
     extra_ = extra;
     holder_ = extra != nullptr && extra->replicas_vary() ? extra : nullptr;
   }
+  // (before open_outputs)
+  void set_request_extra(RequestExtra* extra) { request_extra_ = extra; }
   // A replica joined the fleet (its id is the count before).
   void add_replica() { busy_ns_.push_back(0); }
   // Reports the run stage by stage as well (summary "stages", stage_results()); call before the run.
@@ -134,6 +145,7 @@ class MetricsCollector final : public ReplicaObserver {
   uint64_t last_used_ = 0;
   double used_sum_ = 0, peak_used_ = 0;
   TimeseriesExtra* extra_ = nullptr;  // (last: the members every request touches keep their offsets)
+  RequestExtra* request_extra_ = nullptr;
   // An elastic fleet's KV blocks held, per sample: summed (repeated rows included), the last and
   // the most, and the largest used / held of a sample.
   const TimeseriesExtra* holder_ = nullptr;  // extra_ when its replicas vary

@@ -56,6 +56,9 @@ double DisaggCluster::link_bytes_per_s(const Scenario& pool) const {
 }
 
 void DisaggCluster::route(Request* req, SimTime now) {
+  // The prefill replica makes the first token only; the answer's length waits aside.
+  req->held_output_tokens = req->spec.output_tokens;
+  req->spec.output_tokens = 1;
   Replica& rep = *replicas_[prefill_.router->route(*req, replicas_, now)];
   rep.add_request(req);
   kick_(rep, now);
@@ -75,21 +78,21 @@ void DisaggCluster::Side::on_finished(Request& req) {
     c_.prefill_done(req);
     return;
   }
-  if (const auto it = c_.arrived_.find(&req); it != c_.arrived_.end()) {
-    if (req.first_token >= it->second) c_.first_decode_s_.push_back(to_seconds(req.first_token - it->second));
-    c_.arrived_.erase(it);
-  }
-  c_.out_.on_finished(req);
+  const auto it = c_.handoffs_.find(&req);
+  if (it != c_.handoffs_.end() && c_.sc_.disagg.first_token == FirstTokenFrom::kDecode && it->second.arrived >= 0)
+    c_.first_decode_s_.push_back(to_seconds(req.first_token - it->second.arrived));
+  c_.out_.on_finished(req);  // (writes its requests.csv row, with the handoff's columns)
+  if (it != c_.handoffs_.end()) c_.handoffs_.erase(it);
 }
 
 void DisaggCluster::Side::on_dropped(Request& req, const char* reason) {
+  if (prefill_) req.spec.output_tokens = req.held_output_tokens;  // dropped requests keep their length
   // A decode replica refuses a request when it is added (longer than its max_model_len or
   // KV capacity), always within the prefill replica's step end: that replica is kicked after.
-  if (const auto it = c_.handoffs_.find(&req); !prefill_ && it != c_.handoffs_.end()) {
-    c_.release_prefill_kv(req, it->second.prefill_replica, it->second.prefill_end, false);
-    c_.handoffs_.erase(it);
-  }
+  const auto it = prefill_ ? c_.handoffs_.end() : c_.handoffs_.find(&req);
+  if (it != c_.handoffs_.end()) c_.release_prefill_kv(req, it->second.prefill_replica, it->second.prefill_end, false);
   c_.out_.on_dropped(req, reason);
+  if (it != c_.handoffs_.end()) c_.handoffs_.erase(it);
 }
 
 void DisaggCluster::release_prefill_kv(const Request& req, uint32_t prefill_replica, SimTime now, bool kick) {
@@ -102,6 +105,7 @@ void DisaggCluster::release_prefill_kv(const Request& req, uint32_t prefill_repl
 void DisaggCluster::prefill_done(Request& req) {
   const SimTime now = req.finished;
   const uint32_t p = req.replica;
+  req.spec.output_tokens = req.held_output_tokens;
   prefill_queue_s_.push_back(to_seconds(req.first_scheduled - req.spec.arrival));
   prefill_s_.push_back(to_seconds(now - req.first_scheduled));
   const bool decode_first = sc_.disagg.first_token == FirstTokenFrom::kDecode;
@@ -144,8 +148,8 @@ void DisaggCluster::prefill_done(Request& req) {
 uint64_t DisaggCluster::start_pull(const Request& req, uint32_t tokens, SimTime now) {
   const auto it = handoffs_.find(&req);
   if (it == handoffs_.end()) throw std::logic_error("a decode replica pulls KV no prefill replica holds");
-  const Handoff h = it->second;
-  handoffs_.erase(it);
+  Handoff& h = it->second;
+  h.pull_start = now;
   const double bytes = tokens * bytes_per_token_ * (1 - h.overlap_fraction);
   net_.advance(now, done_);
   flows_done(now);
@@ -184,12 +188,24 @@ void DisaggCluster::on_event(const Event<SimEvent>& ev, SimTime now, bool /*work
     bytes_received_ += t.bytes;
     ++transfers_done_;
     transfer_s_.push_back(to_seconds(now - t.start));
-    if (sc_.disagg.first_token == FirstTokenFrom::kDecode) arrived_[t.req] = now;
+    if (const auto h = handoffs_.find(t.req); h != handoffs_.end()) h->second.arrived = now;
     Replica& dst = *replicas_[t.dst];
     dst.on_remote_kv_done(ev.payload);
     release_prefill_kv(*t.req, t.src, now, true);
     kick_(dst, now);
   }
+}
+
+std::string DisaggCluster::request_header() const { return "prefill_replica,prefill_end_s,kv_pull_s,kv_arrived_s"; }
+
+void DisaggCluster::write_request(CsvWriter& csv, const Request& req) {
+  const auto it = handoffs_.find(&req);
+  if (it == handoffs_.end()) {  // ended at the prefill pool, or dropped before it
+    csv.s("").s("").s("").s("");
+    return;
+  }
+  const Handoff& h = it->second;
+  csv.u(h.prefill_replica).seconds(h.prefill_end).seconds(h.pull_start).seconds(h.arrived);
 }
 
 std::string DisaggCluster::header() const {

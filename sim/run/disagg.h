@@ -31,7 +31,7 @@
 
 namespace kvsim {
 
-class DisaggCluster final : public ClusterControl, public RemoteKvSource, public TimeseriesExtra {
+class DisaggCluster final : public ClusterControl, public RemoteKvSource, public TimeseriesExtra, public RequestExtra {
  public:
   // Makes the pools' replicas into `replicas` (which must be empty). `out` gets every request's
   // end (finished or dropped) and every step, as a fixed fleet's replicas report them.
@@ -49,6 +49,11 @@ class DisaggCluster final : public ClusterControl, public RemoteKvSource, public
   // TimeseriesExtra: each pool's queue and running requests, held and pulling KV, transfers.
   std::string header() const override;
   void write(CsvWriter& csv, SimTime now) override;
+
+  // RequestExtra: requests.csv's prefill_replica, prefill_end_s, kv_pull_s (the decode replica
+  // admitted it and the transfer began), kv_arrived_s (empty for a request that never moved).
+  std::string request_header() const override;
+  void write_request(CsvWriter& csv, const Request& req) override;
 
   // summary.json's "disaggregation" at the end of a run of `seconds` simulated seconds.
   nlohmann::json summary(double seconds) const;
@@ -82,11 +87,12 @@ class DisaggCluster final : public ClusterControl, public RemoteKvSource, public
     DisaggCluster& c_;
     bool prefill_;
   };
-  // A request between its prefill's end and its pull's start.
+  // A request from its prefill's end to its end (or its drop).
   struct Handoff {
     uint32_t prefill_replica = 0;
     SimTime prefill_end = 0;
     double overlap_fraction = 0;  // layerwise: the share of its KV sent during the prefill step
+    SimTime pull_start = -1, arrived = -1;
   };
   struct Transfer {
     const Request* req = nullptr;
@@ -116,7 +122,6 @@ class DisaggCluster final : public ClusterControl, public RemoteKvSource, public
   std::vector<SimTime> last_step_start_, last_step_end_;  // per prefill replica
   std::unordered_map<const Request*, Handoff> handoffs_;
   std::unordered_map<uint64_t, Transfer> transfers_;     // by flow id, until arrived
-  std::unordered_map<const Request*, SimTime> arrived_;  // KV arrived, first token not yet (first_token decode)
   std::vector<uint64_t> done_;                           // scratch
   // Per-request stages (seconds) for the TTFT split.
   std::vector<double> prefill_queue_s_, prefill_s_, decode_queue_s_, transfer_s_, first_decode_s_;

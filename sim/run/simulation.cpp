@@ -134,6 +134,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (sc.disagg.enabled) {
     disagg = std::make_unique<DisaggCluster>(sc, replicas, recycler);
     metrics.set_timeseries_extra(disagg.get());
+    metrics.set_request_extra(disagg.get());
     cluster = disagg.get();
   } else if (sc.fleet.elastic()) {
     MetricsCollector* m = &metrics;

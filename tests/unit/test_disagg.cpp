@@ -135,6 +135,26 @@ TEST_CASE("disaggregation: under load every request completes and every KV byte 
   CHECK(at(d, "/pools/prefill/busy_fraction") > 0);
   CHECK(at(d, "/pools/decode/busy_fraction") > 0);
   CHECK(r.summary.at("cost").at("num_gpus") == 2);
+  // requests.csv: each request's prefill replica and its handoff's times, in order.
+  std::stringstream csv(slurp(r.dir / "requests.csv"));
+  std::string line;
+  std::getline(csv, line);
+  CHECK_THAT(line, Catch::EndsWith(",prefill_replica,prefill_end_s,kv_pull_s,kv_arrived_s"));
+  size_t rows = 0;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    REQUIRE(f.size() >= 4);
+    const size_t n = f.size();
+    CHECK(f[n - 4] == "0");  // the one prefill replica
+    const double first_token = std::stod(f[5]), end = std::stod(f[n - 3]), pull = std::stod(f[n - 2]), arrived = std::stod(f[n - 1]);
+    CHECK(end <= pull);
+    CHECK(pull < arrived);
+    CHECK(arrived < first_token);  // first_token "decode": sampled after the KV arrived
+    ++rows;
+  }
+  CHECK(rows == 400);
 }
 
 TEST_CASE("disaggregation: the prefill replica holds a request's KV until the decode replica has pulled it") {
