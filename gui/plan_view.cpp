@@ -497,7 +497,7 @@ void PlanView::show_growth(int index) {
     const QStringList cells{
         QString::fromStdString(c.candidate.label) + (static_cast<long>(i) == g.recommended ? "  ★ recommended" : ""),
         feasible ? "✓ meets" : invalid ? "invalid" : "✗ misses",
-        invalid ? "—" : QString::number(c.replicas) + (feasible ? "" : " (top of range)"),
+        invalid ? "—" : (c.candidate.autoscaled() ? "≤ " : "") + QString::number(c.replicas) + (feasible ? "" : " (top of range)"),
         invalid ? "—" : QString::number(c.replicas * c.candidate.gpus_per_replica),
         invalid ? "—" : money(c.usd_per_hour),
         feasible && std::isfinite(c.usd_per_million_tokens_slo) ? QString::number(c.usd_per_million_tokens_slo, 'f', 4) : "—",
@@ -540,7 +540,7 @@ void PlanView::open_candidate(size_t index) {
   const PlanGrowthResult& g = result_->growth[static_cast<size_t>(growth_index_)];
   if (index >= g.candidates.size()) return;
   const PlanCandidateResult& c = g.candidates[index];
-  const uint32_t replicas = c.replicas > 0 ? c.replicas : result_->spec.min_replicas;
+  const uint32_t replicas = c.replicas > 0 ? c.replicas : std::max(result_->spec.min_replicas, c.candidate.min_replicas);
   nlohmann::json scenario = plan_candidate_scenario(result_->spec, c.candidate, replicas, g.factor, 0);
   // The editor has no file for it: a relative trace path becomes absolute, so that it still
   // resolves.

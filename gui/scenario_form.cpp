@@ -1,5 +1,6 @@
 #include "scenario_form.h"
 
+#include <algorithm>
 #include <map>
 
 #include <QApplication>
@@ -19,6 +20,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "cluster/autoscaler.h"
 #include "cluster/router.h"
 #include "form_input_filter.h"
 #include "kv/eviction_registry.h"
@@ -80,6 +82,7 @@ ScenarioForm::ScenarioForm(ScenarioDocument* document, const Catalog& catalog, U
   auto* column = new QVBoxLayout(content);
   column->addWidget(build_general());
   column->addWidget(build_hardware());
+  column->addWidget(build_fleet());
   column->addWidget(build_engine());
   column->addWidget(build_kv_cache());
   column->addWidget(build_perf_model());
@@ -130,10 +133,67 @@ QWidget* ScenarioForm::build_hardware() {
                                              "(default: false)")->widget());
   f->addRow("expert parallel (MoE)", add<ChoiceField>("/deployment/expert_parallel", writer_, ChoiceField::booleans(),
                                                       "(default: false)")->widget());
+  return w;
+}
 
-  QFormLayout* c = group(col, "Cluster", add<SectionField>("/cluster", writer_));
+QWidget* ScenarioForm::build_fleet() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  const auto number = [&](const std::string& pointer, const char* placeholder) {
+    return add<TextField>(pointer, writer_, TextKind::kNumber, placeholder)->widget();
+  };
+  // The fleet (docs/fleet.md): how many replicas, how requests reach them, and the elastic fleet.
+  QFormLayout* c = group(col, "Fleet", add<SectionField>("/cluster", writer_));
   c->addRow("replicas", add<TextField>("/cluster/replicas", writer_)->widget());
   c->addRow("router", add<ChoiceField>("/cluster/router", writer_)->widget());
+
+  // Switching autoscaling on starts from a concurrency target of 32 between one replica and the
+  // fleet's current size (at least 2), so the scenario stays valid.
+  const std::string as = "/cluster/autoscaling";
+  QFormLayout* a = group(col, "Autoscaling", nullptr);
+  a->addRow(add<PresenceField>(as, writer_, "scale the fleet with the load", [this] {
+              const Json* r = json_find(document_->json(), "/cluster/replicas");
+              const int64_t replicas = r != nullptr && r->is_number_integer() ? r->get<int64_t>() : 1;
+              return Json{{"policy", scale_policy_names()[0]}, {"target", 32}, {"min_replicas", 1},
+                          {"max_replicas", std::max<int64_t>(2, replicas)}};
+            })->widget());
+  a->addRow("policy", add<ChoiceField>(as + "/policy", writer_, ChoiceField::strings(scale_policy_names()),
+                                       "(default: " + QString::fromStdString(scale_policy_names()[0]) + ")")->widget());
+  a->addRow("target", number(as + "/target", "required: requests (concurrency, queue) or a KV fraction"));
+  a->addRow("min replicas", number(as + "/min_replicas", "1"));
+  a->addRow("max replicas", number(as + "/max_replicas", "required"));
+  a->addRow("evaluation interval (s)", number(as + "/evaluation_interval_s", "15"));
+  a->addRow("cool-down (s)", number(as + "/cooldown_s", "60"));
+  a->addRow("tolerance", number(as + "/tolerance", "0.1"));
+  a->addRow("schedule", add<TextField>(as + "/schedule", writer_, TextKind::kJson,
+                                       "policy schedule: [{\"at_s\": 0, \"replicas\": 2}, ...]")->widget());
+  a->addRow("provisioning (s)", number("/cluster/cold_start/provisioning_s", "0"));
+  a->addRow("weight load (Gbit/s)", number("/cluster/cold_start/weight_load_gbps", "0 (instant)"));
+  a->addRow("", add<SectionField>("/cluster/cold_start", writer_)->widget());
+  a->addRow("max wait for a replica (s)", number("/cluster/max_queue_wait_s", "inf"));
+
+  // Spot capacity has no price to start from: switched on, the form asks for one.
+  const std::string sp = "/cluster/spot";
+  QFormLayout* s = group(col, "Spot capacity", nullptr);
+  s->addRow(add<PresenceField>(sp, writer_, "buy spot replicas", [] { return Json::object(); })->widget());
+  s->addRow("spot $ per GPU-hour", number(sp + "/usd_per_gpu_hour", "required"));
+  s->addRow("spot fraction", number(sp + "/fraction", "1"));
+  s->addRow("interruptions per hour", number(sp + "/interruptions_per_hour", "0"));
+  s->addRow("notice (s)", number(sp + "/notice_s", "30"));
+  s->addRow("availability", number(sp + "/availability", "1"));
+  s->addRow("fallback", add<ChoiceField>(sp + "/fallback", writer_, ChoiceField::strings(spot_fallback_names()),
+                                         "(default: " + QString::fromStdString(spot_fallback_names()[0]) + ")")->widget());
+
+  // An exact cache with its defaults answers repeated requests; a semantic hit probability adds more.
+  const std::string rc = "/response_cache";
+  QFormLayout* r = group(col, "Response cache", nullptr);
+  r->addRow(add<PresenceField>(rc, writer_, "answer repeated requests from a cache", [] { return Json::object(); })->widget());
+  r->addRow("capacity (entries)", number(rc + "/capacity", "10000 (0: no exact cache)"));
+  r->addRow("TTL (s)", number(rc + "/ttl_s", "inf"));
+  r->addRow("latency (s)", number(rc + "/latency_s", "0.001"));
+  r->addRow("semantic hit probability", number(rc + "/semantic_hit_probability", "0"));
+  r->addRow("semantic latency (s)", number(rc + "/semantic_latency_s", "0.02"));
   return w;
 }
 

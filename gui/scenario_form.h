@@ -45,6 +45,7 @@ class ScenarioForm : public QWidget {
   T* add(Args&&... args);
   QWidget* build_general();
   QWidget* build_hardware();
+  QWidget* build_fleet();
   QWidget* build_engine();
   QWidget* build_kv_cache();
   QWidget* build_perf_model();

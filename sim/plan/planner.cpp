@@ -341,6 +341,12 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
   if (c.gpu.spot_usd_per_gpu_hour >= 0) out.spot_usd_per_hour = static_cast<double>(at_n) * c.gpus_per_replica * c.gpu.spot_usd_per_gpu_hour;
   out.usd_per_million_tokens_slo = usd_known ? usd_per_m / static_cast<double>(seeds_run) : INFINITY;
   out.requests_per_s_per_replica = rps / static_cast<double>(seeds_run) / at_n;
+  if (c.autoscaled()) {  // the fleet's own dollars over the run, and the replicas it held
+    std::vector<const nlohmann::json*> summaries;
+    for (const SeedRun& s : top.seeds) summaries.push_back(&s.summary);
+    autoscaled_figures(summaries, out);
+    if (out.mean_replicas_held > 0) out.requests_per_s_per_replica = rps / static_cast<double>(seeds_run) / out.mean_replicas_held;
+  }
   out.seeds_passing_at_n = static_cast<double>(top.passing) / static_cast<double>(spec.seeds.size());
   if (hi <= max) {
     out.status = PlanStatus::feasible;
@@ -429,9 +435,10 @@ void rank(const PlanSpec& spec, PlanGrowthResult& g) {
     return;
   }
   const PlanCandidateResult& r = g.candidates[feasible.front()];
-  std::string text = r.candidate.label + " x " + std::to_string(r.replicas) + " replica" + (r.replicas == 1 ? "" : "s") + " (" +
-                     std::to_string(r.replicas * r.candidate.gpus_per_replica) + " GPUs) at $" + plan_number(r.usd_per_hour) +
-                     "/hour is the cheapest fleet meeting every SLO";
+  std::string text = r.candidate.label + " x " + plan_fleet_text(r) + " (" +
+                     std::to_string(r.replicas * r.candidate.gpus_per_replica) + " GPUs" + (r.candidate.autoscaled() ? " at most" : "") +
+                     ") at $" + plan_number(r.usd_per_hour) + "/hour" + (r.candidate.autoscaled() ? " (its dollars over the run)" : "") +
+                     " is the cheapest fleet meeting every SLO";
   text += " (" + std::to_string(static_cast<int>(std::lround(r.seeds_passing_at_n * spec.seeds.size()))) + "/" +
           std::to_string(spec.seeds.size()) + " seeds pass";
   if (r.seeds_passing_below >= 0)
@@ -440,7 +447,7 @@ void rank(const PlanSpec& spec, PlanGrowthResult& g) {
   text += "); $" + plan_short(r.usd_per_million_tokens_slo) + " per million tokens served within SLO.";
   if (feasible.size() > 1) {
     const PlanCandidateResult& next = g.candidates[feasible[1]];
-    text += " Next: " + next.candidate.label + " x " + std::to_string(next.replicas) + " at $" + plan_number(next.usd_per_hour) +
+    text += " Next: " + next.candidate.label + " x " + (next.candidate.autoscaled() ? "up to " : "") + std::to_string(next.replicas) + " at $" + plan_number(next.usd_per_hour) +
             "/hour" + (r.usd_per_hour > 0 ? " (+" + plan_percent(next.usd_per_hour / r.usd_per_hour - 1) + ")" : "") + ".";
   }
   text += " Binding SLO: " + r.binding_slo + " at " + plan_percent(r.binding_ratio) + " of its limit; what binds: " + r.binds +

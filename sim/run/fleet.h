@@ -88,9 +88,12 @@ class Fleet final : public ClusterControl, public TimeseriesExtra {
   const FleetCounters& counters() const { return n_; }
   const std::vector<FleetReplica>& replica_states() const { return state_; }
 
-  // TimeseriesExtra: replicas by class and state, the router's queue, dollars so far.
+  // TimeseriesExtra: replicas by class and state, the router's queue, dollars so far; the
+  // replicas held (whose KV blocks the summary's utilisation counts).
   std::string header() const override;
   void write(CsvWriter& csv, SimTime now) override;
+  bool replicas_vary() const override { return true; }
+  bool held(uint32_t replica) const override { return !gone(replica); }
 
  private:
   uint32_t count(ReplicaState s) const;

@@ -2,9 +2,11 @@
 // exports never replace a run's files, the wheel scrolls the form instead of changing drop-downs,
 // edits undo and redo, the window fits a small screen and remembers its place, messages never
 // move the field being clicked, KV tier results are shown, a run's scenario comes back as it was
-// written, Save As has a shortcut, and a trace run shows its total and how long it has left.
+// written, Save As has a shortcut, a trace run shows its total and how long it has left, and the
+// form's Fleet groups (router, autoscaling, spot, response cache) write and show the JSON.
 #include <QAbstractBarSeries>
 #include <QAbstractScrollArea>
+#include <QCheckBox>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
@@ -69,6 +71,21 @@ void wheel_down(QWidget* over) {
   QApplication::sendEvent(over, &e);
 }
 
+// Types `text` into a line edit as a user would, replacing what it held.
+void type_into(QLineEdit* edit, const QString& text) {
+  QVERIFY(edit != nullptr);
+  edit->selectAll();
+  QTest::keyClicks(edit, text);
+}
+
+void choose(QComboBox* combo, const QString& text) {
+  QVERIFY(combo != nullptr);
+  const int index = combo->findText(text);
+  QVERIFY2(index >= 0, qPrintable(text));
+  combo->setCurrentIndex(index);
+  emit combo->activated(index);
+}
+
 int y_in_window(QWidget* w) { return w->mapTo(w->window(), QPoint(0, 0)).y(); }
 
 QString table_cell(QTableWidget* table, const QString& section, const QString& label, int column) {
@@ -99,6 +116,7 @@ class UserJourneysTest : public QObject {
   void a_runs_scenario_comes_back_in_its_key_order_and_unmodified();
   void a_trace_run_shows_its_total_percentage_and_time_left();
   void compared_runs_have_whole_legends_run_coloured_bars_hover_values_zoom_and_a_log_scale();
+  void the_fleet_groups_write_autoscaling_spot_and_a_response_cache_that_the_run_uses_and_show_them_from_json();
 
  private:
   QTemporaryDir settings_dir_;
@@ -585,6 +603,87 @@ void UserJourneysTest::compared_runs_have_whole_legends_run_coloured_bars_hover_
     for (ChartPanel* p : w->results()->panels())
       p->save_png(QDir(qEnvironmentVariable("KVSIM_GUI_PNG_DIR")).filePath(p->data().id + ".png"));
   }
+}
+
+void UserJourneysTest::the_fleet_groups_write_autoscaling_spot_and_a_response_cache_that_the_run_uses_and_show_them_from_json() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  load(*w, test::small_scenario(300, 40.0));
+  ScenarioForm* form = w->editor()->form();
+  const auto presence = [&](const char* pointer) {
+    auto* f = dynamic_cast<PresenceField*>(form->field(pointer));
+    return f != nullptr ? f->check_box() : nullptr;
+  };
+  QCheckBox *scaling = presence("/cluster/autoscaling"), *spot = presence("/cluster/spot"), *cache = presence("/response_cache");
+  QVERIFY(scaling != nullptr && spot != nullptr && cache != nullptr);
+  QVERIFY(!scaling->isChecked() && !spot->isChecked() && !cache->isChecked());
+
+  // Form -> JSON: a capacity planner's toggles.
+  choose(choice_field(*w, "/cluster/router"), "prefix_aware");
+  scaling->click();
+  QVERIFY(scaling->isChecked());
+  type_into(text_field(*w, "/cluster/autoscaling/target"), "8");
+  type_into(text_field(*w, "/cluster/autoscaling/max_replicas"), "3");
+  type_into(text_field(*w, "/cluster/autoscaling/evaluation_interval_s"), "1");
+  type_into(text_field(*w, "/cluster/autoscaling/cooldown_s"), "2");
+  type_into(text_field(*w, "/cluster/cold_start/provisioning_s"), "2");
+  spot->click();
+  type_into(text_field(*w, "/cluster/spot/usd_per_gpu_hour"), "1.5");
+  type_into(text_field(*w, "/cluster/spot/fraction"), "0.5");
+  cache->click();
+  type_into(text_field(*w, "/response_cache/semantic_hit_probability"), "0.25");
+  const Json expected_cluster = {{"router", "prefix_aware"},
+                                 {"autoscaling", {{"policy", "concurrency"}, {"target", 8}, {"min_replicas", 1}, {"max_replicas", 3},
+                                                  {"evaluation_interval_s", 1}, {"cooldown_s", 2}}},
+                                 {"cold_start", {{"provisioning_s", 2}}},
+                                 {"spot", {{"usd_per_gpu_hour", 1.5}, {"fraction", 0.5}}}};
+  KVSIM_JSON_COMPARE(w->document()->json()["cluster"], expected_cluster);
+  KVSIM_JSON_COMPARE(w->document()->json()["response_cache"], (Json{{"semantic_hit_probability", 0.25}}));
+  const Json shown = Json::parse(w->editor()->json_text()->toPlainText().toStdString());
+  KVSIM_JSON_COMPARE(shown, w->document()->json());
+  QVERIFY(test::wait_for_validation(*w));
+  QVERIFY2(w->editor()->validator()->last().valid, qPrintable(w->editor()->form()->field("/cluster")->issue_text()));
+
+  // The run uses them: an elastic fleet that scaled up, spot replicas, semantic cache hits.
+  QVERIFY(w->start_run() && test::wait_for_run(*w));
+  QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
+  const kvsim::RunSummary& s = w->runs()->run(0)->summary;
+  QVERIFY(s.fleet.is_object());
+  QCOMPARE(QString::fromStdString(s.fleet.at("autoscaling_policy").get<std::string>()), QString("concurrency"));
+  QVERIFY(s.fleet.at("scale_up_decisions").get<int>() > 0);
+  QVERIFY(s.fleet.at("replica_hours").at("spot").get<double>() > 0);
+  QVERIFY(s.response_cache.is_object() && s.response_cache.at("semantic_hits").get<int>() > 0);
+  QCOMPARE(s.requests.completed + s.requests.dropped, s.requests.arrived);
+
+  // Switching a group off removes its section.
+  spot->click();
+  QVERIFY(!w->document()->json()["cluster"].contains("spot"));
+
+  // JSON -> form: the JSON tab's fleet shows in the groups.
+  Json j = test::small_scenario();
+  j["cluster"] = {{"router", "power_of_two"},
+                  {"autoscaling", {{"policy", "queue_length"}, {"target", 4}, {"max_replicas", 5}}},
+                  {"spot", {{"usd_per_gpu_hour", 2.5}, {"fallback", "none"}}},
+                  {"max_queue_wait_s", 30}};
+  j["response_cache"] = {{"capacity", 500}, {"ttl_s", 60}};
+  w->editor()->json_text()->setPlainText(QString::fromStdString(j.dump(2)));
+  KVSIM_JSON_COMPARE(w->document()->json(), j);
+  QCOMPARE(choice_field(*w, "/cluster/router")->currentText(), QString("power_of_two"));
+  QVERIFY(scaling->isChecked() && spot->isChecked() && cache->isChecked());
+  QCOMPARE(choice_field(*w, "/cluster/autoscaling/policy")->currentText(), QString("queue_length"));
+  QCOMPARE(text_field(*w, "/cluster/autoscaling/target")->text(), QString("4"));
+  QCOMPARE(text_field(*w, "/cluster/autoscaling/max_replicas")->text(), QString("5"));
+  QCOMPARE(text_field(*w, "/cluster/autoscaling/min_replicas")->text(), QString());  // absent: the default
+  QCOMPARE(text_field(*w, "/cluster/max_queue_wait_s")->text(), QString("30"));
+  QCOMPARE(text_field(*w, "/cluster/spot/usd_per_gpu_hour")->text(), QString("2.5"));
+  QCOMPARE(choice_field(*w, "/cluster/spot/fallback")->currentText(), QString("none"));
+  QCOMPARE(text_field(*w, "/response_cache/capacity")->text(), QString("500"));
+  QCOMPARE(text_field(*w, "/response_cache/ttl_s")->text(), QString("60"));
+  j["cluster"].erase("autoscaling");
+  j.erase("response_cache");
+  w->editor()->json_text()->setPlainText(QString::fromStdString(j.dump(2)));
+  QVERIFY(!scaling->isChecked() && spot->isChecked() && !cache->isChecked());
+  QCOMPARE(text_field(*w, "/cluster/autoscaling/target")->text(), QString());
 }
 
 QTEST_MAIN(UserJourneysTest)
