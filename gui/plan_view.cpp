@@ -341,6 +341,16 @@ void PlanView::build_form() {
   });
 }
 
+std::string PlanView::gpu_name(const nlohmann::json& entry) const {
+  const nlohmann::json name = entry.is_object() ? entry.value("name", nlohmann::json()) : entry;
+  if (!name.is_string()) return {};
+  try {
+    return catalog_.gpu(name.get<std::string>()).name;  // an alias ("H100") is its catalog name
+  } catch (const std::exception&) {
+    return name.get<std::string>();
+  }
+}
+
 QCheckBox* PlanView::choice_box(const std::string& key, const nlohmann::json& value) const {
   for (const ChoiceRow& row : choice_rows_)
     if (row.key == key)
@@ -377,7 +387,7 @@ void PlanView::set_plan(const nlohmann::json& plan, const QString& dir) {
     bool on = false;
     nlohmann::json entry;
     for (const auto& g : gpus)
-      if ((g.is_string() && g.get<std::string>() == name) || (g.is_object() && g.value("name", "") == name)) {
+      if (gpu_name(g) == name) {
         on = true;
         entry = g;
       }
@@ -454,18 +464,25 @@ nlohmann::json PlanView::plan_json() const {
       if (gpus_->item(i, 0)->data(Qt::UserRole).toString().toStdString() == name) return i;
     return -1;
   };
+  // An entry of no row (a GPU the catalog does not know) stays, for the plan's check to name.
+  std::vector<std::pair<int, nlohmann::json>> order;  // (row or -1, the entry)
   for (const auto& g : old_gpus) {
-    const int i = row_of(g.is_string() ? g.get<std::string>() : g.is_object() ? g.value("name", "") : "");
-    if (i >= 0 && std::find(rows.begin(), rows.end(), i) == rows.end()) rows.push_back(i);
+    const int i = row_of(gpu_name(g));
+    if (i < 0) order.emplace_back(-1, g);
+    else if (std::none_of(order.begin(), order.end(), [i](const auto& o) { return o.first == i; })) order.emplace_back(i, nullptr);
   }
   for (int i = 0; i < gpus_->rowCount(); ++i)
-    if (std::find(rows.begin(), rows.end(), i) == rows.end()) rows.push_back(i);
-  for (const int i : rows) {
+    if (std::none_of(order.begin(), order.end(), [i](const auto& o) { return o.first == i; })) order.emplace_back(i, nullptr);
+  for (const auto& [i, unknown] : order) {
+    if (i < 0) {
+      gpus.push_back(unknown);
+      continue;
+    }
     if (gpus_->item(i, 0)->checkState() != Qt::Checked) continue;
     const std::string name = gpus_->item(i, 0)->data(Qt::UserRole).toString().toStdString();
     nlohmann::json entry = nlohmann::json::object();
     for (const auto& g : old_gpus)
-      if (g.is_object() && g.value("name", "") == name) entry = g;
+      if (g.is_object() && gpu_name(g) == name) entry = g;
     entry["name"] = name;
     const nlohmann::json on_demand = price(gpus_->item(i, 1)), spot = price(gpus_->item(i, 2));
     if (on_demand.is_null()) entry.erase("usd_per_gpu_hour");

@@ -95,6 +95,8 @@ class PlanView : public QWidget {
   void show_result(std::shared_ptr<const PlanResult> result);
   void show_growth(int index);
   void build_form();
+  // The catalog name of a candidates.gpus entry (a name, an alias or {"name": ...}).
+  std::string gpu_name(const nlohmann::json& entry) const;
 
   const Catalog& catalog_;
   UserPrompts* prompts_;

@@ -371,10 +371,23 @@ void PlanViewTest::an_opened_plan_file_shows_every_field_and_writes_it_back() {
   view.choice_box("router", "power_of_two")->setChecked(false);
   view.choice_box("kv_dtype", "fp8")->setChecked(true);
   view.autoscaling_edit()->setPlainText("fixed");
-  const Json c = view.plan_json()["candidates"];
+  Json c = view.plan_json()["candidates"];
   KVSIM_JSON_COMPARE(c["router"], sorted(Json::array({plan["candidates"]["router"][1]})));
   KVSIM_JSON_COMPARE(c["kv_dtype"], Json::array({"fp8"}));
   KVSIM_JSON_COMPARE(c["autoscaling"], Json::array({nullptr}));
+
+  // A GPU by its alias is its row; one the catalog does not know stays in the plan, whose check
+  // then names it (the form drops nothing silently).
+  plan["candidates"]["gpus"] = {"H100", "B300"};
+  view.set_plan(plan, tmp.path());
+  QCOMPARE(view.gpu_table()->item(gpu_row(view, "H100-SXM"), 0)->checkState(), Qt::Checked);
+  c = view.plan_json()["candidates"];
+  KVSIM_JSON_COMPARE(c["gpus"], nlohmann::json({"H100-SXM", "B300"}));
+  QSignalSpy ended(&view, &PlanView::plan_ended);
+  QVERIFY(view.run_plan(tmp.filePath("out"), 1));
+  QVERIFY(ended.wait(30000));
+  QCOMPARE(prompts.errors.size(), 1);
+  QVERIFY2(prompts.errors[0].contains("/candidates/gpus/1") && prompts.errors[0].contains("B300"), qPrintable(prompts.errors[0]));
 }
 
 void PlanViewTest::autoscalers_and_layouts_read_as_one_line_each() {
