@@ -8,7 +8,9 @@
 #include <QChart>
 #include <QChartView>
 #include <QCheckBox>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QLabel>
 #include <QLineSeries>
@@ -100,6 +102,7 @@ class PlanViewTest : public QObject {
   void every_candidate_field_set_in_the_form_runs_as_the_plan_file_would();
   void an_opened_plan_file_shows_every_field_and_writes_it_back();
   void autoscalers_and_layouts_read_as_one_line_each();
+  void every_shipped_plan_opens_in_the_form_and_plans_the_same_candidates();
   void cancel_stops_a_plan_and_writes_no_plan_files();
   void a_bad_plan_shows_the_pointer_at_fault();
   void a_plan_without_a_base_plans_the_scenario_in_the_editor();
@@ -403,6 +406,27 @@ void PlanViewTest::autoscalers_and_layouts_read_as_one_line_each() {
                                     nlohmann::json{{"ratio", "1:1"}, {"decode", {{"gpu", "H200"}}}}});
   QCOMPARE(disaggregation_lines(layouts), QString("colocated\n1:3 link=nvlink overlap=layerwise\n{\"decode\":{\"gpu\":\"H200\"},\"ratio\":\"1:1\"}"));
   KVSIM_JSON_COMPARE(disaggregation_entries(disaggregation_lines(layouts)), layouts);
+}
+
+// scenarios/plans/*.json (GPU prices, routers, autoscalers, layouts) through the form unchanged:
+// the same candidates with the same labels, in the same order.
+void PlanViewTest::every_shipped_plan_opens_in_the_form_and_plans_the_same_candidates() {
+  kvsim::Catalog catalog = kvsim::Catalog::open_default();
+  ScriptedPrompts prompts;
+  PlanView view(catalog, &prompts);
+  const QDir plans(QFileInfo(data_path("scenario.json")).absolutePath() + "/../../../scenarios/plans");
+  const QStringList files = plans.entryList({"*.json"}, QDir::Files, QDir::Name);
+  QVERIFY2(files.size() >= 3, qPrintable(plans.absolutePath()));
+  for (const QString& name : files) {
+    QVERIFY2(view.open_plan(plans.filePath(name)), qPrintable(name));
+    std::ifstream in(plans.filePath(name).toStdString());
+    const nlohmann::json file = nlohmann::json::parse(in);
+    const std::string dir = plans.absolutePath().toStdString();
+    const std::vector<std::string> expected = labels(kvsim::parse_plan(file, dir, catalog, name.toStdString()));
+    QCOMPARE(labels(kvsim::parse_plan(view.plan_json(), dir, catalog, name.toStdString())), expected);
+    QVERIFY2(!expected.empty(), qPrintable(name));
+  }
+  QVERIFY(prompts.errors.isEmpty());
 }
 
 void PlanViewTest::cancel_stops_a_plan_and_writes_no_plan_files() {
