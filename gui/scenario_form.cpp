@@ -21,6 +21,7 @@
 #include <QVBoxLayout>
 
 #include "cluster/autoscaler.h"
+#include "cluster/disaggregation.h"
 #include "cluster/router.h"
 #include "form_input_filter.h"
 #include "kv/eviction_registry.h"
@@ -60,6 +61,18 @@ QFormLayout* group(QVBoxLayout* parent, const QString& title, FieldBinding* sect
   layout->addLayout(form);
   parent->addWidget(box);
   return form;
+}
+
+// The prefill and decode pools' replicas added up; 0 without two pools that give theirs.
+uint32_t pools_total(const Json* d) {
+  if (d == nullptr || !d->is_object()) return 0;
+  uint32_t total = 0;
+  for (const char* pool : {"prefill", "decode"}) {
+    const Json* r = json_find(*d, std::string("/") + pool + "/replicas");
+    if (r == nullptr || !r->is_number_integer() || r->get<int64_t>() < 1) return 0;
+    total += static_cast<uint32_t>(r->get<int64_t>());
+  }
+  return total;
 }
 
 }  // namespace
@@ -184,6 +197,45 @@ QWidget* ScenarioForm::build_fleet() {
   s->addRow("availability", number(sp + "/availability", "1"));
   s->addRow("fallback", add<ChoiceField>(sp + "/fallback", writer_, ChoiceField::strings(spot_fallback_names()),
                                          "(default: " + QString::fromStdString(spot_fallback_names()[0]) + ")")->widget());
+
+  // Prefill/decode disaggregation (docs/fleet.md): the pools give the fleet's size. Switched on, the
+  // fleet's replicas are split between the pools (half each, at least one on each side), so the
+  // scenario stays the same size and valid; switched off, the pools' total becomes the fleet's
+  // replicas again. Either way one edit (one undo step).
+  const std::string dg = "/cluster/disaggregation";
+  const Writer pools_writer = [this, dg](const std::string& pointer, const std::optional<Json>& value) {
+    Json edited = document_->json();
+    const Json* r = json_find(edited, "/cluster/replicas");
+    const Json* d = json_find(edited, dg);
+    const uint32_t total = pools_total(d);
+    json_assign(edited, pointer, value);
+    if (value && r != nullptr && r->is_number_integer() && r->get<int64_t>() != pools_total(json_find(edited, dg)))
+      json_assign(edited, "/cluster/replicas", std::nullopt);  // the pools' total applies
+    else if (!value && r == nullptr && total > 0)
+      json_assign(edited, "/cluster/replicas", Json(total));
+    document_->replace(edited, ScenarioDocument::Origin::kForm);
+  };
+  QFormLayout* d = group(col, "Disaggregation", nullptr);
+  d->addRow(add<PresenceField>(dg, pools_writer, "split prefill and decode into two pools", [this] {
+              const Json* r = json_find(document_->json(), "/cluster/replicas");
+              const int64_t replicas = r != nullptr && r->is_number_integer() ? std::max<int64_t>(2, r->get<int64_t>()) : 2;
+              return Json{{"prefill", {{"replicas", replicas / 2}}}, {"decode", {{"replicas", replicas - replicas / 2}}}};
+            })->widget());
+  d->addRow("prefill replicas", number(dg + "/prefill/replicas", "required, or a ratio"));
+  d->addRow("", add<SectionField>(dg + "/prefill", writer_)->widget());
+  d->addRow("decode replicas", number(dg + "/decode/replicas", "required, or a ratio"));
+  d->addRow("", add<SectionField>(dg + "/decode", writer_)->widget());
+  d->addRow("ratio P:D", add<TextField>(dg + "/ratio", writer_, TextKind::kString,
+                                        "instead of the pools' replicas: splits the fleet's replicas")->widget());
+  d->addRow("first token", add<ChoiceField>(dg + "/first_token", writer_, ChoiceField::strings({"decode", "prefill"}),
+                                            "(default: decode, as vLLM)")->widget());
+  const std::vector<std::string> links = kv_link_names();
+  d->addRow("KV link", add<ChoiceField>(dg + "/kv_transfer/link", writer_, ChoiceField::strings(links),
+                                        "(default: infiniband_ndr)")->widget());
+  d->addRow("link GB/s per GPU", number(dg + "/kv_transfer/gpu_gb_per_s", "the link's (NVLink: the GPU's)"));
+  d->addRow("overlap", add<ChoiceField>(dg + "/kv_transfer/overlap", writer_, ChoiceField::strings({"none", "layerwise"}),
+                                        "(default: none)")->widget());
+  d->addRow("", add<SectionField>(dg + "/kv_transfer", writer_)->widget());
 
   // An exact cache with its defaults answers repeated requests; a semantic hit probability adds more.
   const std::string rc = "/response_cache";
@@ -397,6 +449,17 @@ void ScenarioForm::browse_trace() {
 
 void ScenarioForm::refresh() {
   for (auto& b : bindings_) b->show_value(document_->json());
+  // With two pools the fleet's replicas are theirs: the placeholder says the total.
+  if (auto* replicas = dynamic_cast<TextField*>(field("/cluster/replicas"))) {
+    if (replicas_placeholder_.isNull()) replicas_placeholder_ = replicas->line_edit()->placeholderText();
+    const Json* d = json_find(document_->json(), "/cluster/disaggregation");
+    QString text = replicas_placeholder_;
+    if (d != nullptr && d->is_object() && d->contains("ratio"))
+      text = "required with a ratio: the total it splits (2 or more)";
+    else if (pools_total(d) > 0)
+      text = QString("%1: the pools' total").arg(pools_total(d));
+    replicas->line_edit()->setPlaceholderText(text);
+  }
 }
 
 FieldBinding* ScenarioForm::binding_for(const std::string& pointer) const {

@@ -117,6 +117,7 @@ class UserJourneysTest : public QObject {
   void a_trace_run_shows_its_total_percentage_and_time_left();
   void compared_runs_have_whole_legends_run_coloured_bars_hover_values_zoom_and_a_log_scale();
   void the_fleet_groups_write_autoscaling_spot_and_a_response_cache_that_the_run_uses_and_show_them_from_json();
+  void the_disaggregation_group_splits_the_fleet_into_pools_that_the_run_uses_and_shows_them_from_json();
 
  private:
   QTemporaryDir settings_dir_;
@@ -684,6 +685,84 @@ void UserJourneysTest::the_fleet_groups_write_autoscaling_spot_and_a_response_ca
   w->editor()->json_text()->setPlainText(QString::fromStdString(j.dump(2)));
   QVERIFY(!scaling->isChecked() && spot->isChecked() && !cache->isChecked());
   QCOMPARE(text_field(*w, "/cluster/autoscaling/target")->text(), QString());
+}
+
+void UserJourneysTest::the_disaggregation_group_splits_the_fleet_into_pools_that_the_run_uses_and_shows_them_from_json() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  Json scenario = test::small_scenario(200, 20.0);
+  scenario["cluster"]["replicas"] = 4;
+  load(*w, scenario);
+  ScenarioForm* form = w->editor()->form();
+  auto* presence = dynamic_cast<PresenceField*>(form->field("/cluster/disaggregation"));
+  QVERIFY(presence != nullptr);
+  QCheckBox* pools = presence->check_box();
+  QVERIFY(!pools->isChecked());
+  QLineEdit* replicas = text_field(*w, "/cluster/replicas");
+  const QString own_placeholder = replicas->placeholderText();
+
+  // Ticked: the fleet's four replicas become two pools of two, in one undo step.
+  pools->click();
+  QVERIFY(pools->isChecked());
+  KVSIM_JSON_COMPARE(w->document()->json()["cluster"]["disaggregation"],
+                     (Json{{"prefill", {{"replicas", 2}}}, {"decode", {{"replicas", 2}}}}));
+  QCOMPARE(w->document()->json()["cluster"]["replicas"].get<int>(), 4);  // the pools' total: kept
+  QCOMPARE(text_field(*w, "/cluster/disaggregation/prefill/replicas")->text(), QString("2"));
+  // A planner's pools: one prefill, three decode, the first token from the prefill pool over NVLink,
+  // layer by layer. The fleet's replicas go (they would have to equal the total), the field says the total.
+  type_into(text_field(*w, "/cluster/disaggregation/prefill/replicas"), "1");
+  type_into(text_field(*w, "/cluster/disaggregation/decode/replicas"), "3");
+  replicas->selectAll();
+  QTest::keyClick(replicas, Qt::Key_Backspace);
+  choose(choice_field(*w, "/cluster/disaggregation/first_token"), "prefill");
+  choose(choice_field(*w, "/cluster/disaggregation/kv_transfer/link"), "nvlink");
+  choose(choice_field(*w, "/cluster/disaggregation/kv_transfer/overlap"), "layerwise");
+  type_into(text_field(*w, "/cluster/disaggregation/kv_transfer/gpu_gb_per_s"), "200");
+  QVERIFY(!w->document()->json()["cluster"].contains("replicas"));
+  QCOMPARE(replicas->placeholderText(), QString("4: the pools' total"));
+  const Json expected = {{"prefill", {{"replicas", 1}}},
+                         {"decode", {{"replicas", 3}}},
+                         {"first_token", "prefill"},
+                         {"kv_transfer", {{"link", "nvlink"}, {"overlap", "layerwise"}, {"gpu_gb_per_s", 200}}}};
+  KVSIM_JSON_COMPARE(w->document()->json()["cluster"]["disaggregation"], expected);
+  KVSIM_JSON_COMPARE(Json::parse(w->editor()->json_text()->toPlainText().toStdString()), w->document()->json());
+  QVERIFY(test::wait_for_validation(*w));
+  QVERIFY2(w->editor()->validator()->last().valid, qPrintable(form->field("/cluster/disaggregation")->issue_text()));
+
+  // The run has the two pools, and the summary says so.
+  QVERIFY(w->start_run() && test::wait_for_run(*w));
+  QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
+  const kvsim::RunSummary& s = w->runs()->run(0)->summary;
+  QVERIFY(s.disaggregation.is_object());
+  QCOMPARE(s.disaggregation["pools"]["decode"]["replicas"].get<int>(), 3);
+  QCOMPARE(QString::fromStdString(s.disaggregation["kv_transfer"]["link"].get<std::string>()), QString("nvlink"));
+  QTableWidget* table = w->results()->summary_table();
+  const QString row = table_cell(table, "run", "disaggregated pools", 2);
+  QVERIFY2(row.startsWith("prefill 1 × ") && row.contains(" + decode 3 × "), qPrintable(row));
+  QCOMPARE(table_cell(table, "run", "replicas", 2), QString("4"));
+
+  // Unticked: the pools go and their total is the fleet's size again.
+  pools->click();
+  QVERIFY(!w->document()->json()["cluster"].contains("disaggregation"));
+  QCOMPARE(w->document()->json()["cluster"]["replicas"].get<int>(), 4);
+  QCOMPARE(replicas->placeholderText(), own_placeholder);
+
+  // JSON -> form: a ratio layout shows in the group, and the fleet's replicas are what it splits.
+  Json j = test::small_scenario();
+  j["cluster"] = {{"replicas", 6}, {"disaggregation", {{"ratio", "1:2"}, {"kv_transfer", {{"link", "roce_100g"}}}}}};
+  w->editor()->json_text()->setPlainText(QString::fromStdString(j.dump(2)));
+  KVSIM_JSON_COMPARE(w->document()->json(), j);
+  QVERIFY(pools->isChecked());
+  QCOMPARE(text_field(*w, "/cluster/disaggregation/ratio")->text(), QString("1:2"));
+  QCOMPARE(choice_field(*w, "/cluster/disaggregation/kv_transfer/link")->currentText(), QString("roce_100g"));
+  QCOMPARE(choice_field(*w, "/cluster/disaggregation/first_token")->currentIndex(), 0);  // absent: the default
+  QCOMPARE(text_field(*w, "/cluster/disaggregation/prefill/replicas")->text(), QString());
+  QCOMPARE(replicas->text(), QString("6"));
+  QVERIFY(replicas->placeholderText().startsWith("required with a ratio"));
+  j["cluster"].erase("disaggregation");
+  w->editor()->json_text()->setPlainText(QString::fromStdString(j.dump(2)));
+  QVERIFY(!pools->isChecked());
+  QCOMPARE(text_field(*w, "/cluster/disaggregation/ratio")->text(), QString());
 }
 
 QTEST_MAIN(UserJourneysTest)
