@@ -513,13 +513,6 @@ void remove_outputs(const std::string& dir) {
 
 }  // namespace
 
-PlanChartRenderer& registered_plan_chart_renderer() {
-  static PlanChartRenderer renderer;
-  return renderer;
-}
-
-void register_plan_chart_renderer(PlanChartRenderer renderer) { registered_plan_chart_renderer() = std::move(renderer); }
-
 PlanResult run_plan(const PlanSpec& spec, const PlanOptions& options) {
   if (spec.seeds.empty() || spec.growth.empty() || spec.growth[0] != 1.0)
     throw InputError("plan: expected at least one seed and growth factor 1 first (parse the plan with parse_plan)");
@@ -597,8 +590,7 @@ PlanResult run_plan(const PlanSpec& spec, const PlanOptions& options) {
   result.runs = ctx.runs_now;
   result.runs_reused = ctx.runs_reused;
   if (!options.out_dir.empty()) {
-    const PlanChartRenderer& renderer = options.render_charts ? options.render_charts : registered_plan_chart_renderer();
-    if (renderer) {
+    if (const PlanChartRenderer& renderer = options.render_charts) {
       try {
         for (auto& chart : renderer(result, options.out_dir))  // report.md names only images that exist
           if (std::filesystem::is_regular_file(std::filesystem::path(options.out_dir) / chart.first)) result.charts.push_back(std::move(chart));
