@@ -30,9 +30,7 @@
 #include <QVBoxLayout>
 #include <fstream>
 
-#include "cluster/router.h"
 #include "core/error.h"
-#include "kv/eviction_registry.h"
 #include "plan_form_lines.h"
 #include "scenario/scenario_choices.h"
 #include "plan_chart.h"
@@ -180,8 +178,8 @@ void PlanView::build_form() {
       {"weight_dtype", strings(scenario_choice("/deployment/weight_dtype").options), "weight dtype"},
       {"kv_dtype", strings(scenario_choice("/deployment/kv_dtype").options), "KV dtype"},
       {"enable_prefix_caching", {true, false}, "prefix caching"},
-      {"eviction_policy", strings(eviction_policy_names()), "eviction policy"},
-      {"router", strings(router_names()), "router"},
+      {"eviction_policy", strings(scenario_choice("/kv_cache/eviction_policy").options), "eviction policy"},
+      {"router", strings(scenario_choice("/cluster/router").options), "router"},
   };
   std::vector<std::pair<const char*, QLayout*>> list_rows;
   for (const auto& [key, values, title] : lists) {

@@ -22,9 +22,7 @@
 
 #include "cluster/autoscaler.h"
 #include "cluster/disaggregation.h"
-#include "cluster/router.h"
 #include "form_input_filter.h"
-#include "kv/eviction_registry.h"
 #include "kv/tiers/tier_spec.h"
 #include "user_prompts.h"
 #include "workload/trace_formats.h"

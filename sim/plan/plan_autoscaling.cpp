@@ -163,15 +163,15 @@ void add_replica_overrides(const PlanSpec& spec, const PlanCandidate& candidate,
   }
 }
 
-void autoscaled_figures(const std::vector<const nlohmann::json*>& summaries, PlanCandidateResult& out) {
+void autoscaled_figures(const std::vector<const RunSummary*>& summaries, PlanCandidateResult& out) {
   if (!out.candidate.autoscaled() || summaries.empty()) return;
   double usd_per_hour = 0, mean_held = 0, peak = 0;
-  for (const nlohmann::json* s : summaries) {
-    const double hours = number_in(*s, "simulated_seconds", 0) / 3600.0;
-    const nlohmann::json cost = s->value("cost", nlohmann::json::object()), fleet = s->value("fleet", nlohmann::json::object());
-    const nlohmann::json held = fleet.value("replica_hours", nlohmann::json::object());
+  for (const RunSummary* s : summaries) {
+    const double hours = s->simulated_seconds / 3600.0;
+    const nlohmann::json& fleet = s->fleet;  // the fleet's report stays JSON in the summary (run/fleet.h)
+    const nlohmann::json held = fleet.is_object() ? fleet.value("replica_hours", nlohmann::json::object()) : nlohmann::json::object();
     if (hours > 0) {
-      usd_per_hour += number_in(cost, "usd_gpu", 0) / hours;
+      usd_per_hour += s->cost.usd_gpu / hours;
       mean_held += (number_in(held, "on_demand", 0) + number_in(held, "spot", 0)) / hours;
     }
     peak = std::max(peak, number_in(fleet, "peak_replicas_held", 0));

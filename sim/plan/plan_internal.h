@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/json_reader.h"
+#include "metrics/run_summary.h"
 #include "plan/planner.h"
 #include "plan/sweep_spec.h"
 
@@ -33,7 +34,7 @@ std::vector<PlanCandidate> expand_autoscaling_axis(const PlanSpec& spec, std::ve
 // max_replicas (and the base's initial fleet, clamped into range) for an autoscaled one.
 void add_replica_overrides(const PlanSpec& spec, const PlanCandidate& candidate, uint32_t replicas, SweepPoint& point);
 // An autoscaled candidate's cost and fleet figures from its runs at n (one summary per seed).
-void autoscaled_figures(const std::vector<const nlohmann::json*>& summaries, PlanCandidateResult& out);
+void autoscaled_figures(const std::vector<const RunSummary*>& summaries, PlanCandidateResult& out);
 // "3 replicas", or "up to 4 replicas, 2.31 held on average" for an autoscaled candidate.
 std::string plan_fleet_text(const PlanCandidateResult& r);
 

@@ -178,16 +178,13 @@ struct PlanProgress {
 // references only the images it returns.
 using PlanChartRenderer =
     std::function<std::vector<std::pair<std::string, std::string>>(const PlanResult& result, const std::string& dir)>;
-// The renderer used when PlanOptions::render_charts is empty (none until one is registered, e.g.
-// by a binary that links the GUI's chart code).
-void register_plan_chart_renderer(PlanChartRenderer renderer);
 
 struct PlanOptions {
   std::string out_dir;   // empty: no files (and no resume)
   unsigned jobs = 0;     // simulations at once on threads; 0 = the number of cores
   std::function<void(const PlanProgress&)> on_progress;  // from one thread at a time
   const std::atomic<bool>* cancel = nullptr;  // set to stop: run_plan throws Cancelled, writes no summary files
-  PlanChartRenderer render_charts;            // overrides the registered renderer
+  PlanChartRenderer render_charts;            // empty: no charts (report.md names no image)
 };
 
 // Runs the plan. Throws InputError for an unusable plan (nothing valid to run), IoError when the

@@ -30,7 +30,6 @@ namespace kvsim {
 class Router;
 
 enum class ReplicaState : uint8_t { kProvisioning, kUp, kDraining, kNotice, kReleased };
-const char* replica_state_name(ReplicaState s);
 
 struct FleetReplica {
   PriceClass price = PriceClass::kOnDemand;
