@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -172,6 +173,22 @@ void ChoiceField::show_value(const Json& root) {
   }
   combo_->addItem(TextField::format(*value));
   combo_->setCurrentIndex(combo_->count() - 1);
+}
+
+// ---- PresenceField ---------------------------------------------------------------------------
+
+PresenceField::PresenceField(std::string pointer, Writer writer, const QString& label, std::function<Json()> initial)
+    : FieldBinding(std::move(pointer), std::move(writer)), box_(new QCheckBox(label)), initial_(std::move(initial)) {
+  set_control(box_);
+  QObject::connect(box_, &QCheckBox::clicked, box_, [this](bool on) {
+    if (on) write(initial_());
+    else write(std::nullopt);
+  });
+}
+
+void PresenceField::show_value(const Json& root) {
+  const QSignalBlocker block(box_);
+  box_->setChecked(json_find(root, pointer_) != nullptr);
 }
 
 // ---- JsonRestField ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 #include "json_path.h"
 #include "validation.h"
 
+class QCheckBox;
 class QComboBox;
 class QFormLayout;
 class QLabel;
@@ -201,6 +202,21 @@ class WorkloadSourceField : public FieldBinding {
   QStackedWidget* pages_;
   Json current_ = Json::object();
   std::vector<Json> stashed_;  // what each source held before the user switched away from it
+};
+
+// An optional section switched on and off with a check box: on writes `initial` at the pointer
+// (an object the parser accepts, or one whose missing required keys it names), off removes the
+// section. It shows on whenever the section is there, e.g. because a field inside it was typed in
+// or the JSON tab added it. The messages under the pointer that no field inside takes show here.
+class PresenceField : public FieldBinding {
+ public:
+  PresenceField(std::string pointer, Writer writer, const QString& label, std::function<Json()> initial);
+  void show_value(const Json& root) override;
+  QCheckBox* check_box() const { return box_; }
+
+ private:
+  QCheckBox* box_;
+  std::function<Json()> initial_;
 };
 
 // A group of fields: shows the messages under its pointer that no field inside takes (a missing

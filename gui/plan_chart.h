@@ -3,7 +3,7 @@
 // green circles and those that miss one (even at the top of the replica range) as red diamonds, the
 // Pareto frontier joined by a line, and the SLO on that metric drawn as a dashed horizontal line.
 // One chart code for the Plan view (a QChartView) and for report.md's PNG (rendered offscreen
-// through the planner's hook, register_plan_chart_renderer in plan/planner.h).
+// through the planner's hook: passed as PlanOptions::render_charts, plan/planner.h).
 #pragma once
 #include <string>
 #include <utility>

@@ -18,7 +18,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScatterSeries>
@@ -31,6 +31,8 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "plan_form_lines.h"
+#include "scenario/scenario_choices.h"
 #include "plan_chart.h"
 #include "results_view.h"
 #include "user_prompts.h"
@@ -40,31 +42,67 @@ namespace kvsim::gui {
 namespace {
 
 const int kTensorParallel[] = {1, 2, 4, 8};
-const char* const kWeightDtypes[] = {"bf16", "fp16", "fp8", "int8", "int4"};
+const char* const kIntegerLists[] = {"max_num_seqs", "max_num_batched_tokens"};
 const char* const kStats[] = {"p50", "p90", "p99", "mean", "max"};
 
 QString money(double usd) { return std::isfinite(usd) ? QString::number(usd, 'f', 2) : QString("—"); }
 
-// A JSON array of what is ticked, or null when nothing is (the base scenario's value then).
-nlohmann::json ticked(const std::vector<QCheckBox*>& boxes, bool numbers) {
-  nlohmann::json values = nlohmann::json::array();
-  for (QCheckBox* b : boxes)
-    if (b->isChecked()) {
-      if (numbers) values.push_back(b->text().toInt());
-      else values.push_back(b->text().toStdString());
+// The plan's list at candidates.<key> with the form's check boxes applied: the plan's entries in
+// their order (those the form has a box for only while ticked, the others kept as they are), then
+// the newly ticked ones; null when the list ends up empty (the base scenario's value then).
+nlohmann::json ticked(const std::vector<QCheckBox*>& boxes, const std::vector<nlohmann::json>& values,
+                      const nlohmann::json& old) {
+  nlohmann::json out = nlohmann::json::array();
+  const auto box_of = [&](const nlohmann::json& v) -> long {
+    for (size_t i = 0; i < values.size(); ++i)
+      if (values[i] == v) return static_cast<long>(i);
+    return -1;
+  };
+  if (old.is_array())
+    for (const nlohmann::json& v : old) {
+      const long b = box_of(v);
+      if (b < 0 || boxes[static_cast<size_t>(b)]->isChecked()) out.push_back(v);
     }
-  return values.empty() ? nlohmann::json() : values;
+  for (size_t i = 0; i < boxes.size(); ++i)
+    if (boxes[i]->isChecked() && std::find(out.begin(), out.end(), values[i]) == out.end()) out.push_back(values[i]);
+  return out.empty() ? nlohmann::json() : out;
 }
 
-void tick(const std::vector<QCheckBox*>& boxes, const nlohmann::json& values) {
-  for (QCheckBox* b : boxes) {
-    bool on = false;
-    if (values.is_array())
-      for (const auto& v : values)
-        on = on || (v.is_number() && QString::number(v.get<double>()) == b->text()) ||
-             (v.is_string() && QString::fromStdString(v.get<std::string>()) == b->text());
-    b->setChecked(on);
+void tick(const std::vector<QCheckBox*>& boxes, const std::vector<nlohmann::json>& values, const nlohmann::json& list) {
+  for (size_t i = 0; i < boxes.size(); ++i)
+    boxes[i]->setChecked(list.is_array() && std::find(list.begin(), list.end(), values[i]) != list.end());
+}
+
+// "64, 128" -> [64, 128]; a part that is not an integer stays a string, for the plan's parser to
+// report with its pointer; null when empty.
+nlohmann::json integers(const QString& text) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const QString& part : text.split(',', Qt::SkipEmptyParts)) {
+    bool ok = false;
+    const qlonglong v = part.trimmed().toLongLong(&ok);
+    out.push_back(ok ? nlohmann::json(v) : nlohmann::json(part.trimmed().toStdString()));
   }
+  return out.empty() ? nlohmann::json() : out;
+}
+
+QString integers_text(const nlohmann::json& list) {
+  QStringList parts;
+  if (list.is_array())
+    for (const nlohmann::json& v : list) parts << (v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString::fromStdString(v.dump()));
+  return parts.join(", ");
+}
+
+// A price cell: a number, or text passed on for the parser to report; null when empty.
+nlohmann::json price(const QTableWidgetItem* item) {
+  const QString text = item ? item->text().trimmed() : QString();
+  if (text.isEmpty()) return nullptr;
+  bool ok = false;
+  const double v = text.toDouble(&ok);
+  return ok ? nlohmann::json(v) : nlohmann::json(text.toStdString());
+}
+
+QString price_text(const nlohmann::json& v) {
+  return v.is_number() ? QString::number(v.get<double>()) : v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString();
 }
 
 }  // namespace
@@ -74,7 +112,9 @@ PlanView::PlanView(const Catalog& catalog, UserPrompts* prompts, QWidget* parent
       catalog_(catalog),
       prompts_(prompts),
       base_(new QLineEdit),
-      gpus_(new QListWidget),
+      gpus_(new QTableWidget),
+      autoscaling_(new QPlainTextEdit),
+      disaggregation_(new QPlainTextEdit),
       min_goodput_(new QLineEdit),
       min_replicas_(new QSpinBox),
       max_replicas_(new QSpinBox),
@@ -97,30 +137,92 @@ PlanView::PlanView(const Catalog& catalog, UserPrompts* prompts, QWidget* parent
 
 void PlanView::build_form() {
   base_->setPlaceholderText("the scenario in the editor (inline), or a scenario file");
-  for (const std::string& name : catalog_.gpu_names()) {
-    auto* item = new QListWidgetItem(
-        QString("%1 ($%2/GPU-hour)").arg(QString::fromStdString(name)).arg(money(catalog_.gpu(name).usd_per_gpu_hour)));
+  // The GPU types: ticked ones are candidates; an empty price is the plan's default (the catalog's
+  // on-demand price, or the base's own for its GPU; no spot price).
+  const std::vector<std::string> gpu_names = catalog_.gpu_names();
+  gpus_->setObjectName("plan_gpus");
+  gpus_->setColumnCount(3);
+  gpus_->setHorizontalHeaderLabels({"GPU (catalog $/GPU-hour)", "on-demand $/GPU-h", "spot $/GPU-h"});
+  gpus_->setRowCount(static_cast<int>(gpu_names.size()));
+  gpus_->verticalHeader()->hide();
+  gpus_->verticalHeader()->setDefaultSectionSize(20);
+  gpus_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+  gpus_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+  gpus_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+  gpus_->setToolTip("Tick the GPU types to plan; type a price to override the catalog's, and a spot price to report the "
+                    "fleet's spot cost too (required for every GPU when the base buys spot).");
+  for (size_t r = 0; r < gpu_names.size(); ++r) {
+    const std::string& name = gpu_names[r];
+    auto* item = new QTableWidgetItem(
+        QString("%1 ($%2)").arg(QString::fromStdString(name)).arg(money(catalog_.gpu(name).usd_per_gpu_hour)));
     item->setData(Qt::UserRole, QString::fromStdString(name));
-    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    item->setFlags((item->flags() | Qt::ItemIsUserCheckable) & ~Qt::ItemIsEditable);
     item->setCheckState(name == "H100-SXM" ? Qt::Checked : Qt::Unchecked);
-    gpus_->addItem(item);
+    gpus_->setItem(static_cast<int>(r), 0, item);
+    gpus_->setItem(static_cast<int>(r), 1, new QTableWidgetItem);
+    gpus_->setItem(static_cast<int>(r), 2, new QTableWidgetItem);
   }
-  gpus_->setMaximumHeight(130);
-  auto* tp_row = new QHBoxLayout;
-  for (int tp : kTensorParallel) {
-    auto* b = new QCheckBox(QString::number(tp));
-    b->setChecked(tp == 1);
-    tp_boxes_.push_back(b);
-    tp_row->addWidget(b);
+  gpus_->setMinimumHeight(26 + 20 * std::min<int>(static_cast<int>(gpu_names.size()), 6));
+  gpus_->setMaximumHeight(26 + 20 * static_cast<int>(gpu_names.size()));
+
+  // The enumerations, from the library's own lists: a value the form offers is one the parser takes.
+  const auto strings = [](const std::vector<std::string>& names) {
+    std::vector<nlohmann::json> v;
+    for (const std::string& n : names) v.push_back(n);
+    return v;
+  };
+  const std::vector<nlohmann::json> parallel = {1, 2, 4, 8};
+  const std::tuple<const char*, std::vector<nlohmann::json>, const char*> lists[] = {
+      {"tensor_parallel", parallel, "tensor parallel"},
+      {"pipeline_parallel", parallel, "pipeline parallel"},
+      {"weight_dtype", strings(scenario_choice("/deployment/weight_dtype").options), "weight dtype"},
+      {"kv_dtype", strings(scenario_choice("/deployment/kv_dtype").options), "KV dtype"},
+      {"enable_prefix_caching", {true, false}, "prefix caching"},
+      {"eviction_policy", strings(scenario_choice("/kv_cache/eviction_policy").options), "eviction policy"},
+      {"router", strings(scenario_choice("/cluster/router").options), "router"},
+  };
+  std::vector<std::pair<const char*, QLayout*>> list_rows;
+  for (const auto& [key, values, title] : lists) {
+    ChoiceRow row{key, {}, values};
+    auto* layout = new QGridLayout;
+    layout->setHorizontalSpacing(10);
+    const int columns = values.size() > 5 ? 3 : static_cast<int>(values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      const nlohmann::json& v = values[i];
+      auto* b = new QCheckBox(v.is_boolean() ? (v.get<bool>() ? "on" : "off")
+                              : v.is_string() ? QString::fromStdString(v.get<std::string>())
+                                              : QString::fromStdString(v.dump()));
+      b->setObjectName(QString("plan_%1_%2").arg(key).arg(b->text()));
+      row.boxes.push_back(b);
+      layout->addWidget(b, static_cast<int>(i) / columns, static_cast<int>(i) % columns);
+    }
+    layout->setColumnStretch(columns, 1);
+    if (row.key == "tensor_parallel") row.boxes[0]->setChecked(true);
+    choice_rows_.push_back(row);
+    list_rows.emplace_back(title, layout);
   }
-  tp_row->addStretch(1);
-  auto* dtype_row = new QHBoxLayout;
-  for (const char* d : kWeightDtypes) {
-    auto* b = new QCheckBox(d);
-    dtype_boxes_.push_back(b);
-    dtype_row->addWidget(b);
+  for (const char* key : kIntegerLists) {
+    auto* edit = new QLineEdit;
+    edit->setObjectName(QString("plan_%1").arg(key));
+    edit->setPlaceholderText(QString("the base's (e.g. %1)").arg(std::string_view(key) == "max_num_seqs" ? "64, 128, 256" : "2048, 8192"));
+    integer_lists_.emplace_back(key, edit);
   }
-  dtype_row->addStretch(1);
+  autoscaling_->setObjectName("plan_autoscaling");
+  autoscaling_->setPlaceholderText("the base's fleet; one entry a line, e.g.\nfixed\nconcurrency 24 min_replicas=1");
+  autoscaling_->setToolTip("One fleet a line: \"fixed\" (a fixed fleet), or an autoscaler: its policy (concurrency, "
+                           "queue_length, kv_utilization), target and key=value fields as /cluster/autoscaling takes "
+                           "them, without max_replicas (searched), e.g. \"concurrency 24 min_replicas=1 cooldown_s=60\"; "
+                           "or a JSON object.");
+  disaggregation_->setObjectName("plan_disaggregation");
+  disaggregation_->setPlaceholderText("the base's layout; one entry a line, e.g.\ncolocated\n1:3 link=nvlink");
+  disaggregation_->setToolTip("One layout a line: \"colocated\" (the base's own), or a prefill:decode ratio P:D and "
+                              "key=value fields: first_token=decode|prefill and the kv_transfer fields (link=nvlink, "
+                              "infiniband_ndr, ...; gpu_gb_per_s=, overlap=none|layerwise), e.g. "
+                              "\"1:3 first_token=prefill link=nvlink\"; or a JSON object.");
+  for (QPlainTextEdit* e : {autoscaling_, disaggregation_}) {
+    e->setTabChangesFocus(true);
+    e->setMaximumHeight(68);
+  }
   auto* slo_grid = new QGridLayout;
   const std::pair<const char*, const char*> metrics[] = {{"ttft_s", "TTFT"}, {"tpot_s", "TPOT"}, {"e2e_s", "E2E"}};
   for (const auto& [metric, name] : metrics) {
@@ -151,8 +253,11 @@ void PlanView::build_form() {
   base_row->addWidget(editor_button_);
   form->addRow("base scenario", base_row);
   form->addRow("GPU types", gpus_);
-  form->addRow("tensor parallel", tp_row);
-  form->addRow("weight dtype", dtype_row);
+  for (const auto& [title, layout] : list_rows) form->addRow(title, layout);
+  form->addRow("max_num_seqs", integer_lists_[0].second);
+  form->addRow("max_num_batched_tokens", integer_lists_[1].second);
+  form->addRow("fleet", autoscaling_);
+  form->addRow("prefill/decode", disaggregation_);
   form->addRow("SLOs", slo_grid);
   form->addRow("min goodput", min_goodput_);
   auto* replicas_row = new QHBoxLayout;
@@ -234,6 +339,30 @@ void PlanView::build_form() {
   });
 }
 
+std::string PlanView::gpu_name(const nlohmann::json& entry) const {
+  const nlohmann::json name = entry.is_object() ? entry.value("name", nlohmann::json()) : entry;
+  if (!name.is_string()) return {};
+  try {
+    return catalog_.gpu(name.get<std::string>()).name;  // an alias ("H100") is its catalog name
+  } catch (const std::exception&) {
+    return name.get<std::string>();
+  }
+}
+
+QCheckBox* PlanView::choice_box(const std::string& key, const nlohmann::json& value) const {
+  for (const ChoiceRow& row : choice_rows_)
+    if (row.key == key)
+      for (size_t i = 0; i < row.values.size(); ++i)
+        if (row.values[i] == value) return row.boxes[i];
+  return nullptr;
+}
+
+QLineEdit* PlanView::integer_list(const std::string& key) const {
+  for (const auto& [k, edit] : integer_lists_)
+    if (k == key) return edit;
+  return nullptr;
+}
+
 PlanView::~PlanView() {
   if (cancel_) cancel_->store(true);
   // The worker may be waiting for this thread to draw the report's charts: keep serving it.
@@ -251,15 +380,23 @@ void PlanView::set_plan(const nlohmann::json& plan, const QString& dir) {
   base_->setText(base.is_string() ? QString::fromStdString(base.get<std::string>()) : QString());
   const nlohmann::json c = plan_.value("candidates", nlohmann::json::object());
   const nlohmann::json gpus = c.value("gpus", nlohmann::json::array());
-  for (int i = 0; i < gpus_->count(); ++i) {
-    const std::string name = gpus_->item(i)->data(Qt::UserRole).toString().toStdString();
+  for (int i = 0; i < gpus_->rowCount(); ++i) {
+    const std::string name = gpus_->item(i, 0)->data(Qt::UserRole).toString().toStdString();
     bool on = false;
+    nlohmann::json entry;
     for (const auto& g : gpus)
-      on = on || (g.is_string() && g.get<std::string>() == name) || (g.is_object() && g.value("name", "") == name);
-    gpus_->item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+      if (gpu_name(g) == name) {
+        on = true;
+        entry = g;
+      }
+    gpus_->item(i, 0)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+    gpus_->item(i, 1)->setText(entry.is_object() ? price_text(entry.value("usd_per_gpu_hour", nlohmann::json())) : QString());
+    gpus_->item(i, 2)->setText(entry.is_object() ? price_text(entry.value("spot_usd_per_gpu_hour", nlohmann::json())) : QString());
   }
-  tick(tp_boxes_, c.value("tensor_parallel", nlohmann::json()));
-  tick(dtype_boxes_, c.value("weight_dtype", nlohmann::json()));
+  for (const ChoiceRow& row : choice_rows_) tick(row.boxes, row.values, c.value(row.key, nlohmann::json()));
+  for (const auto& [key, edit] : integer_lists_) edit->setText(integers_text(c.value(key, nlohmann::json())));
+  autoscaling_->setPlainText(autoscaling_lines(c.value("autoscaling", nlohmann::json())));
+  disaggregation_->setPlainText(disaggregation_lines(c.value("disaggregation", nlohmann::json())));
   const nlohmann::json slo = plan_.value("slo", nlohmann::json::object());
   for (SloRow& row : slo_rows_) {
     const nlohmann::json s = slo.value(row.metric, nlohmann::json());
@@ -318,21 +455,49 @@ nlohmann::json PlanView::plan_json() const {
   nlohmann::json c = j.value("candidates", nlohmann::json::object());
   const nlohmann::json old_gpus = c.value("gpus", nlohmann::json::array());
   nlohmann::json gpus = nlohmann::json::array();
-  for (int i = 0; i < gpus_->count(); ++i) {
-    if (gpus_->item(i)->checkState() != Qt::Checked) continue;
-    const std::string name = gpus_->item(i)->data(Qt::UserRole).toString().toStdString();
-    nlohmann::json entry = name;  // the catalog's price, unless the plan gave one
-    for (const auto& g : old_gpus)
-      if (g.is_object() && g.value("name", "") == name) entry = g;
-    gpus.push_back(entry);
+  // The plan's GPUs in its order (while ticked), then the newly ticked ones in the table's.
+  std::vector<int> rows;
+  const auto row_of = [this](const std::string& name) {
+    for (int i = 0; i < gpus_->rowCount(); ++i)
+      if (gpus_->item(i, 0)->data(Qt::UserRole).toString().toStdString() == name) return i;
+    return -1;
+  };
+  // An entry of no row (a GPU the catalog does not know) stays, for the plan's check to name.
+  std::vector<std::pair<int, nlohmann::json>> order;  // (row or -1, the entry)
+  for (const auto& g : old_gpus) {
+    const int i = row_of(gpu_name(g));
+    if (i < 0) order.emplace_back(-1, g);
+    else if (std::none_of(order.begin(), order.end(), [i](const auto& o) { return o.first == i; })) order.emplace_back(i, nullptr);
   }
-  c["gpus"] = gpus;
-  const auto set_list = [&c](const char* key, const nlohmann::json& values) {
-    if (values.is_null()) c.erase(key);
+  for (int i = 0; i < gpus_->rowCount(); ++i)
+    if (std::none_of(order.begin(), order.end(), [i](const auto& o) { return o.first == i; })) order.emplace_back(i, nullptr);
+  for (const auto& [i, unknown] : order) {
+    if (i < 0) {
+      gpus.push_back(unknown);
+      continue;
+    }
+    if (gpus_->item(i, 0)->checkState() != Qt::Checked) continue;
+    const std::string name = gpus_->item(i, 0)->data(Qt::UserRole).toString().toStdString();
+    nlohmann::json entry = nlohmann::json::object();
+    for (const auto& g : old_gpus)
+      if (g.is_object() && gpu_name(g) == name) entry = g;
+    entry["name"] = name;
+    const nlohmann::json on_demand = price(gpus_->item(i, 1)), spot = price(gpus_->item(i, 2));
+    if (on_demand.is_null()) entry.erase("usd_per_gpu_hour");
+    else entry["usd_per_gpu_hour"] = on_demand;
+    if (spot.is_null()) entry.erase("spot_usd_per_gpu_hour");
+    else entry["spot_usd_per_gpu_hour"] = spot;
+    gpus.push_back(entry.size() == 1 ? nlohmann::json(name) : entry);  // no price: the plan's default
+  }
+  const auto set_list = [&c](const std::string& key, const nlohmann::json& values) {
+    if (values.is_null() || values.empty()) c.erase(key);
     else c[key] = values;
   };
-  set_list("tensor_parallel", ticked(tp_boxes_, true));
-  set_list("weight_dtype", ticked(dtype_boxes_, false));
+  set_list("gpus", gpus);  // none ticked: the base's GPU
+  for (const ChoiceRow& row : choice_rows_) set_list(row.key, ticked(row.boxes, row.values, c.value(row.key, nlohmann::json())));
+  for (const auto& [key, edit] : integer_lists_) set_list(key, integers(edit->text()));
+  set_list("autoscaling", autoscaling_entries(autoscaling_->toPlainText()));
+  set_list("disaggregation", disaggregation_entries(disaggregation_->toPlainText()));
   j["candidates"] = c;
   nlohmann::json slo = j.value("slo", nlohmann::json::object());
   for (const SloRow& row : slo_rows_) {
@@ -497,7 +662,7 @@ void PlanView::show_growth(int index) {
     const QStringList cells{
         QString::fromStdString(c.candidate.label) + (static_cast<long>(i) == g.recommended ? "  ★ recommended" : ""),
         feasible ? "✓ meets" : invalid ? "invalid" : "✗ misses",
-        invalid ? "—" : QString::number(c.replicas) + (feasible ? "" : " (top of range)"),
+        invalid ? "—" : (c.candidate.autoscaled() ? "≤ " : "") + QString::number(c.replicas) + (feasible ? "" : " (top of range)"),
         invalid ? "—" : QString::number(c.replicas * c.candidate.gpus_per_replica),
         invalid ? "—" : money(c.usd_per_hour),
         feasible && std::isfinite(c.usd_per_million_tokens_slo) ? QString::number(c.usd_per_million_tokens_slo, 'f', 4) : "—",
@@ -540,7 +705,7 @@ void PlanView::open_candidate(size_t index) {
   const PlanGrowthResult& g = result_->growth[static_cast<size_t>(growth_index_)];
   if (index >= g.candidates.size()) return;
   const PlanCandidateResult& c = g.candidates[index];
-  const uint32_t replicas = c.replicas > 0 ? c.replicas : result_->spec.min_replicas;
+  const uint32_t replicas = c.replicas > 0 ? c.replicas : std::max(result_->spec.min_replicas, c.candidate.min_replicas);
   nlohmann::json scenario = plan_candidate_scenario(result_->spec, c.candidate, replicas, g.factor, 0);
   // The editor has no file for it: a relative trace path becomes absolute, so that it still
   // resolves.

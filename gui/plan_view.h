@@ -1,6 +1,7 @@
 // The Plan tab: the capacity planner (plan/planner.h, `kvsim plan`) in a form. The candidates (GPU
-// types with their prices, TP, weight dtypes, the replica range) and the SLOs (TTFT / TPOT / E2E
-// at a percentile, a minimum goodput) are edited in a form over a plan file (opened, or built on
+// types with their on-demand and spot prices, TP/PP, weight and KV dtypes, engine and KV-cache
+// knobs, routers, autoscalers, prefill/decode layouts, the replica range) and the SLOs (TTFT /
+// TPOT / E2E at a percentile, a minimum goodput) are edited in a form over a plan file (opened, or built on
 // the scenario in the editor), run on a worker thread with progress and Cancel into an output
 // folder (the CLI's files: plan.json, candidates.csv, frontier.csv, report.md with the frontier
 // chart), and shown as the frontier chart (plan_chart.h) and a table sorted by cost, feasible
@@ -23,7 +24,7 @@ class QChartView;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QListWidget;
+class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
@@ -69,7 +70,17 @@ class PlanView : public QWidget {
   QTableWidget* table() const { return table_; }
   QChartView* chart_view() const { return chart_view_; }
   QComboBox* growth_box() const { return growth_box_; }
-  QListWidget* gpu_list() const { return gpus_; }
+  // The GPU types: column 0 checkable (the catalog name in Qt::UserRole), 1 the on-demand and 2 the
+  // spot $/GPU-hour (empty: the plan's default), editable.
+  QTableWidget* gpu_table() const { return gpus_; }
+  // The check box of `value` in the list of candidates.`key` ("kv_dtype", "router", ...); null
+  // when the form has none.
+  QCheckBox* choice_box(const std::string& key, const nlohmann::json& value) const;
+  // The comma lists of candidates.max_num_seqs / max_num_batched_tokens.
+  QLineEdit* integer_list(const std::string& key) const;
+  // One autoscaler / prefill-decode layout a line (plan_form_lines.h).
+  QPlainTextEdit* autoscaling_edit() const { return autoscaling_; }
+  QPlainTextEdit* disaggregation_edit() const { return disaggregation_; }
   QProgressBar* progress_bar() const { return progress_; }
   QLabel* status_label() const { return status_; }
   QLabel* recommendation_label() const { return recommendation_; }
@@ -84,14 +95,24 @@ class PlanView : public QWidget {
   void show_result(std::shared_ptr<const PlanResult> result);
   void show_growth(int index);
   void build_form();
+  // The catalog name of a candidates.gpus entry (a name, an alias or {"name": ...}).
+  std::string gpu_name(const nlohmann::json& entry) const;
 
   const Catalog& catalog_;
   UserPrompts* prompts_;
   nlohmann::json plan_ = nlohmann::json::object();
   QString dir_;
   QLineEdit* base_;
-  QListWidget* gpus_;
-  std::vector<QCheckBox*> tp_boxes_, dtype_boxes_;
+  QTableWidget* gpus_;
+  // A candidate list offered as check boxes: candidates.<key> holds the ticked values.
+  struct ChoiceRow {
+    std::string key;
+    std::vector<QCheckBox*> boxes;
+    std::vector<nlohmann::json> values;
+  };
+  std::vector<ChoiceRow> choice_rows_;
+  std::vector<std::pair<std::string, QLineEdit*>> integer_lists_;
+  QPlainTextEdit *autoscaling_, *disaggregation_;
   struct SloRow {
     std::string metric;
     QCheckBox* on;

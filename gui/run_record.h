@@ -11,8 +11,8 @@
 #include <QString>
 #include <nlohmann/json.hpp>
 
-#include "metrics/metrics.h"
 #include "metrics/run_summary.h"
+#include "run/simulation.h"  // TimeseriesRow, LatencySamples: RunResult's
 
 class QTemporaryDir;
 

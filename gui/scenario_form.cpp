@@ -1,5 +1,6 @@
 #include "scenario_form.h"
 
+#include <algorithm>
 #include <map>
 
 #include <QApplication>
@@ -19,9 +20,9 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
-#include "cluster/router.h"
+#include "cluster/autoscaler.h"
+#include "cluster/disaggregation.h"
 #include "form_input_filter.h"
-#include "kv/eviction_registry.h"
 #include "kv/tiers/tier_spec.h"
 #include "user_prompts.h"
 #include "workload/trace_formats.h"
@@ -60,6 +61,18 @@ QFormLayout* group(QVBoxLayout* parent, const QString& title, FieldBinding* sect
   return form;
 }
 
+// The prefill and decode pools' replicas added up; 0 without two pools that give theirs.
+uint32_t pools_total(const Json* d) {
+  if (d == nullptr || !d->is_object()) return 0;
+  uint32_t total = 0;
+  for (const char* pool : {"prefill", "decode"}) {
+    const Json* r = json_find(*d, std::string("/") + pool + "/replicas");
+    if (r == nullptr || !r->is_number_integer() || r->get<int64_t>() < 1) return 0;
+    total += static_cast<uint32_t>(r->get<int64_t>());
+  }
+  return total;
+}
+
 }  // namespace
 
 template <typename T, typename... Args>
@@ -80,6 +93,7 @@ ScenarioForm::ScenarioForm(ScenarioDocument* document, const Catalog& catalog, U
   auto* column = new QVBoxLayout(content);
   column->addWidget(build_general());
   column->addWidget(build_hardware());
+  column->addWidget(build_fleet());
   column->addWidget(build_engine());
   column->addWidget(build_kv_cache());
   column->addWidget(build_perf_model());
@@ -130,10 +144,106 @@ QWidget* ScenarioForm::build_hardware() {
                                              "(default: false)")->widget());
   f->addRow("expert parallel (MoE)", add<ChoiceField>("/deployment/expert_parallel", writer_, ChoiceField::booleans(),
                                                       "(default: false)")->widget());
+  return w;
+}
 
-  QFormLayout* c = group(col, "Cluster", add<SectionField>("/cluster", writer_));
+QWidget* ScenarioForm::build_fleet() {
+  auto* w = new QWidget;
+  auto* col = new QVBoxLayout(w);
+  col->setContentsMargins(0, 0, 0, 0);
+  const auto number = [&](const std::string& pointer, const char* placeholder) {
+    return add<TextField>(pointer, writer_, TextKind::kNumber, placeholder)->widget();
+  };
+  // The fleet (docs/fleet.md): how many replicas, how requests reach them, and the elastic fleet.
+  QFormLayout* c = group(col, "Fleet", add<SectionField>("/cluster", writer_));
   c->addRow("replicas", add<TextField>("/cluster/replicas", writer_)->widget());
   c->addRow("router", add<ChoiceField>("/cluster/router", writer_)->widget());
+
+  // Switching autoscaling on starts from a concurrency target of 32 between one replica and the
+  // fleet's current size (at least 2), so the scenario stays valid.
+  const std::string as = "/cluster/autoscaling";
+  QFormLayout* a = group(col, "Autoscaling", nullptr);
+  a->addRow(add<PresenceField>(as, writer_, "scale the fleet with the load", [this] {
+              const Json* r = json_find(document_->json(), "/cluster/replicas");
+              const int64_t replicas = r != nullptr && r->is_number_integer() ? r->get<int64_t>() : 1;
+              return Json{{"policy", scale_policy_names()[0]}, {"target", 32}, {"min_replicas", 1},
+                          {"max_replicas", std::max<int64_t>(2, replicas)}};
+            })->widget());
+  a->addRow("policy", add<ChoiceField>(as + "/policy", writer_, ChoiceField::strings(scale_policy_names()),
+                                       "(default: " + QString::fromStdString(scale_policy_names()[0]) + ")")->widget());
+  a->addRow("target", number(as + "/target", "required: requests (concurrency, queue) or a KV fraction"));
+  a->addRow("min replicas", number(as + "/min_replicas", "1"));
+  a->addRow("max replicas", number(as + "/max_replicas", "required"));
+  a->addRow("evaluation interval (s)", number(as + "/evaluation_interval_s", "15"));
+  a->addRow("cool-down (s)", number(as + "/cooldown_s", "60"));
+  a->addRow("tolerance", number(as + "/tolerance", "0.1"));
+  a->addRow("schedule", add<TextField>(as + "/schedule", writer_, TextKind::kJson,
+                                       "policy schedule: [{\"at_s\": 0, \"replicas\": 2}, ...]")->widget());
+  a->addRow("provisioning (s)", number("/cluster/cold_start/provisioning_s", "0"));
+  a->addRow("weight load (Gbit/s)", number("/cluster/cold_start/weight_load_gbps", "0 (instant)"));
+  a->addRow("", add<SectionField>("/cluster/cold_start", writer_)->widget());
+  a->addRow("max wait for a replica (s)", number("/cluster/max_queue_wait_s", "inf"));
+
+  // Spot capacity has no price to start from: switched on, the form asks for one.
+  const std::string sp = "/cluster/spot";
+  QFormLayout* s = group(col, "Spot capacity", nullptr);
+  s->addRow(add<PresenceField>(sp, writer_, "buy spot replicas", [] { return Json::object(); })->widget());
+  s->addRow("spot $ per GPU-hour", number(sp + "/usd_per_gpu_hour", "required"));
+  s->addRow("spot fraction", number(sp + "/fraction", "1"));
+  s->addRow("interruptions per hour", number(sp + "/interruptions_per_hour", "0"));
+  s->addRow("notice (s)", number(sp + "/notice_s", "30"));
+  s->addRow("availability", number(sp + "/availability", "1"));
+  s->addRow("fallback", add<ChoiceField>(sp + "/fallback", writer_, ChoiceField::strings(spot_fallback_names()),
+                                         "(default: " + QString::fromStdString(spot_fallback_names()[0]) + ")")->widget());
+
+  // Prefill/decode disaggregation (docs/fleet.md): the pools give the fleet's size. Switched on, the
+  // fleet's replicas are split between the pools (half each, at least one on each side), so the
+  // scenario stays the same size and valid; switched off, the pools' total becomes the fleet's
+  // replicas again. Either way one edit (one undo step).
+  const std::string dg = "/cluster/disaggregation";
+  const Writer pools_writer = [this, dg](const std::string& pointer, const std::optional<Json>& value) {
+    Json edited = document_->json();
+    const Json* r = json_find(edited, "/cluster/replicas");
+    const Json* d = json_find(edited, dg);
+    const uint32_t total = pools_total(d);
+    json_assign(edited, pointer, value);
+    if (value && r != nullptr && r->is_number_integer() && r->get<int64_t>() != pools_total(json_find(edited, dg)))
+      json_assign(edited, "/cluster/replicas", std::nullopt);  // the pools' total applies
+    else if (!value && r == nullptr && total > 0)
+      json_assign(edited, "/cluster/replicas", Json(total));
+    document_->replace(edited, ScenarioDocument::Origin::kForm);
+  };
+  QFormLayout* d = group(col, "Disaggregation", nullptr);
+  d->addRow(add<PresenceField>(dg, pools_writer, "split prefill and decode into two pools", [this] {
+              const Json* r = json_find(document_->json(), "/cluster/replicas");
+              const int64_t replicas = r != nullptr && r->is_number_integer() ? std::max<int64_t>(2, r->get<int64_t>()) : 2;
+              return Json{{"prefill", {{"replicas", replicas / 2}}}, {"decode", {{"replicas", replicas - replicas / 2}}}};
+            })->widget());
+  d->addRow("prefill replicas", number(dg + "/prefill/replicas", "required, or a ratio"));
+  d->addRow("", add<SectionField>(dg + "/prefill", writer_)->widget());
+  d->addRow("decode replicas", number(dg + "/decode/replicas", "required, or a ratio"));
+  d->addRow("", add<SectionField>(dg + "/decode", writer_)->widget());
+  d->addRow("ratio P:D", add<TextField>(dg + "/ratio", writer_, TextKind::kString,
+                                        "instead of the pools' replicas: splits the fleet's replicas")->widget());
+  d->addRow("first token", add<ChoiceField>(dg + "/first_token", writer_, ChoiceField::strings({"decode", "prefill"}),
+                                            "(default: decode, as vLLM)")->widget());
+  const std::vector<std::string> links = kv_link_names();
+  d->addRow("KV link", add<ChoiceField>(dg + "/kv_transfer/link", writer_, ChoiceField::strings(links),
+                                        "(default: infiniband_ndr)")->widget());
+  d->addRow("link GB/s per GPU", number(dg + "/kv_transfer/gpu_gb_per_s", "the link's (NVLink: the GPU's)"));
+  d->addRow("overlap", add<ChoiceField>(dg + "/kv_transfer/overlap", writer_, ChoiceField::strings({"none", "layerwise"}),
+                                        "(default: none)")->widget());
+  d->addRow("", add<SectionField>(dg + "/kv_transfer", writer_)->widget());
+
+  // An exact cache with its defaults answers repeated requests; a semantic hit probability adds more.
+  const std::string rc = "/response_cache";
+  QFormLayout* r = group(col, "Response cache", nullptr);
+  r->addRow(add<PresenceField>(rc, writer_, "answer repeated requests from a cache", [] { return Json::object(); })->widget());
+  r->addRow("capacity (entries)", number(rc + "/capacity", "10000 (0: no exact cache)"));
+  r->addRow("TTL (s)", number(rc + "/ttl_s", "inf"));
+  r->addRow("latency (s)", number(rc + "/latency_s", "0.001"));
+  r->addRow("semantic hit probability", number(rc + "/semantic_hit_probability", "0"));
+  r->addRow("semantic latency (s)", number(rc + "/semantic_latency_s", "0.02"));
   return w;
 }
 
@@ -337,6 +447,17 @@ void ScenarioForm::browse_trace() {
 
 void ScenarioForm::refresh() {
   for (auto& b : bindings_) b->show_value(document_->json());
+  // With two pools the fleet's replicas are theirs: the placeholder says the total.
+  if (auto* replicas = dynamic_cast<TextField*>(field("/cluster/replicas"))) {
+    if (replicas_placeholder_.isNull()) replicas_placeholder_ = replicas->line_edit()->placeholderText();
+    const Json* d = json_find(document_->json(), "/cluster/disaggregation");
+    QString text = replicas_placeholder_;
+    if (d != nullptr && d->is_object() && d->contains("ratio"))
+      text = "required with a ratio: the total it splits (2 or more)";
+    else if (pools_total(d) > 0)
+      text = QString("%1: the pools' total").arg(pools_total(d));
+    replicas->line_edit()->setPlaceholderText(text);
+  }
 }
 
 FieldBinding* ScenarioForm::binding_for(const std::string& pointer) const {

@@ -45,6 +45,7 @@ class ScenarioForm : public QWidget {
   T* add(Args&&... args);
   QWidget* build_general();
   QWidget* build_hardware();
+  QWidget* build_fleet();
   QWidget* build_engine();
   QWidget* build_kv_cache();
   QWidget* build_perf_model();
@@ -70,6 +71,7 @@ class ScenarioForm : public QWidget {
   QPointer<QWidget> pinned_;  // the control kept in place while messages change
   int pinned_y_ = 0;          // its place in the viewport
   QElapsedTimer pin_clock_;   // since the messages last changed
+  QString replicas_placeholder_;  // /cluster/replicas' own, shown without two pools
 };
 
 }  // namespace kvsim::gui

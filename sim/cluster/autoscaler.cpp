@@ -6,8 +6,6 @@ namespace kvsim {
 
 namespace {
 
-const std::vector<std::string> kPolicies = {"concurrency", "queue_length", "kv_utilization", "schedule"};
-
 ScalePolicy parse_policy(const std::string& s) {
   if (s == "concurrency") return ScalePolicy::kConcurrency;
   if (s == "queue_length") return ScalePolicy::kQueueLength;
@@ -43,6 +41,16 @@ void parse_schedule(JsonReader& a, AutoscalingConfig& c) {
 
 }  // namespace
 
+const std::vector<std::string>& scale_policy_names() {
+  static const std::vector<std::string> names = {"concurrency", "queue_length", "kv_utilization", "schedule"};
+  return names;
+}
+
+const std::vector<std::string>& spot_fallback_names() {
+  static const std::vector<std::string> names = {"on_demand", "none"};
+  return names;
+}
+
 const char* scale_policy_name(ScalePolicy p) {
   switch (p) {
     case ScalePolicy::kNone: return "none";
@@ -60,7 +68,7 @@ FleetConfig parse_fleet(JsonReader& cluster, bool has_replicas, uint32_t& replic
   if (cluster.has("autoscaling")) {
     JsonReader a = cluster.object("autoscaling");
     AutoscalingConfig& c = f.autoscaling;
-    c.policy = parse_policy(a.choice("policy", "concurrency", kPolicies));
+    c.policy = parse_policy(a.choice("policy", scale_policy_names()[0], scale_policy_names()));
     c.min_replicas = static_cast<uint32_t>(a.integer("min_replicas", 1, 0, 100000));
     c.max_replicas = static_cast<uint32_t>(a.required_integer("max_replicas", 1, 100000));
     if (c.max_replicas < c.min_replicas)
@@ -93,7 +101,7 @@ FleetConfig parse_fleet(JsonReader& cluster, bool has_replicas, uint32_t& replic
     c.notice_s = s.number("notice_s", 30, 0, 86400);
     c.fraction = s.number("fraction", 1, 0, 1);
     c.availability = s.number("availability", 1, 0, 1);
-    c.fallback_on_demand = s.choice("fallback", "on_demand", {"on_demand", "none"}) == "on_demand";
+    c.fallback_on_demand = s.choice("fallback", spot_fallback_names()[0], spot_fallback_names()) == "on_demand";
     s.reject_unknown_keys();
   }
   JsonReader cs = cluster.object("cold_start");

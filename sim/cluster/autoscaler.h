@@ -66,6 +66,10 @@ struct FleetConfig {
 // `replicas` is its value: the initial fleet (must lie within min..max; absent: min).
 FleetConfig parse_fleet(JsonReader& cluster, bool has_replicas, uint32_t& replicas);
 const char* scale_policy_name(ScalePolicy p);
+// The values parse_fleet accepts (the GUI's form offers them): /cluster/autoscaling/policy (the
+// first is the default) and /cluster/spot/fallback (likewise).
+const std::vector<std::string>& scale_policy_names();
+const std::vector<std::string>& spot_fallback_names();
 
 // What the autoscaler sees at an evaluation.
 struct FleetObservation {

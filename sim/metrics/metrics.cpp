@@ -114,17 +114,19 @@ void MetricsCollector::on_dropped(Request& r, const char* reason) {
 void MetricsCollector::sample(SimTime now, const std::vector<std::unique_ptr<Replica>>& replicas) {
   TimeseriesRow row;
   row.time_s = to_seconds(now);
-  uint64_t hit_tokens = 0, query_tokens = 0;
+  uint64_t hit_tokens = 0, query_tokens = 0, held_blocks = 0;
   for (const auto& rep : replicas) {
+    hit_tokens += rep->prefix_stats().hit_tokens;  // (counters of the whole run: released replicas' too)
+    query_tokens += rep->prefix_stats().query_tokens;
+    if (holder_ && !holder_->held(static_cast<uint32_t>(&rep - replicas.data()))) continue;
     const KvUsage u = rep->kv_usage();
+    held_blocks += u.blocks_total;
     row.kv_blocks_used += u.blocks_used;
     row.kv_blocks_cached += u.blocks_cached_free;
     row.kv_blocks_free += u.blocks_free;
     row.kv_tokens += rep->running_kv_tokens();
     row.running += rep->num_running();
     row.waiting += rep->num_waiting();
-    hit_tokens += rep->prefix_stats().hit_tokens;
-    query_tokens += rep->prefix_stats().query_tokens;
   }
   row.steps = iv_steps_;
   row.tokens_per_step = iv_steps_ ? static_cast<double>(iv_tokens_) / static_cast<double>(iv_steps_) : 0;
@@ -142,6 +144,13 @@ void MetricsCollector::sample(SimTime now, const std::vector<std::unique_ptr<Rep
   last_used_ = row.kv_blocks_used;
   used_sum_ += static_cast<double>(row.kv_blocks_used);
   peak_used_ = std::max(peak_used_, static_cast<double>(row.kv_blocks_used));
+  if (holder_) {
+    last_held_ = held_blocks;
+    held_sum_ += static_cast<double>(held_blocks);
+    peak_held_ = std::max(peak_held_, held_blocks);
+    if (held_blocks > 0)
+      peak_held_utilization_ = std::max(peak_held_utilization_, static_cast<double>(row.kv_blocks_used) / static_cast<double>(held_blocks));
+  }
   if (timeseries_csv_.is_open()) {
     timeseries_csv_.seconds(now).u(row.kv_blocks_used).u(row.kv_blocks_cached).u(row.kv_blocks_free)
         .u(row.kv_tokens).u(row.running).u(row.waiting).u(row.steps).f(row.tokens_per_step)
@@ -154,6 +163,7 @@ void MetricsCollector::sample(SimTime now, const std::vector<std::unique_ptr<Rep
 void MetricsCollector::count_repeated_rows(uint64_t n) {
   rows_ += n;
   used_sum_ += static_cast<double>(last_used_) * static_cast<double>(n);
+  held_sum_ += static_cast<double>(last_held_) * static_cast<double>(n);
 }
 
 RunSummary MetricsCollector::finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas) {
@@ -212,6 +222,11 @@ RunSummary MetricsCollector::finish(SimTime end, const std::vector<std::unique_p
   s.kv.blocks_per_replica = replicas.empty() ? 0 : kv.blocks_total / replicas.size();
   s.kv.mean_utilization = rows_ == 0 || blocks_total == 0 ? 0.0 : used_sum_ / static_cast<double>(rows_) / blocks_total;
   s.kv.peak_utilization = blocks_total == 0 ? 0.0 : peak_used_ / blocks_total;
+  if (holder_) {  // an elastic fleet: over the blocks held at each sample
+    s.kv.blocks_total = peak_held_;
+    s.kv.mean_utilization = held_sum_ > 0 ? used_sum_ / held_sum_ : 0.0;
+    s.kv.peak_utilization = peak_held_utilization_;
+  }
   double busy = 0;
   for (int64_t b : busy_ns_) busy += to_seconds(b);
   s.engine.steps = steps_;

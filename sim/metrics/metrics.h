@@ -37,12 +37,17 @@ struct LatencySamples {
 };
 
 // More columns at the end of timeseries.csv (the elastic fleet's: sim/run/fleet.h), written only
-// when set, so a run without them writes the file as before.
+// when set, so a run without them writes the file as before. An elastic fleet also says which
+// replicas it holds, so that the KV figures count only the blocks of replicas held at each sample
+// (from the start of their provisioning to their release), not every replica the run ever created.
 class TimeseriesExtra {
  public:
   virtual ~TimeseriesExtra() = default;
   virtual std::string header() const = 0;  // "a,b,c"
   virtual void write(CsvWriter& csv, SimTime now) = 0;
+  // Whether replicas come and go (then held() says which are held); false: every replica, always.
+  virtual bool replicas_vary() const { return false; }
+  virtual bool held(uint32_t /*replica*/) const { return true; }  // provisioning, up, draining or under notice
 };
 
 // More columns of requests.csv (disaggregated pools: each request's prefill replica and KV
@@ -62,7 +67,10 @@ class MetricsCollector final : public ReplicaObserver {
   // Streams request and time-series records into these files (empty path = keep nothing).
   void open_outputs(const std::string& requests_csv, const std::string& timeseries_csv);
   // Columns appended to every time-series row; call before open_outputs.
-  void set_timeseries_extra(TimeseriesExtra* extra) { extra_ = extra; }
+  void set_timeseries_extra(TimeseriesExtra* extra) {
+    extra_ = extra;
+    holder_ = extra != nullptr && extra->replicas_vary() ? extra : nullptr;
+  }
   // (before open_outputs)
   void set_request_extra(RequestExtra* extra) { request_extra_ = extra; }
   // A replica joined the fleet (its id is the count before).
@@ -81,7 +89,8 @@ class MetricsCollector final : public ReplicaObserver {
   // cache column. Call with_cache_column before open_outputs when a cache is configured.
   void on_cache_hit(Request& req, SimTime answered, const char* kind);
   void with_cache_column() { cache_column_ = true; }
-  // Writes a time-series row describing the cluster at `now` (and keeps it, unless told not to).
+  // Writes a time-series row describing the cluster at `now` (and keeps it, unless told not to):
+  // the replicas held then (all of a fixed fleet).
   void sample(SimTime now, const std::vector<std::unique_ptr<Replica>>& replicas);
   // Counts `n` rows equal to the last one but for their time, which are not written (a quiet
   // stretch): the summary's mean KV utilization still weighs every interval.
@@ -93,6 +102,9 @@ class MetricsCollector final : public ReplicaObserver {
   // Closes the files and computes the summary's requests, latency, throughput, goodput,
   // prefix-cache, KV and engine sections, and the stages when set_stages was given some. `end` is
   // the simulated end time. (The KV tiers, cost and what describes the run are run_scenario's.)
+  // With an elastic fleet the KV utilisations are over the blocks held at each sample (mean: the
+  // used blocks summed over the samples / the blocks held summed over them; peak: the largest
+  // ratio of one sample) and blocks_total is the most blocks held at once.
   RunSummary finish(SimTime end, const std::vector<std::unique_ptr<Replica>>& replicas);
 
   uint64_t arrived() const { return arrived_; }
@@ -134,6 +146,11 @@ class MetricsCollector final : public ReplicaObserver {
   double used_sum_ = 0, peak_used_ = 0;
   TimeseriesExtra* extra_ = nullptr;  // (last: the members every request touches keep their offsets)
   RequestExtra* request_extra_ = nullptr;
+  // An elastic fleet's KV blocks held, per sample: summed (repeated rows included), the last and
+  // the most, and the largest used / held of a sample.
+  const TimeseriesExtra* holder_ = nullptr;  // extra_ when its replicas vary
+  double held_sum_ = 0, peak_held_utilization_ = 0;
+  uint64_t last_held_ = 0, peak_held_ = 0;
 };
 
 }  // namespace kvsim

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/json_reader.h"
+#include "metrics/run_summary.h"
 #include "plan/planner.h"
 #include "plan/sweep_spec.h"
 
@@ -17,6 +19,24 @@ SweepSpec plan_base_sweep(const PlanSpec& spec);
 // candidate's, then /cluster/replicas, then the grown rate unless growth is 1, then the seed).
 SweepPoint plan_point(const PlanSpec& spec, const PlanCandidate& candidate, uint32_t replicas, double growth,
                       size_t seed_index);
+
+// The autoscaling axis (plan_autoscaling.cpp). Reads `candidates.autoscaling` (at `at`; null when
+// the plan has none) into spec.autoscaling after the replica range is known, taking the base's own
+// autoscaler out of spec.base and, when some candidate is autoscaled, the elastic-only cluster
+// fields into spec.elastic_fields.
+void read_autoscaling_axis(const nlohmann::json& list, const std::string& at, PlanSpec& spec, bool base_ok, ErrorList& errors);
+// Writes the axis and the elastic fields back into the plan as run (PlanSpec::to_json).
+void write_autoscaling_axis(const PlanSpec& spec, nlohmann::json& plan);
+// Each candidate once per entry of the axis (the axis varies fastest), with its label, overrides
+// and least searched count; the candidates unchanged without an axis.
+std::vector<PlanCandidate> expand_autoscaling_axis(const PlanSpec& spec, std::vector<PlanCandidate> candidates);
+// The overrides that give a run `replicas`: /cluster/replicas for a fixed fleet, the autoscaler's
+// max_replicas (and the base's initial fleet, clamped into range) for an autoscaled one.
+void add_replica_overrides(const PlanSpec& spec, const PlanCandidate& candidate, uint32_t replicas, SweepPoint& point);
+// An autoscaled candidate's cost and fleet figures from its runs at n (one summary per seed).
+void autoscaled_figures(const std::vector<const RunSummary*>& summaries, PlanCandidateResult& out);
+// "3 replicas", or "up to 4 replicas, 2.31 held on average" for an autoscaled candidate.
+std::string plan_fleet_text(const PlanCandidateResult& r);
 
 // The SLO keys, then the frontier metric if it is none of them: the latency columns of the tables.
 std::vector<std::string> plan_metric_keys(const PlanSpec& spec);

@@ -54,6 +54,14 @@ std::string seconds(const nlohmann::json& v) {
 
 std::string fraction(double v) { return v < 0 ? "-" : plan_number(std::round(v * 100) / 100); }
 
+// "3", or "<= 4 (2.31 held)" for an autoscaled candidate.
+std::string replicas_cell(const PlanCandidateResult& r) {
+  if (!r.candidate.autoscaled()) return std::to_string(r.replicas);
+  char held[32];
+  std::snprintf(held, sizeof held, "%.2f", r.mean_replicas_held);
+  return "<= " + std::to_string(r.replicas) + " (" + held + " held)";
+}
+
 std::string md_cell(std::string s) {
   for (char& c : s)
     if (c == '|' || c == '\n') c = c == '|' ? '/' : ' ';
@@ -102,6 +110,11 @@ nlohmann::json plan_result_json(const PlanResult& result) {
         c["requests_per_s_per_replica"] = num(r.requests_per_s_per_replica);
         c["saturation_requests_per_s_per_replica"] = opt(r.saturation_requests_per_s_per_replica);
       }
+      if (spec.has_autoscaling_axis()) {
+        c["autoscaling"] = r.candidate.autoscaling;
+        c["mean_replicas_held"] = opt(r.mean_replicas_held);
+        c["peak_replicas_held"] = opt(r.peak_replicas_held);
+      }
       c["runs"] = r.runs;
       gj["candidates"].push_back(c);
     }
@@ -123,7 +136,9 @@ std::string plan_candidates_csv(const PlanResult& result) {
          "usd_per_million_tokens_slo";
   for (const std::string& k : keys) out << "," << csv_field(k);
   out << ",goodput_fraction,requests_dropped,binding_slo,binding_ratio,binds,seeds_passing_at_n,seeds_passing_below,requests_per_s_per_replica,"
-         "saturation_requests_per_s_per_replica,on_frontier,recommended,runs,error,binds_detail\n";
+         "saturation_requests_per_s_per_replica,on_frontier,recommended,runs,error,binds_detail";
+  if (spec.has_autoscaling_axis()) out << ",autoscaling,mean_replicas_held,peak_replicas_held";
+  out << "\n";
   for (const PlanGrowthResult& g : result.growth)
     for (size_t i = 0; i < g.candidates.size(); ++i) {
       const PlanCandidateResult& r = g.candidates[i];
@@ -141,7 +156,11 @@ std::string plan_candidates_csv(const PlanResult& result) {
           << (ran ? csv_value(opt(r.seeds_passing_below)) : "") << "," << (ran ? csv_value(num(r.requests_per_s_per_replica)) : "") << ","
           << (ran ? csv_value(opt(r.saturation_requests_per_s_per_replica)) : "") << "," << (on_frontier(g, i) ? "true" : "false") << ","
           << (g.recommended == static_cast<long>(i) ? "true" : "false") << "," << r.runs << "," << csv_field(one_line(r.error)) << ","
-          << csv_field(r.binds_detail) << "\n";
+          << csv_field(r.binds_detail);
+      if (spec.has_autoscaling_axis())
+        out << "," << (r.candidate.autoscaled() ? csv_field(r.candidate.autoscaling.dump()) : "") << ","
+            << (ran ? csv_value(opt(r.mean_replicas_held)) : "") << "," << (ran ? csv_value(opt(r.peak_replicas_held)) : "");
+      out << "\n";
     }
   return out.str();
 }
@@ -189,7 +208,7 @@ std::string plan_report_md(const PlanResult& result) {
          << " (s) | $/M tokens within SLO |\n|---|---:|---:|---:|---:|---:|\n";
       for (size_t i : g.frontier) {
         const PlanCandidateResult& r = g.candidates[i];
-        md << "| " << md_cell(r.candidate.label) << " | " << r.replicas << " | " << r.replicas * r.candidate.gpus_per_replica << " | "
+        md << "| " << md_cell(r.candidate.label) << " | " << replicas_cell(r) << " | " << r.replicas * r.candidate.gpus_per_replica << " | "
            << money(r.usd_per_hour) << " | " << seconds(r.slo_values.value(spec.frontier_metric, nlohmann::json())) << " | "
            << money(r.usd_per_million_tokens_slo) << " |\n";
       }
@@ -222,7 +241,7 @@ std::string plan_report_md(const PlanResult& result) {
         continue;
       }
       const bool ok = r.status == PlanStatus::feasible;
-      md << (ok ? "meets SLOs" : "misses SLOs at " + std::to_string(r.replicas)) << " | " << (ok ? std::to_string(r.replicas) : "-") << " | "
+      md << (ok ? "meets SLOs" : "misses SLOs at " + std::to_string(r.replicas)) << " | " << (ok ? replicas_cell(r) : "-") << " | "
          << (ok ? std::to_string(r.replicas * r.candidate.gpus_per_replica) : "-") << " | " << (ok ? money(r.usd_per_hour) : "-") << " |";
       if (first) md << " " << (ok ? money(r.usd_per_million_tokens_slo) : "-") << " |";
       for (const std::string& k : keys) md << " " << seconds(r.slo_values.value(k, nlohmann::json())) << " |";
@@ -241,6 +260,10 @@ std::string plan_report_md(const PlanResult& result) {
         "n (for a candidate that misses, at the top of the range); $/hour is replicas x GPUs per replica x $/GPU-hour; $/M tokens within "
         "SLO is the run's GPU cost over the tokens of completed requests times the fraction of requests meeting the per-request SLOs; "
         "binds says what fails at n-1 (docs/plan.md). Full figures: candidates.csv, frontier.csv, plan.json.\n";
+  if (spec.has_autoscaling_axis())
+    md << "\nAutoscaled candidates: replicas is the least max_replicas meeting every SLO (\"<= n\", with the replicas held on "
+          "average over the run), GPUs the most at once, and $/hour the fleet's own dollars (replica-hours by price class, "
+          "cold starts and draining included) per hour of the run, the mean of the seeds at n.\n";
   return md.str();
 }
 

@@ -233,6 +233,7 @@ void read_candidates(JsonReader& r, PlanSpec& spec, const Catalog& catalog, bool
       if (f.kind == ListField::object_or_null) check_disagg_candidate(values[i], at + "/" + std::to_string(i), errors);
     }
   }
+  c.raw("autoscaling");  // read by read_autoscaling_axis once the replica range is known
   c.reject_unknown_keys();
 }
 
@@ -358,10 +359,12 @@ PlanSpec parse_plan(const nlohmann::json& j, const std::string& dir, const Catal
     }
   read_slos(r, spec, base_ok);
   read_candidates(r, spec, catalog, base_ok);
-  if (base_ok && value_at(spec.base, "/cluster/autoscaling").is_object())
-    errors.add("/base/cluster/autoscaling", "the planner sizes a fixed fleet (it sets /cluster/replicas for each candidate "
-                                            "and replica count): remove the autoscaler from the base (spot capacity may stay)");
   read_replicas(r, spec);
+  {
+    const nlohmann::json& c = r.raw("candidates");
+    read_autoscaling_axis(c.is_object() && c.contains("autoscaling") ? c["autoscaling"] : nlohmann::json(), "/candidates/autoscaling",
+                          spec, base_ok, errors);
+  }
   spec.min_seed_pass_fraction = r.number("min_seed_pass_fraction", 1.0, 1e-9, 1.0);
   read_growth(r, spec, base_ok);
   std::string default_metric = spec.slos.empty() ? "ttft_s.p99" : spec.slos[0].key();
@@ -414,6 +417,7 @@ nlohmann::json PlanSpec::to_json() const {
   j["growth"] = growth;
   if (!rate_pointer.empty()) j["rate_pointer"] = rate_pointer;
   j["frontier_metric"] = frontier_metric;
+  write_autoscaling_axis(*this, j);
   return j;
 }
 
@@ -472,7 +476,7 @@ std::vector<PlanCandidate> plan_candidates(const PlanSpec& spec) {
       if (f == static_cast<size_t>(-1)) break;
     }
   }
-  return out;
+  return expand_autoscaling_axis(spec, std::move(out));
 }
 
 const char* plan_status_name(PlanStatus s) {
@@ -496,7 +500,7 @@ SweepPoint plan_point(const PlanSpec& spec, const PlanCandidate& candidate, uint
                       size_t seed_index) {
   SweepPoint p;
   p.overrides = candidate.overrides;
-  p.overrides.emplace_back("/cluster/replicas", replicas);
+  add_replica_overrides(spec, candidate, replicas, p);
   if (growth != 1.0 && !spec.rate_pointer.empty()) {
     const nlohmann::json v = value_at(spec.base, spec.rate_pointer);
     const double rate = (v.is_number() ? v.get<double>() : 1.0) * growth;

@@ -32,20 +32,30 @@ namespace kvsim {
 
 namespace {
 
-double number_at(const nlohmann::json& j, const std::string& pointer, double def = 0) {
-  try {
-    const nlohmann::json::json_pointer p(pointer);
-    if (j.contains(p) && j.at(p).is_number()) return j.at(p).get<double>();
-  } catch (const std::exception&) {
-  }
-  return def;
+// A latency distribution of the summary by its name in summary.json ("ttft_s", "tpot_s", "e2e_s",
+// "queue_s"); null for any other name.
+const Distribution* distribution_of(const RunSummary& s, const std::string& metric) {
+  if (metric == "ttft_s") return &s.ttft_s;
+  if (metric == "tpot_s") return &s.tpot_s;
+  if (metric == "e2e_s") return &s.e2e_s;
+  if (metric == "queue_s") return &s.queue_s;
+  return nullptr;
 }
 
-// "ttft_s.p99" -> "/ttft_s/p99", where the summary has it.
-std::string summary_pointer(const std::string& key) {
-  std::string p = "/" + key;
-  std::replace(p.begin(), p.end(), '.', '/');
-  return p;
+// "ttft_s.p99" (a metric, then p50, p90, p99, mean, max or min), or `def` when the summary has no
+// such figure.
+double summary_value(const RunSummary& s, const std::string& key, double def = 0) {
+  const size_t dot = key.find('.');
+  const Distribution* d = dot == std::string::npos ? nullptr : distribution_of(s, key.substr(0, dot));
+  if (!d) return def;
+  const std::string stat = key.substr(dot + 1);
+  if (stat == "p50") return d->p50;
+  if (stat == "p90") return d->p90;
+  if (stat == "p99") return d->p99;
+  if (stat == "mean") return d->mean;
+  if (stat == "max") return d->max;
+  if (stat == "min") return d->min;
+  return def;
 }
 
 // A run's error without the "point 0: " the sweep's run_point puts before the scenario's errors.
@@ -56,6 +66,25 @@ std::string run_error(const nlohmann::json& line) {
   return e;
 }
 
+// One run as the planner keeps it: its summary (typed: from run_scenario for a run of this call,
+// read once with summary_from_json for one resumed from points.jsonl), or its error.
+struct RunRecord {
+  std::shared_ptr<const RunSummary> summary;  // null: the run is invalid
+  std::string error;
+};
+
+RunRecord record_of(const nlohmann::json& line, std::optional<RunSummary> summary) {
+  RunRecord r;
+  if (summary) {
+    summary->perf_model = nullptr;  // large, the same for every run of a candidate; not judged
+    summary->scenario = nullptr;
+    r.summary = std::make_shared<const RunSummary>(std::move(*summary));
+  } else {
+    r.error = run_error(line);
+  }
+  return r;
+}
+
 // One seed's run, judged against the plan's SLOs.
 struct SeedRun {
   bool valid = false;
@@ -64,24 +93,30 @@ struct SeedRun {
   std::string failed;      // the first thing it missed, e.g. "ttft_s.p99 = 3.2 s > 1 s"
   std::string worst;       // the SLO key furthest beyond (or closest to) its limit
   double worst_ratio = 0;  // its value / limit
-  nlohmann::json summary;
+  std::shared_ptr<const RunSummary> summary;
 };
 
-SeedRun judge(const PlanSpec& spec, const nlohmann::json& line) {
+// An invalid seed's figures (a later seed of a valid level can be invalid): every one 0, as an
+// empty summary reads.
+const RunSummary& figures(const SeedRun& r) {
+  static const RunSummary none;
+  return r.summary ? *r.summary : none;
+}
+
+SeedRun judge(const PlanSpec& spec, const RunRecord& run) {
   SeedRun r;
-  if (!line.contains("summary")) {
-    r.error = run_error(line);
+  if (!run.summary) {
+    r.error = run.error;
     return r;
   }
   r.valid = true;
-  r.summary = line["summary"];
-  const nlohmann::json& s = r.summary;
+  r.summary = run.summary;
+  const RunSummary& s = *r.summary;
   // Dropped requests (longer than max_model_len or than a replica's KV) are not judged here: no
   // replica count changes them. They are reported, and count against min_goodput_fraction.
   r.pass = true;
-  const double completed = number_at(s, "/requests/completed");
   for (const PlanSlo& slo : spec.slos) {
-    const double v = completed > 0 ? number_at(s, summary_pointer(slo.key()), INFINITY) : INFINITY;
+    const double v = s.requests.completed > 0 ? summary_value(s, slo.key(), INFINITY) : INFINITY;
     const double ratio = v / slo.max_s;
     if (r.worst.empty() || ratio > r.worst_ratio) {
       r.worst = slo.key();
@@ -95,7 +130,7 @@ SeedRun judge(const PlanSpec& spec, const nlohmann::json& line) {
     }
   }
   if (spec.min_goodput_fraction > 0) {
-    const double g = number_at(s, "/goodput/fraction");
+    const double g = s.goodput.fraction;
     const double ratio = g > 0 ? spec.min_goodput_fraction / g : INFINITY;
     if (r.worst.empty() || ratio > r.worst_ratio) {
       r.worst = "goodput.fraction";
@@ -126,7 +161,8 @@ struct Context {
   Catalog catalog;
   std::unique_ptr<PointsLog> log;
   std::mutex mu;
-  std::map<std::string, nlohmann::json> lines;  // by hash: runs of this call and of points.jsonl
+  std::map<std::string, RunRecord> runs;        // by hash: runs of this call, and of points.jsonl once used
+  std::map<std::string, nlohmann::json> logged;  // by hash: lines of points.jsonl not used yet
   std::vector<double> offered_rps;              // per growth factor: requests / arrival span, 0 unknown
   PlanProgress progress;
   size_t runs_now = 0, runs_reused = 0;
@@ -139,11 +175,20 @@ struct Context {
     if (options.on_progress) options.on_progress(progress);
   }
 
-  nlohmann::json run(const SweepPoint& p) {
+  RunRecord run(const SweepPoint& p) {
     {
       std::lock_guard<std::mutex> lock(mu);
-      const auto it = lines.find(p.hash);
-      if (it != lines.end()) {
+      auto it = runs.find(p.hash);
+      if (it == runs.end()) {
+        const auto line = logged.find(p.hash);
+        if (line != logged.end()) {  // resumed: its summary read once
+          std::optional<RunSummary> summary;
+          if (line->second.contains("summary")) summary = summary_from_json(line->second["summary"]);
+          it = runs.emplace(p.hash, record_of(line->second, std::move(summary))).first;
+          logged.erase(line);
+        }
+      }
+      if (it != runs.end()) {
         ++runs_reused;
         ++progress.runs;
         report();
@@ -151,15 +196,16 @@ struct Context {
       }
     }
     if (options.cancel && options.cancel->load()) throw Cancelled();
-    nlohmann::json line = run_point(base, p, catalog, options.cancel);
-    if (line.contains("summary")) line["summary"].erase("perf_model");  // large, the same for every run of a candidate
-    if (log) log->append(line);  // thread-safe; outside mu so that other runs go on during its fdatasync
+    PointRun run = run_point_typed(base, p, catalog, options.cancel);
+    if (run.line.contains("summary")) run.line["summary"].erase("perf_model");  // large, the same for every run of a candidate
+    if (log) log->append(run.line);  // thread-safe; outside mu so that other runs go on during its fdatasync
+    RunRecord record = record_of(run.line, std::move(run.summary));
     std::lock_guard<std::mutex> lock(mu);
-    lines.emplace(p.hash, line);
+    runs.emplace(p.hash, record);
     ++runs_now;
     ++progress.runs;
     report();
-    return line;
+    return record;
   }
 };
 
@@ -191,8 +237,8 @@ void evaluate(Context& ctx, const PlanCandidate& c, double growth, Level& level,
 // Replicas the offered load needs at the throughput per replica of a saturated run, or 0.
 uint32_t capacity_estimate(const Context& ctx, size_t growth_index, const Level& failed) {
   if (failed.seeds.empty() || ctx.offered_rps[growth_index] <= 0) return 0;
-  const nlohmann::json& s = failed.seeds.front().summary;
-  const double busy = number_at(s, "/engine/busy_fraction"), served = number_at(s, "/throughput/requests_per_s");
+  const RunSummary& s = figures(failed.seeds.front());
+  const double busy = s.engine.busy_fraction, served = s.throughput.requests_per_s;
   if (busy < 0.9 || served <= 0) return 0;
   const double per_replica = served / failed.n;
   return static_cast<uint32_t>(std::min(1e9, std::ceil(ctx.offered_rps[growth_index] / (0.9 * per_replica))));
@@ -210,12 +256,14 @@ void explain_binding(const Level& level, PlanCandidateResult& out) {
     for (const SeedRun& s : level.seeds)
       if (!r || s.worst_ratio > r->worst_ratio) r = &s;
   if (!r) return;
-  const nlohmann::json& s = r->summary;
+  const RunSummary& s = figures(*r);
   const std::string at = "at " + std::to_string(level.n) + " replica" + (level.n == 1 ? "" : "s");
   const std::string what = r->pass ? "closest to its limit: " + r->worst + " at " + plan_percent(r->worst_ratio)
                                    : r->failed;
-  const double preemptions = number_at(s, "/requests/preemptions"), too_big = number_at(s, "/requests/dropped_by_reason/exceeds_kv_capacity");
-  const double peak = number_at(s, "/kv/peak_utilization"), busy = number_at(s, "/engine/busy_fraction");
+  const auto too_big_it = s.requests.dropped_by_reason.find("exceeds_kv_capacity");
+  const double preemptions = static_cast<double>(s.requests.preemptions);
+  const double too_big = too_big_it == s.requests.dropped_by_reason.end() ? 0 : static_cast<double>(too_big_it->second);
+  const double peak = s.kv.peak_utilization, busy = s.engine.busy_fraction;
   if (too_big > 0 || preemptions > 0 || peak >= 0.95) {
     out.binds = "memory";
     out.binds_detail = at + " " + what + ": KV blocks run out (" + plan_number(preemptions) + " preemptions, peak KV use " +
@@ -226,7 +274,7 @@ void explain_binding(const Level& level, PlanCandidateResult& out) {
   const std::string metric = r->worst.substr(0, dot), stat = dot == std::string::npos ? "p99" : r->worst.substr(dot + 1);
   if (metric == "ttft_s" || metric == "e2e_s" || metric == "goodput") {
     const std::string qstat = metric == "goodput" ? "p99" : stat;
-    const double queue = number_at(s, "/queue_s/" + qstat), total = number_at(s, "/" + (metric == "goodput" ? std::string("ttft_s") : metric) + "/" + qstat);
+    const double queue = summary_value(s, "queue_s." + qstat), total = summary_value(s, (metric == "goodput" ? std::string("ttft_s") : metric) + "." + qstat);
     if (total > 0 && queue >= 0.5 * total) {
       out.binds = "queueing";
       out.binds_detail = at + " " + what + ": requests wait for a slot (queue_s." + qstat + " " + plan_short(queue) + " s of " +
@@ -237,7 +285,7 @@ void explain_binding(const Level& level, PlanCandidateResult& out) {
   }
   out.binds = "compute";
   out.binds_detail = at + " " + what + ": the engine steps are too slow (engine busy " + plan_percent(busy) + ", tpot_s.p99 " +
-                     plan_short(number_at(s, "/tpot_s/p99")) + " s, queue_s.p99 " + plan_short(number_at(s, "/queue_s/p99")) + " s)";
+                     plan_short(s.tpot_s.p99) + " s, queue_s.p99 " + plan_short(s.queue_s.p99) + " s)";
 }
 
 PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_index, uint32_t hint) {
@@ -291,8 +339,8 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
   // with the most replicas (levels ascend; the first such seed of each level).
   for (const auto& [k, l] : levels)
     for (const SeedRun& s : l.seeds)
-      if (!s.pass && number_at(s.summary, "/engine/busy_fraction") >= 0.95 && number_at(s.summary, "/throughput/requests_per_s") > 0) {
-        out.saturation_requests_per_s_per_replica = number_at(s.summary, "/throughput/requests_per_s") / k;
+      if (!s.pass && figures(s).engine.busy_fraction >= 0.95 && figures(s).throughput.requests_per_s > 0) {
+        out.saturation_requests_per_s_per_replica = figures(s).throughput.requests_per_s / k;
         break;
       }
   const uint32_t at_n = hi <= max ? hi : max;
@@ -306,16 +354,17 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
   double rps = 0, usd_per_m = 0;
   bool usd_known = true;
   out.goodput_fraction = 1;
-  for (const SeedRun& s : top.seeds) {
+  for (const SeedRun& seed : top.seeds) {
+    const RunSummary& s = figures(seed);
     for (const std::string& k : keys) {
-      const double v = number_at(s.summary, summary_pointer(k), INFINITY);
+      const double v = seed.summary ? summary_value(s, k, INFINITY) : INFINITY;
       if (!out.slo_values.contains(k) || v > out.slo_values[k].get<double>()) out.slo_values[k] = v;
     }
-    out.goodput_fraction = std::min(out.goodput_fraction, number_at(s.summary, "/goodput/fraction"));
-    out.requests_dropped = std::max(out.requests_dropped, number_at(s.summary, "/requests/dropped"));
-    rps += number_at(s.summary, "/throughput/requests_per_s");
-    const double g = number_at(s.summary, "/goodput/fraction");
-    if (g > 0) usd_per_m += number_at(s.summary, "/cost/usd_per_million_tokens") / g;
+    out.goodput_fraction = std::min(out.goodput_fraction, s.goodput.fraction);
+    out.requests_dropped = std::max(out.requests_dropped, static_cast<double>(s.requests.dropped));
+    rps += s.throughput.requests_per_s;
+    const double g = s.goodput.fraction;
+    if (g > 0) usd_per_m += s.cost.usd_per_million_tokens / g;
     else usd_known = false;
   }
   for (auto& [k, v] : out.slo_values.items())
@@ -341,6 +390,12 @@ PlanCandidateResult search(Context& ctx, const PlanCandidate& c, size_t growth_i
   if (c.gpu.spot_usd_per_gpu_hour >= 0) out.spot_usd_per_hour = static_cast<double>(at_n) * c.gpus_per_replica * c.gpu.spot_usd_per_gpu_hour;
   out.usd_per_million_tokens_slo = usd_known ? usd_per_m / static_cast<double>(seeds_run) : INFINITY;
   out.requests_per_s_per_replica = rps / static_cast<double>(seeds_run) / at_n;
+  if (c.autoscaled()) {  // the fleet's own dollars over the run, and the replicas it held
+    std::vector<const RunSummary*> summaries;
+    for (const SeedRun& s : top.seeds) summaries.push_back(&figures(s));
+    autoscaled_figures(summaries, out);
+    if (out.mean_replicas_held > 0) out.requests_per_s_per_replica = rps / static_cast<double>(seeds_run) / out.mean_replicas_held;
+  }
   out.seeds_passing_at_n = static_cast<double>(top.passing) / static_cast<double>(spec.seeds.size());
   if (hi <= max) {
     out.status = PlanStatus::feasible;
@@ -429,9 +484,10 @@ void rank(const PlanSpec& spec, PlanGrowthResult& g) {
     return;
   }
   const PlanCandidateResult& r = g.candidates[feasible.front()];
-  std::string text = r.candidate.label + " x " + std::to_string(r.replicas) + " replica" + (r.replicas == 1 ? "" : "s") + " (" +
-                     std::to_string(r.replicas * r.candidate.gpus_per_replica) + " GPUs) at $" + plan_number(r.usd_per_hour) +
-                     "/hour is the cheapest fleet meeting every SLO";
+  std::string text = r.candidate.label + " x " + plan_fleet_text(r) + " (" +
+                     std::to_string(r.replicas * r.candidate.gpus_per_replica) + " GPUs" + (r.candidate.autoscaled() ? " at most" : "") +
+                     ") at $" + plan_number(r.usd_per_hour) + "/hour" + (r.candidate.autoscaled() ? " (its dollars over the run)" : "") +
+                     " is the cheapest fleet meeting every SLO";
   text += " (" + std::to_string(static_cast<int>(std::lround(r.seeds_passing_at_n * spec.seeds.size()))) + "/" +
           std::to_string(spec.seeds.size()) + " seeds pass";
   if (r.seeds_passing_below >= 0)
@@ -440,7 +496,7 @@ void rank(const PlanSpec& spec, PlanGrowthResult& g) {
   text += "); $" + plan_short(r.usd_per_million_tokens_slo) + " per million tokens served within SLO.";
   if (feasible.size() > 1) {
     const PlanCandidateResult& next = g.candidates[feasible[1]];
-    text += " Next: " + next.candidate.label + " x " + std::to_string(next.replicas) + " at $" + plan_number(next.usd_per_hour) +
+    text += " Next: " + next.candidate.label + " x " + (next.candidate.autoscaled() ? "up to " : "") + std::to_string(next.replicas) + " at $" + plan_number(next.usd_per_hour) +
             "/hour" + (r.usd_per_hour > 0 ? " (+" + plan_percent(next.usd_per_hour / r.usd_per_hour - 1) + ")" : "") + ".";
   }
   text += " Binding SLO: " + r.binding_slo + " at " + plan_percent(r.binding_ratio) + " of its limit; what binds: " + r.binds +
@@ -457,13 +513,6 @@ void remove_outputs(const std::string& dir) {
 
 }  // namespace
 
-PlanChartRenderer& registered_plan_chart_renderer() {
-  static PlanChartRenderer renderer;
-  return renderer;
-}
-
-void register_plan_chart_renderer(PlanChartRenderer renderer) { registered_plan_chart_renderer() = std::move(renderer); }
-
 PlanResult run_plan(const PlanSpec& spec, const PlanOptions& options) {
   if (spec.seeds.empty() || spec.growth.empty() || spec.growth[0] != 1.0)
     throw InputError("plan: expected at least one seed and growth factor 1 first (parse the plan with parse_plan)");
@@ -478,7 +527,7 @@ PlanResult run_plan(const PlanSpec& spec, const PlanOptions& options) {
       if (const size_t at = m.find(sweep); at != std::string::npos) m.replace(at, sweep.size(), "another kvsim sweep or plan");
       throw IoError(m);
     }
-    ctx.lines = ctx.log->lines();
+    ctx.logged = ctx.log->lines();
     remove_outputs(options.out_dir);  // until this plan completes, no file in DIR looks like its result
   }
   PlanResult result;
@@ -541,8 +590,7 @@ PlanResult run_plan(const PlanSpec& spec, const PlanOptions& options) {
   result.runs = ctx.runs_now;
   result.runs_reused = ctx.runs_reused;
   if (!options.out_dir.empty()) {
-    const PlanChartRenderer& renderer = options.render_charts ? options.render_charts : registered_plan_chart_renderer();
-    if (renderer) {
+    if (const PlanChartRenderer& renderer = options.render_charts) {
       try {
         for (auto& chart : renderer(result, options.out_dir))  // report.md names only images that exist
           if (std::filesystem::is_regular_file(std::filesystem::path(options.out_dir) / chart.first)) result.charts.push_back(std::move(chart));

@@ -64,6 +64,15 @@ struct PlanSpec {
   // /cluster/disaggregation: objects with a "ratio" (the searched replicas split P:D), or null
   // (the base's own layout).
   std::vector<nlohmann::json> disaggregation;
+  // The autoscaling axis (docs/plan.md): each entry an autoscaler object as /cluster/autoscaling
+  // takes, without max_replicas (the searched value), or null for a fixed fleet. {null} when
+  // neither the plan nor its base has one. The base itself holds no /cluster/autoscaling: a base's
+  // autoscaler becomes this list's single entry (when the plan gives none), and the cluster fields
+  // only an elastic fleet takes (cold_start, max_queue_wait_s, the initial replicas) move to
+  // elastic_fields, which the autoscaled candidates write back.
+  std::vector<nlohmann::json> autoscaling;
+  nlohmann::json elastic_fields = nlohmann::json::object();  // {"cold_start": ..., ...}, keys of /cluster
+  bool has_autoscaling_axis() const;  // some candidate is autoscaled
   uint32_t min_replicas = 1, max_replicas = 64;
 
   std::vector<uint64_t> seeds;              // default {1, 2, 3}
@@ -93,6 +102,11 @@ struct PlanCandidate {
   uint32_t gpus_per_replica = 1;  // TP x PP
   uint32_t min_replicas = 1;      // the least a search may try (2 for disaggregated pools)
   std::vector<std::pair<std::string, nlohmann::json>> overrides;  // "/gpu", "/deployment/tensor_parallel", ...
+  // Autoscaled (an object, as PlanSpec::autoscaling): the searched count is the autoscaler's
+  // max_replicas, not /cluster/replicas, and min_replicas is at least the autoscaler's minimum (or
+  // largest schedule entry). Null: a fixed fleet.
+  nlohmann::json autoscaling;
+  bool autoscaled() const { return autoscaling.is_object(); }
 };
 // The candidates in order (the last list of the plan varies fastest).
 std::vector<PlanCandidate> plan_candidates(const PlanSpec& spec);
@@ -121,12 +135,17 @@ struct PlanCandidateResult {
   double goodput_fraction = 0;         // worst over the seeds at n
   double requests_dropped = 0;         // most over the seeds at n (too long for max_model_len or a replica's KV)
 
-  double usd_per_hour = 0;             // replicas x GPUs per replica x on-demand $/GPU-hour
+  double usd_per_hour = 0;             // replicas x GPUs per replica x on-demand $/GPU-hour; autoscaled:
+                                       // the fleet's dollars (cost.usd_gpu) per hour of the run, mean over the seeds at n
   double spot_usd_per_hour = -1;       // the same at the spot price, < 0 if none
   double usd_per_million_tokens_slo = 0;  // $ per million tokens of requests served within SLO, at n
   double requests_per_s_per_replica = 0;  // served at n: the workload's throughput / n
   double saturation_requests_per_s_per_replica = -1;  // throughput of one replica kept busy by an overload, < 0 if none seen
   size_t runs = 0;                     // simulations the search used (run now or reused)
+  // Autoscaled candidates at n (< 0 otherwise): replica-hours held per hour of the run (mean over
+  // the seeds), and the most replicas held at once (provisioning included; most over the seeds).
+  double mean_replicas_held = -1;
+  double peak_replicas_held = -1;
 };
 
 struct PlanGrowthResult {
@@ -159,16 +178,13 @@ struct PlanProgress {
 // references only the images it returns.
 using PlanChartRenderer =
     std::function<std::vector<std::pair<std::string, std::string>>(const PlanResult& result, const std::string& dir)>;
-// The renderer used when PlanOptions::render_charts is empty (none until one is registered, e.g.
-// by a binary that links the GUI's chart code).
-void register_plan_chart_renderer(PlanChartRenderer renderer);
 
 struct PlanOptions {
   std::string out_dir;   // empty: no files (and no resume)
   unsigned jobs = 0;     // simulations at once on threads; 0 = the number of cores
   std::function<void(const PlanProgress&)> on_progress;  // from one thread at a time
   const std::atomic<bool>* cancel = nullptr;  // set to stop: run_plan throws Cancelled, writes no summary files
-  PlanChartRenderer render_charts;            // overrides the registered renderer
+  PlanChartRenderer render_charts;            // empty: no charts (report.md names no image)
 };
 
 // Runs the plan. Throws InputError for an unusable plan (nothing valid to run), IoError when the

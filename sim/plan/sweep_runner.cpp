@@ -61,17 +61,26 @@ Shard parse_shard(const std::string& text) {
 
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& point, const Catalog& catalog,
                          const std::atomic<bool>* cancel) {
+  return run_point_typed(spec, point, catalog, cancel).line;
+}
+
+PointRun run_point_typed(const SweepSpec& spec, const SweepPoint& point, const Catalog& catalog,
+                         const std::atomic<bool>* cancel) {
   const auto start = std::chrono::steady_clock::now();
-  nlohmann::json line = {{"hash", point.hash}, {"overrides", overrides_json(point)}};
+  PointRun run;
+  nlohmann::json& line = run.line;
+  line = {{"hash", point.hash}, {"overrides", overrides_json(point)}};
   try {
     const nlohmann::json resolved = resolve_point(spec, point);
     const Scenario scenario = parse_scenario(resolved, spec.base_dir, catalog, "point " + std::to_string(point.index));
     RunOptions options;
     options.keep_samples = false;
     options.cancel = cancel;
-    nlohmann::json summary = to_json(run_scenario(scenario, options).summary);
+    RunSummary typed = run_scenario(scenario, options).summary;
+    nlohmann::json summary = to_json(typed);
     summary.erase("scenario");  // the base (sweep.json) and the overrides say it
     line["summary"] = std::move(summary);
+    run.summary = std::move(typed);
   } catch (const Cancelled&) {
     throw;
   } catch (const InputError& e) {
@@ -82,7 +91,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& point, const C
     line["error"] = std::string("internal error: ") + e.what();
   }
   line["wall_s"] = seconds_since(start);
-  return line;
+  return run;
 }
 
 PointExecutor run_points_on_threads(const SweepSpec& spec, const Catalog& catalog, unsigned jobs,

@@ -8,12 +8,14 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "metrics/run_summary.h"
 #include "plan/sweep_spec.h"
 
 namespace kvsim {
@@ -36,6 +38,14 @@ struct SweepProgress {
 // The result line of one point: {"hash", "overrides", "summary" (without "scenario")} or
 // {"hash", "overrides", "error"}, plus "wall_s". Throws Cancelled only.
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& point, const Catalog& catalog,
+                         const std::atomic<bool>* cancel);
+// The same line, and the run's typed summary when it has one (as run_scenario returned it, for a
+// caller that judges the run: the planner), so that nothing reads back the JSON just built.
+struct PointRun {
+  nlohmann::json line;
+  std::optional<RunSummary> summary;  // empty when the line is an error
+};
+PointRun run_point_typed(const SweepSpec& spec, const SweepPoint& point, const Catalog& catalog,
                          const std::atomic<bool>* cancel);
 
 // Runs `pending` (indices into `points`) and calls `record` with each finished line; `record` is

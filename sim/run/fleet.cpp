@@ -8,17 +8,6 @@
 
 namespace kvsim {
 
-const char* replica_state_name(ReplicaState s) {
-  switch (s) {
-    case ReplicaState::kProvisioning: return "provisioning";
-    case ReplicaState::kUp: return "up";
-    case ReplicaState::kDraining: return "draining";
-    case ReplicaState::kNotice: return "notice";
-    case ReplicaState::kReleased: return "released";
-  }
-  return "released";
-}
-
 Fleet::Fleet(const FleetConfig& config, uint64_t seed, std::vector<std::unique_ptr<Replica>>& replicas,
              Router& router, ReplicaObserver& observer, MakeReplica make)
     : c_(config),

@@ -30,7 +30,6 @@ namespace kvsim {
 class Router;
 
 enum class ReplicaState : uint8_t { kProvisioning, kUp, kDraining, kNotice, kReleased };
-const char* replica_state_name(ReplicaState s);
 
 struct FleetReplica {
   PriceClass price = PriceClass::kOnDemand;
@@ -88,9 +87,12 @@ class Fleet final : public ClusterControl, public TimeseriesExtra {
   const FleetCounters& counters() const { return n_; }
   const std::vector<FleetReplica>& replica_states() const { return state_; }
 
-  // TimeseriesExtra: replicas by class and state, the router's queue, dollars so far.
+  // TimeseriesExtra: replicas by class and state, the router's queue, dollars so far; the
+  // replicas held (whose KV blocks the summary's utilisation counts).
   std::string header() const override;
   void write(CsvWriter& csv, SimTime now) override;
+  bool replicas_vary() const override { return true; }
+  bool held(uint32_t replica) const override { return !gone(replica); }
 
  private:
   uint32_t count(ReplicaState s) const;

@@ -5,9 +5,11 @@
 //   kvsim-gui.png          the window after two runs compared side by side (the small test
 //                          scenario at max_num_seqs 64 and at 16, on the same synthetic workload)
 //   kvsim-gui-summary.png  the Summary tab of the same runs: identity, SLO verdicts, figures
+//   kvsim-gui-fleet.png    the form's Disaggregation group: a prefill pool and a decode pool
 //   kvsim-gui-sweep.png    the Sweep tab: P99 TTFT against the rate, a line per replica count
 //   kvsim-gui-plan.png     the Plan tab: four GPU types at TP 1 and 2 for a 7B model at 40 req/s,
-//                          P99 TTFT <= 0.5 s: the frontier, the table by cost, the recommendation
+//                          P99 TTFT <= 0.5 s: the form, the frontier, the table by cost, the
+//                          recommendation
 // The pictures hold no wall times, so rerunning gives the same bytes on the same fonts and Qt.
 #include <cstdio>
 #include <fstream>
@@ -15,6 +17,8 @@
 #include <QApplication>
 #include <QDir>
 #include <QLabel>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -25,6 +29,7 @@
 #include "run_list.h"
 #include "scenario_document.h"
 #include "scenario_editor.h"
+#include "scenario_form.h"
 #include "plan_view.h"
 #include "sweep_view.h"
 
@@ -64,7 +69,11 @@ Json screenshot_plan() {
               {"base", base},
               {"slo", {{"ttft_s", {{"p99", 0.5}}}}},
               {"candidates",
-               {{"gpus", {"H100-SXM", "A100-80GB", "L40S", "V100-32GB"}}, {"tensor_parallel", {1, 2}}, {"weight_dtype", {"bf16"}}}},
+               {{"gpus", {"H100-SXM", "A100-80GB", "L40S", "V100-32GB"}},
+                {"tensor_parallel", {1, 2}},
+                {"weight_dtype", {"bf16"}},
+                {"kv_dtype", {"fp16"}},          // the defaults, shown ticked in the form
+                {"eviction_policy", {"lru"}}}},
               {"replicas", {{"min", 1}, {"max", 6}}},
               {"seeds", {{"count", 2}}},
               {"growth", {1, 2}}};
@@ -112,6 +121,24 @@ int main(int argc, char** argv) {
   QTest::qWait(50);
   if (!save(window->grab().toImage(), out, "kvsim-gui-summary.png")) return 1;
   window->results()->tabs()->setCurrentIndex(0);
+
+  // The form's Disaggregation group with two pools (a scenario loaded, not run), scrolled to it.
+  Json pools = test::small_scenario(600, 24.0);
+  pools["name"] = "prefill/decode pools";
+  pools["cluster"] = {{"router", "least_outstanding"},
+                      {"disaggregation",
+                       {{"prefill", {{"replicas", 1}}},
+                        {"decode", {{"replicas", 3}}},
+                        {"first_token", "prefill"},
+                        {"kv_transfer", {{"link", "nvlink"}, {"overlap", "layerwise"}}}}}};
+  window->document()->reset(pools, test::data_path("small.json"));
+  test::wait_for_validation(*window);
+  ScenarioForm* form = window->editor()->form();
+  QWidget* group = form->field("/cluster/disaggregation")->widget()->parentWidget();  // its group box
+  form->scroll_area()->verticalScrollBar()->setValue(group->mapTo(form->scroll_area()->widget(), QPoint(0, 0)).y());
+  if (QWidget* focused = QApplication::focusWidget()) focused->clearFocus();  // no blinking text cursor
+  QTest::qWait(1000);  // the filled fields' clear buttons fade in
+  if (!save(window->grab().toImage(), out, "kvsim-gui-fleet.png")) return 1;
 
   // The Sweep tab after a sweep of the small scenario (run into a scratch folder).
   QTemporaryDir scratch;

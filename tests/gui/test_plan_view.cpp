@@ -7,11 +7,15 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QLabel>
 #include <QLineSeries>
-#include <QListWidget>
+#include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSignalSpy>
@@ -22,6 +26,7 @@
 
 #include "gui_test_support.h"
 #include "plan_chart.h"
+#include "plan_form_lines.h"
 #include "plan_view.h"
 #include "results_view.h"
 #include "run_identity.h"
@@ -54,6 +59,22 @@ QAbstractSeries* series_named(QChart* chart, const QString& prefix) {
   return nullptr;
 }
 
+// The row of GPU `name` in the Plan form's GPU table.
+int gpu_row(const PlanView& view, const QString& name) {
+  for (int r = 0; r < view.gpu_table()->rowCount(); ++r)
+    if (view.gpu_table()->item(r, 0)->data(Qt::UserRole).toString() == name) return r;
+  return -1;
+}
+
+// `j` with its keys sorted, as the form's nlohmann::json holds them.
+nlohmann::json sorted(const Json& j) { return nlohmann::json::parse(j.dump()); }
+
+std::vector<std::string> labels(const kvsim::PlanSpec& spec) {
+  std::vector<std::string> out;
+  for (const kvsim::PlanCandidate& c : kvsim::plan_candidates(spec)) out.push_back(c.label);
+  return out;
+}
+
 // candidates.csv's "label" -> "status".
 std::map<QString, QString> statuses_in_csv(const QString& path) {
   std::map<QString, QString> out;
@@ -78,6 +99,10 @@ class PlanViewTest : public QObject {
   void a_tiny_plan_runs_and_its_table_is_sorted_by_cost_with_misses_marked();
   void the_frontier_png_for_the_report_is_drawn_by_the_same_chart_code();
   void a_click_on_a_point_runs_that_candidate_in_the_other_views();
+  void every_candidate_field_set_in_the_form_runs_as_the_plan_file_would();
+  void an_opened_plan_file_shows_every_field_and_writes_it_back();
+  void autoscalers_and_layouts_read_as_one_line_each();
+  void every_shipped_plan_opens_in_the_form_and_plans_the_same_candidates();
   void cancel_stops_a_plan_and_writes_no_plan_files();
   void a_bad_plan_shows_the_pointer_at_fault();
   void a_plan_without_a_base_plans_the_scenario_in_the_editor();
@@ -91,7 +116,7 @@ void PlanViewTest::a_tiny_plan_runs_and_its_table_is_sorted_by_cost_with_misses_
   PlanView view(catalog, &prompts);
   view.set_plan(tiny_plan(), tmp.path());
   int ticked = 0;
-  for (int i = 0; i < view.gpu_list()->count(); ++i) ticked += view.gpu_list()->item(i)->checkState() == Qt::Checked;
+  for (int i = 0; i < view.gpu_table()->rowCount(); ++i) ticked += view.gpu_table()->item(i, 0)->checkState() == Qt::Checked;
   QCOMPARE(ticked, 3);
   KVSIM_JSON_COMPARE(view.plan_json()["candidates"]["tensor_parallel"], nlohmann::json({1, 8}));
   KVSIM_JSON_COMPARE(view.plan_json()["slo"], nlohmann::json({{"ttft_s", {{"p99", 0.3}}}}));
@@ -226,6 +251,182 @@ void PlanViewTest::a_click_on_a_point_runs_that_candidate_in_the_other_views() {
   QCOMPARE(id.usd_per_hour, best.usd_per_hour);
   // The candidate's run meets the SLO as the planner found (one seed, the same scenario).
   QVERIFY(w->runs()->run(0)->summary.ttft_s.p99 <= 0.3);
+}
+
+// Each field the plan file has, set as a planner would in the form (ticks, a typed price, comma
+// lists, a line per layout), runs the plan the same file would: plan.json's "plan" is that file's
+// parsed plan, and the results hold its candidates.
+void PlanViewTest::every_candidate_field_set_in_the_form_runs_as_the_plan_file_would() {
+  QTemporaryDir tmp;
+  kvsim::Catalog catalog = kvsim::Catalog::open_default();
+  ScriptedPrompts prompts;
+  PlanView view(catalog, &prompts);
+  Json plan = tiny_plan();
+  plan["candidates"] = {{"gpus", {"H100-SXM"}}};
+  view.set_plan(plan, tmp.path());
+
+  // The form starts from the plan: one GPU, nothing else ticked or typed.
+  QCOMPARE(view.choice_box("kv_dtype", "fp8")->isChecked(), false);
+  QVERIFY(view.integer_list("max_num_seqs")->text().isEmpty());
+  QVERIFY(view.autoscaling_edit()->toPlainText().isEmpty());
+  const int h100 = gpu_row(view, "H100-SXM");
+  QVERIFY(h100 >= 0);
+  view.gpu_table()->item(h100, 1)->setText("3.5");
+  view.gpu_table()->item(h100, 2)->setText("1.25");
+  view.choice_box("tensor_parallel", 1)->setChecked(true);
+  view.choice_box("pipeline_parallel", 1)->setChecked(true);
+  view.choice_box("kv_dtype", "fp16")->setChecked(true);
+  view.choice_box("kv_dtype", "fp8")->setChecked(true);
+  view.choice_box("enable_prefix_caching", true)->setChecked(true);
+  view.choice_box("eviction_policy", "lru")->setChecked(true);
+  view.choice_box("router", "least_outstanding")->setChecked(true);
+  QVERIFY(view.choice_box("router", "no_such_router") == nullptr);
+  QTest::keyClicks(view.integer_list("max_num_seqs"), "128");
+  QTest::keyClicks(view.integer_list("max_num_batched_tokens"), "4096");
+  view.disaggregation_edit()->setPlainText("colocated\n1:1 link=nvlink overlap=layerwise");
+
+  const Json file = {
+      {"name", "tiny"},
+      {"base", plan["base"]},
+      {"slo", {{"ttft_s", {{"p99", 0.3}}}}},
+      {"candidates",
+       {{"gpus", Json::array({Json{{"name", "H100-SXM"}, {"usd_per_gpu_hour", 3.5}, {"spot_usd_per_gpu_hour", 1.25}}})},
+        {"tensor_parallel", {1}},
+        {"pipeline_parallel", {1}},
+        {"kv_dtype", {"fp16", "fp8"}},
+        {"enable_prefix_caching", {true}},
+        {"eviction_policy", {"lru"}},
+        {"router", {"least_outstanding"}},
+        {"max_num_seqs", {128}},
+        {"max_num_batched_tokens", {4096}},
+        {"disaggregation", Json::array({nullptr, Json{{"ratio", "1:1"}, {"kv_transfer", {{"link", "nvlink"}, {"overlap", "layerwise"}}}}})}}},
+      {"replicas", {{"min", 1}, {"max", 3}}},
+      {"seeds", {{"count", 1}}},
+      {"growth", {1}}};
+  KVSIM_JSON_COMPARE(view.plan_json()["candidates"], sorted(file["candidates"]));
+  const kvsim::PlanSpec expected = kvsim::parse_plan(file, tmp.path().toStdString(), catalog);
+  QCOMPARE(labels(kvsim::parse_plan(view.plan_json(), tmp.path().toStdString(), catalog)), labels(expected));
+  QCOMPARE(labels(expected).size(), size_t{4});  // 2 KV dtypes x (colocated, 1:1)
+
+  QSignalSpy ended(&view, &PlanView::plan_ended);
+  const QString out = tmp.filePath("out");
+  QVERIFY(view.run_plan(out, 2));
+  QVERIFY(ended.wait(120000));
+  QVERIFY2(prompts.errors.isEmpty(), qPrintable(prompts.errors.join("\n")));
+  std::ifstream written((out + "/plan.json").toStdString());
+  const Json result = Json::parse(written);
+  KVSIM_JSON_COMPARE(result["plan"], expected.to_json());
+  const kvsim::PlanGrowthResult& g = view.result()->growth.at(0);
+  QCOMPARE(g.candidates.size(), size_t{4});
+  for (size_t i = 0; i < 4; ++i) {
+    QCOMPARE(g.candidates[i].candidate.label, labels(expected)[i]);
+    QCOMPARE(g.candidates[i].candidate.gpu.usd_per_gpu_hour, 3.5);
+    QCOMPARE(g.candidates[i].candidate.gpu.spot_usd_per_gpu_hour, 1.25);
+  }
+  // The table's $/hour is at the typed price: replicas x GPUs x 3.5.
+  for (int r = 0; r < view.table()->rowCount(); ++r) {
+    const kvsim::PlanCandidateResult& c = g.candidates[view.row_order()[static_cast<size_t>(r)]];
+    if (c.status == kvsim::PlanStatus::invalid) continue;
+    QCOMPARE(view.table()->item(r, 4)->text(), QString::number(c.replicas * c.candidate.gpus_per_replica * 3.5, 'f', 2));
+  }
+}
+
+// An opened plan file (scenarios/plans' autoscaling plan, with the other lists added) fills every
+// field, and the form writes the same plan back: the same candidates, in the same order.
+void PlanViewTest::an_opened_plan_file_shows_every_field_and_writes_it_back() {
+  QTemporaryDir tmp;
+  kvsim::Catalog catalog = kvsim::Catalog::open_default();
+  ScriptedPrompts prompts;
+  PlanView view(catalog, &prompts);
+  Json plan = tiny_plan();
+  plan["candidates"] = {
+      {"gpus", Json::array({"L40S", Json{{"name", "A100-80GB"}, {"usd_per_gpu_hour", 4.1}}})},
+      {"pipeline_parallel", {2, 1}},  // the file's order is kept
+      {"weight_dtype", {"fp8"}},
+      {"enable_prefix_caching", {false, true}},
+      {"max_num_seqs", {64, 256}},
+      {"router", Json::array({"power_of_two", Json{{"kind", "scored"}, {"scorers", Json::array({Json{{"kind", "queue"}, {"weight", 1}}})}}})},
+      {"autoscaling", Json::array({nullptr, Json{{"policy", "concurrency"}, {"target", 24}, {"min_replicas", 1}, {"cooldown_s", 60}},
+                                   Json{{"policy", "schedule"}, {"schedule", Json::array({Json{{"at_s", 0}, {"replicas", 2}}})}}})}};
+  const QString path = tmp.filePath("plan.json");
+  std::ofstream(path.toStdString()) << plan.dump(2);
+  QVERIFY(view.open_plan(path));
+
+  QCOMPARE(view.gpu_table()->item(gpu_row(view, "L40S"), 0)->checkState(), Qt::Checked);
+  QCOMPARE(view.gpu_table()->item(gpu_row(view, "A100-80GB"), 0)->checkState(), Qt::Checked);
+  QCOMPARE(view.gpu_table()->item(gpu_row(view, "A100-80GB"), 1)->text(), QString("4.1"));
+  QVERIFY(view.gpu_table()->item(gpu_row(view, "L40S"), 1)->text().isEmpty());
+  QCOMPARE(view.gpu_table()->item(gpu_row(view, "H100-SXM"), 0)->checkState(), Qt::Unchecked);
+  QVERIFY(view.choice_box("pipeline_parallel", 2)->isChecked() && view.choice_box("pipeline_parallel", 1)->isChecked());
+  QVERIFY(!view.choice_box("pipeline_parallel", 4)->isChecked());
+  QVERIFY(view.choice_box("weight_dtype", "fp8")->isChecked() && !view.choice_box("weight_dtype", "bf16")->isChecked());
+  QVERIFY(view.choice_box("enable_prefix_caching", false)->isChecked());
+  QVERIFY(view.choice_box("router", "power_of_two")->isChecked());
+  QCOMPARE(view.integer_list("max_num_seqs")->text(), QString("64, 256"));
+  QCOMPARE(view.autoscaling_edit()->toPlainText(),
+           QString("fixed\nconcurrency 24 cooldown_s=60 min_replicas=1\n"
+                   "{\"policy\":\"schedule\",\"schedule\":[{\"at_s\":0,\"replicas\":2}]}"));
+  KVSIM_JSON_COMPARE(view.plan_json()["candidates"], sorted(plan["candidates"]));
+  const kvsim::PlanSpec spec = kvsim::parse_plan(plan, tmp.path().toStdString(), catalog);
+  QCOMPARE(labels(kvsim::parse_plan(view.plan_json(), tmp.path().toStdString(), catalog)), labels(spec));
+
+  // Unticking a box drops only its value; the router object the form has no box for stays.
+  view.choice_box("router", "power_of_two")->setChecked(false);
+  view.choice_box("kv_dtype", "fp8")->setChecked(true);
+  view.autoscaling_edit()->setPlainText("fixed");
+  Json c = view.plan_json()["candidates"];
+  KVSIM_JSON_COMPARE(c["router"], sorted(Json::array({plan["candidates"]["router"][1]})));
+  KVSIM_JSON_COMPARE(c["kv_dtype"], Json::array({"fp8"}));
+  KVSIM_JSON_COMPARE(c["autoscaling"], Json::array({nullptr}));
+
+  // A GPU by its alias is its row; one the catalog does not know stays in the plan, whose check
+  // then names it (the form drops nothing silently).
+  plan["candidates"]["gpus"] = {"H100", "B300"};
+  view.set_plan(plan, tmp.path());
+  QCOMPARE(view.gpu_table()->item(gpu_row(view, "H100-SXM"), 0)->checkState(), Qt::Checked);
+  c = view.plan_json()["candidates"];
+  KVSIM_JSON_COMPARE(c["gpus"], nlohmann::json({"H100-SXM", "B300"}));
+  QSignalSpy ended(&view, &PlanView::plan_ended);
+  QVERIFY(view.run_plan(tmp.filePath("out"), 1));
+  QVERIFY(ended.wait(30000));
+  QCOMPARE(prompts.errors.size(), 1);
+  QVERIFY2(prompts.errors[0].contains("/candidates/gpus/1") && prompts.errors[0].contains("B300"), qPrintable(prompts.errors[0]));
+}
+
+void PlanViewTest::autoscalers_and_layouts_read_as_one_line_each() {
+  KVSIM_JSON_COMPARE(autoscaling_entries("fixed\n\nqueue_length 4 min_replicas=0 max_queue_wait_s=inf\n"),
+                     nlohmann::json::array({nullptr, nlohmann::json{{"policy", "queue_length"}, {"target", 4}, {"min_replicas", 0}, {"max_queue_wait_s", "inf"}}}));
+  KVSIM_JSON_COMPARE(disaggregation_entries(" 2:1  first_token=prefill link=custom gpu_gb_per_s=12.5\ncolocated"),
+                     nlohmann::json::array({nlohmann::json{{"ratio", "2:1"}, {"first_token", "prefill"}, {"kv_transfer", {{"link", "custom"}, {"gpu_gb_per_s", 12.5}}}}, nullptr}));
+  // What is neither goes on as the line, for the plan's parser to name with its pointer.
+  KVSIM_JSON_COMPARE(disaggregation_entries("one to three"), Json::array({"one to three"}));
+  KVSIM_JSON_COMPARE(autoscaling_entries("{broken"), Json::array({"{broken"}));
+  // And back: the lines read as the same entries.
+  const nlohmann::json layouts = nlohmann::json::array({nullptr, nlohmann::json{{"ratio", "1:3"}, {"kv_transfer", {{"link", "nvlink"}, {"overlap", "layerwise"}}}},
+                                    nlohmann::json{{"ratio", "1:1"}, {"decode", {{"gpu", "H200"}}}}});
+  QCOMPARE(disaggregation_lines(layouts), QString("colocated\n1:3 link=nvlink overlap=layerwise\n{\"decode\":{\"gpu\":\"H200\"},\"ratio\":\"1:1\"}"));
+  KVSIM_JSON_COMPARE(disaggregation_entries(disaggregation_lines(layouts)), layouts);
+}
+
+// scenarios/plans/*.json (GPU prices, routers, autoscalers, layouts) through the form unchanged:
+// the same candidates with the same labels, in the same order.
+void PlanViewTest::every_shipped_plan_opens_in_the_form_and_plans_the_same_candidates() {
+  kvsim::Catalog catalog = kvsim::Catalog::open_default();
+  ScriptedPrompts prompts;
+  PlanView view(catalog, &prompts);
+  const QDir plans(QFileInfo(data_path("scenario.json")).absolutePath() + "/../../../scenarios/plans");
+  const QStringList files = plans.entryList({"*.json"}, QDir::Files, QDir::Name);
+  QVERIFY2(files.size() >= 3, qPrintable(plans.absolutePath()));
+  for (const QString& name : files) {
+    QVERIFY2(view.open_plan(plans.filePath(name)), qPrintable(name));
+    std::ifstream in(plans.filePath(name).toStdString());
+    const nlohmann::json file = nlohmann::json::parse(in);
+    const std::string dir = plans.absolutePath().toStdString();
+    const std::vector<std::string> expected = labels(kvsim::parse_plan(file, dir, catalog, name.toStdString()));
+    QCOMPARE(labels(kvsim::parse_plan(view.plan_json(), dir, catalog, name.toStdString())), expected);
+    QVERIFY2(!expected.empty(), qPrintable(name));
+  }
+  QVERIFY(prompts.errors.isEmpty());
 }
 
 void PlanViewTest::cancel_stops_a_plan_and_writes_no_plan_files() {

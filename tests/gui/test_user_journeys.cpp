@@ -2,9 +2,11 @@
 // exports never replace a run's files, the wheel scrolls the form instead of changing drop-downs,
 // edits undo and redo, the window fits a small screen and remembers its place, messages never
 // move the field being clicked, KV tier results are shown, a run's scenario comes back as it was
-// written, Save As has a shortcut, and a trace run shows its total and how long it has left.
+// written, Save As has a shortcut, a trace run shows its total and how long it has left, and the
+// form's Fleet groups (router, autoscaling, spot, response cache) write and show the JSON.
 #include <QAbstractBarSeries>
 #include <QAbstractScrollArea>
+#include <QCheckBox>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
@@ -69,6 +71,21 @@ void wheel_down(QWidget* over) {
   QApplication::sendEvent(over, &e);
 }
 
+// Types `text` into a line edit as a user would, replacing what it held.
+void type_into(QLineEdit* edit, const QString& text) {
+  QVERIFY(edit != nullptr);
+  edit->selectAll();
+  QTest::keyClicks(edit, text);
+}
+
+void choose(QComboBox* combo, const QString& text) {
+  QVERIFY(combo != nullptr);
+  const int index = combo->findText(text);
+  QVERIFY2(index >= 0, qPrintable(text));
+  combo->setCurrentIndex(index);
+  emit combo->activated(index);
+}
+
 int y_in_window(QWidget* w) { return w->mapTo(w->window(), QPoint(0, 0)).y(); }
 
 QString table_cell(QTableWidget* table, const QString& section, const QString& label, int column) {
@@ -99,6 +116,8 @@ class UserJourneysTest : public QObject {
   void a_runs_scenario_comes_back_in_its_key_order_and_unmodified();
   void a_trace_run_shows_its_total_percentage_and_time_left();
   void compared_runs_have_whole_legends_run_coloured_bars_hover_values_zoom_and_a_log_scale();
+  void the_fleet_groups_write_autoscaling_spot_and_a_response_cache_that_the_run_uses_and_show_them_from_json();
+  void the_disaggregation_group_splits_the_fleet_into_pools_that_the_run_uses_and_shows_them_from_json();
 
  private:
   QTemporaryDir settings_dir_;
@@ -585,6 +604,165 @@ void UserJourneysTest::compared_runs_have_whole_legends_run_coloured_bars_hover_
     for (ChartPanel* p : w->results()->panels())
       p->save_png(QDir(qEnvironmentVariable("KVSIM_GUI_PNG_DIR")).filePath(p->data().id + ".png"));
   }
+}
+
+void UserJourneysTest::the_fleet_groups_write_autoscaling_spot_and_a_response_cache_that_the_run_uses_and_show_them_from_json() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  load(*w, test::small_scenario(300, 40.0));
+  ScenarioForm* form = w->editor()->form();
+  const auto presence = [&](const char* pointer) {
+    auto* f = dynamic_cast<PresenceField*>(form->field(pointer));
+    return f != nullptr ? f->check_box() : nullptr;
+  };
+  QCheckBox *scaling = presence("/cluster/autoscaling"), *spot = presence("/cluster/spot"), *cache = presence("/response_cache");
+  QVERIFY(scaling != nullptr && spot != nullptr && cache != nullptr);
+  QVERIFY(!scaling->isChecked() && !spot->isChecked() && !cache->isChecked());
+
+  // Form -> JSON: a capacity planner's toggles.
+  choose(choice_field(*w, "/cluster/router"), "prefix_aware");
+  scaling->click();
+  QVERIFY(scaling->isChecked());
+  type_into(text_field(*w, "/cluster/autoscaling/target"), "8");
+  type_into(text_field(*w, "/cluster/autoscaling/max_replicas"), "3");
+  type_into(text_field(*w, "/cluster/autoscaling/evaluation_interval_s"), "1");
+  type_into(text_field(*w, "/cluster/autoscaling/cooldown_s"), "2");
+  type_into(text_field(*w, "/cluster/cold_start/provisioning_s"), "2");
+  spot->click();
+  type_into(text_field(*w, "/cluster/spot/usd_per_gpu_hour"), "1.5");
+  type_into(text_field(*w, "/cluster/spot/fraction"), "0.5");
+  cache->click();
+  type_into(text_field(*w, "/response_cache/semantic_hit_probability"), "0.25");
+  const Json expected_cluster = {{"router", "prefix_aware"},
+                                 {"autoscaling", {{"policy", "concurrency"}, {"target", 8}, {"min_replicas", 1}, {"max_replicas", 3},
+                                                  {"evaluation_interval_s", 1}, {"cooldown_s", 2}}},
+                                 {"cold_start", {{"provisioning_s", 2}}},
+                                 {"spot", {{"usd_per_gpu_hour", 1.5}, {"fraction", 0.5}}}};
+  KVSIM_JSON_COMPARE(w->document()->json()["cluster"], expected_cluster);
+  KVSIM_JSON_COMPARE(w->document()->json()["response_cache"], (Json{{"semantic_hit_probability", 0.25}}));
+  const Json shown = Json::parse(w->editor()->json_text()->toPlainText().toStdString());
+  KVSIM_JSON_COMPARE(shown, w->document()->json());
+  QVERIFY(test::wait_for_validation(*w));
+  QVERIFY2(w->editor()->validator()->last().valid, qPrintable(w->editor()->form()->field("/cluster")->issue_text()));
+
+  // The run uses them: an elastic fleet that scaled up, spot replicas, semantic cache hits.
+  QVERIFY(w->start_run() && test::wait_for_run(*w));
+  QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
+  const kvsim::RunSummary& s = w->runs()->run(0)->summary;
+  QVERIFY(s.fleet.is_object());
+  QCOMPARE(QString::fromStdString(s.fleet.at("autoscaling_policy").get<std::string>()), QString("concurrency"));
+  QVERIFY(s.fleet.at("scale_up_decisions").get<int>() > 0);
+  QVERIFY(s.fleet.at("replica_hours").at("spot").get<double>() > 0);
+  QVERIFY(s.response_cache.is_object() && s.response_cache.at("semantic_hits").get<int>() > 0);
+  QCOMPARE(s.requests.completed + s.requests.dropped, s.requests.arrived);
+
+  // Switching a group off removes its section.
+  spot->click();
+  QVERIFY(!w->document()->json()["cluster"].contains("spot"));
+
+  // JSON -> form: the JSON tab's fleet shows in the groups.
+  Json j = test::small_scenario();
+  j["cluster"] = {{"router", "power_of_two"},
+                  {"autoscaling", {{"policy", "queue_length"}, {"target", 4}, {"max_replicas", 5}}},
+                  {"spot", {{"usd_per_gpu_hour", 2.5}, {"fallback", "none"}}},
+                  {"max_queue_wait_s", 30}};
+  j["response_cache"] = {{"capacity", 500}, {"ttl_s", 60}};
+  w->editor()->json_text()->setPlainText(QString::fromStdString(j.dump(2)));
+  KVSIM_JSON_COMPARE(w->document()->json(), j);
+  QCOMPARE(choice_field(*w, "/cluster/router")->currentText(), QString("power_of_two"));
+  QVERIFY(scaling->isChecked() && spot->isChecked() && cache->isChecked());
+  QCOMPARE(choice_field(*w, "/cluster/autoscaling/policy")->currentText(), QString("queue_length"));
+  QCOMPARE(text_field(*w, "/cluster/autoscaling/target")->text(), QString("4"));
+  QCOMPARE(text_field(*w, "/cluster/autoscaling/max_replicas")->text(), QString("5"));
+  QCOMPARE(text_field(*w, "/cluster/autoscaling/min_replicas")->text(), QString());  // absent: the default
+  QCOMPARE(text_field(*w, "/cluster/max_queue_wait_s")->text(), QString("30"));
+  QCOMPARE(text_field(*w, "/cluster/spot/usd_per_gpu_hour")->text(), QString("2.5"));
+  QCOMPARE(choice_field(*w, "/cluster/spot/fallback")->currentText(), QString("none"));
+  QCOMPARE(text_field(*w, "/response_cache/capacity")->text(), QString("500"));
+  QCOMPARE(text_field(*w, "/response_cache/ttl_s")->text(), QString("60"));
+  j["cluster"].erase("autoscaling");
+  j.erase("response_cache");
+  w->editor()->json_text()->setPlainText(QString::fromStdString(j.dump(2)));
+  QVERIFY(!scaling->isChecked() && spot->isChecked() && !cache->isChecked());
+  QCOMPARE(text_field(*w, "/cluster/autoscaling/target")->text(), QString());
+}
+
+void UserJourneysTest::the_disaggregation_group_splits_the_fleet_into_pools_that_the_run_uses_and_shows_them_from_json() {
+  ScriptedPrompts* prompts = nullptr;
+  auto w = test::make_window(&prompts);
+  Json scenario = test::small_scenario(200, 20.0);
+  scenario["cluster"]["replicas"] = 4;
+  load(*w, scenario);
+  ScenarioForm* form = w->editor()->form();
+  auto* presence = dynamic_cast<PresenceField*>(form->field("/cluster/disaggregation"));
+  QVERIFY(presence != nullptr);
+  QCheckBox* pools = presence->check_box();
+  QVERIFY(!pools->isChecked());
+  QLineEdit* replicas = text_field(*w, "/cluster/replicas");
+  const QString own_placeholder = replicas->placeholderText();
+
+  // Ticked: the fleet's four replicas become two pools of two, in one undo step.
+  pools->click();
+  QVERIFY(pools->isChecked());
+  KVSIM_JSON_COMPARE(w->document()->json()["cluster"]["disaggregation"],
+                     (Json{{"prefill", {{"replicas", 2}}}, {"decode", {{"replicas", 2}}}}));
+  QCOMPARE(w->document()->json()["cluster"]["replicas"].get<int>(), 4);  // the pools' total: kept
+  QCOMPARE(text_field(*w, "/cluster/disaggregation/prefill/replicas")->text(), QString("2"));
+  // A planner's pools: one prefill, three decode, the first token from the prefill pool over NVLink,
+  // layer by layer. The fleet's replicas go (they would have to equal the total), the field says the total.
+  type_into(text_field(*w, "/cluster/disaggregation/prefill/replicas"), "1");
+  type_into(text_field(*w, "/cluster/disaggregation/decode/replicas"), "3");
+  replicas->selectAll();
+  QTest::keyClick(replicas, Qt::Key_Backspace);
+  choose(choice_field(*w, "/cluster/disaggregation/first_token"), "prefill");
+  choose(choice_field(*w, "/cluster/disaggregation/kv_transfer/link"), "nvlink");
+  choose(choice_field(*w, "/cluster/disaggregation/kv_transfer/overlap"), "layerwise");
+  type_into(text_field(*w, "/cluster/disaggregation/kv_transfer/gpu_gb_per_s"), "200");
+  QVERIFY(!w->document()->json()["cluster"].contains("replicas"));
+  QCOMPARE(replicas->placeholderText(), QString("4: the pools' total"));
+  const Json expected = {{"prefill", {{"replicas", 1}}},
+                         {"decode", {{"replicas", 3}}},
+                         {"first_token", "prefill"},
+                         {"kv_transfer", {{"link", "nvlink"}, {"overlap", "layerwise"}, {"gpu_gb_per_s", 200}}}};
+  KVSIM_JSON_COMPARE(w->document()->json()["cluster"]["disaggregation"], expected);
+  KVSIM_JSON_COMPARE(Json::parse(w->editor()->json_text()->toPlainText().toStdString()), w->document()->json());
+  QVERIFY(test::wait_for_validation(*w));
+  QVERIFY2(w->editor()->validator()->last().valid, qPrintable(form->field("/cluster/disaggregation")->issue_text()));
+
+  // The run has the two pools, and the summary says so.
+  QVERIFY(w->start_run() && test::wait_for_run(*w));
+  QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
+  const kvsim::RunSummary& s = w->runs()->run(0)->summary;
+  QVERIFY(s.disaggregation.is_object());
+  QCOMPARE(s.disaggregation["pools"]["decode"]["replicas"].get<int>(), 3);
+  QCOMPARE(QString::fromStdString(s.disaggregation["kv_transfer"]["link"].get<std::string>()), QString("nvlink"));
+  QTableWidget* table = w->results()->summary_table();
+  const QString row = table_cell(table, "run", "disaggregated pools", 2);
+  QVERIFY2(row.startsWith("prefill 1 × ") && row.contains(" + decode 3 × "), qPrintable(row));
+  QCOMPARE(table_cell(table, "run", "replicas", 2), QString("4"));
+
+  // Unticked: the pools go and their total is the fleet's size again.
+  pools->click();
+  QVERIFY(!w->document()->json()["cluster"].contains("disaggregation"));
+  QCOMPARE(w->document()->json()["cluster"]["replicas"].get<int>(), 4);
+  QCOMPARE(replicas->placeholderText(), own_placeholder);
+
+  // JSON -> form: a ratio layout shows in the group, and the fleet's replicas are what it splits.
+  Json j = test::small_scenario();
+  j["cluster"] = {{"replicas", 6}, {"disaggregation", {{"ratio", "1:2"}, {"kv_transfer", {{"link", "roce_100g"}}}}}};
+  w->editor()->json_text()->setPlainText(QString::fromStdString(j.dump(2)));
+  KVSIM_JSON_COMPARE(w->document()->json(), j);
+  QVERIFY(pools->isChecked());
+  QCOMPARE(text_field(*w, "/cluster/disaggregation/ratio")->text(), QString("1:2"));
+  QCOMPARE(choice_field(*w, "/cluster/disaggregation/kv_transfer/link")->currentText(), QString("roce_100g"));
+  QCOMPARE(choice_field(*w, "/cluster/disaggregation/first_token")->currentIndex(), 0);  // absent: the default
+  QCOMPARE(text_field(*w, "/cluster/disaggregation/prefill/replicas")->text(), QString());
+  QCOMPARE(replicas->text(), QString("6"));
+  QVERIFY(replicas->placeholderText().startsWith("required with a ratio"));
+  j["cluster"].erase("disaggregation");
+  w->editor()->json_text()->setPlainText(QString::fromStdString(j.dump(2)));
+  QVERIFY(!pools->isChecked());
+  QCOMPARE(text_field(*w, "/cluster/disaggregation/ratio")->text(), QString());
 }
 
 QTEST_MAIN(UserJourneysTest)

@@ -241,7 +241,7 @@ TEST_CASE("planner: a base that buys spot runs each GPU candidate as a spot flee
           Approx(f.at("replica_hours").at("spot").get<double>() * c.gpu.spot_usd_per_gpu_hour));
     CHECK(f.at("usd").at("on_demand").get<double>() == 0);
   }
-  // Another GPU without a spot price cannot be run as a spot fleet; nor can the planner size an autoscaler.
+  // Another GPU without a spot price cannot be run as a spot fleet.
   plan["candidates"]["gpus"] = {"H100-SXM", "L40S"};
   std::string e;
   try {
@@ -250,15 +250,17 @@ TEST_CASE("planner: a base that buys spot runs each GPU candidate as a spot flee
     e = x.what();
   }
   CHECK_THAT(e, Catch::Contains("/candidates/gpus/1: the base scenario buys spot capacity (/base/cluster/spot): give L40S's spot_usd_per_gpu_hour"));
+  // A base that autoscales its spot fleet is an autoscaled candidate (its max_replicas searched),
+  // still buying spot at the candidate's price (tests/unit/test_plan_autoscaling.cpp).
   plan["candidates"]["gpus"] = {"H100-SXM"};
   plan["base"]["cluster"]["autoscaling"] = {{"policy", "concurrency"}, {"target", 8}, {"max_replicas", 4}};
-  e.clear();
-  try {
-    parse_plan(plan, KVSIM_TEST_DATA, Catalog::open_default());
-  } catch (const InputError& x) {
-    e = x.what();
-  }
-  CHECK_THAT(e, Catch::Contains("/base/cluster/autoscaling: the planner sizes a fixed fleet"));
+  const PlanSpec scaled = parse_plan(plan, KVSIM_TEST_DATA, Catalog::open_default());
+  const std::vector<PlanCandidate> sc = plan_candidates(scaled);
+  REQUIRE(sc.size() == 1);
+  CHECK(sc[0].autoscaled());
+  const nlohmann::json j3 = plan_candidate_scenario(scaled, sc[0], 3);
+  CHECK(j3.at("cluster").at("autoscaling").at("max_replicas") == 3);
+  CHECK(j3.at("cluster").at("spot").at("usd_per_gpu_hour") == 3.0);
 }
 
 TEST_CASE("spot run: with spot always refused and no fallback or maximum wait, the run still ends and reports every request dropped") {
