@@ -653,7 +653,7 @@ void UserJourneysTest::the_fleet_groups_write_autoscaling_spot_and_a_response_ca
   QCOMPARE(QString::fromStdString(s.fleet.at("autoscaling_policy").get<std::string>()), QString("concurrency"));
   QVERIFY(s.fleet.at("scale_up_decisions").get<int>() > 0);
   QVERIFY(s.fleet.at("replica_hours").at("spot").get<double>() > 0);
-  QVERIFY(s.response_cache.is_object() && s.response_cache.at("semantic_hits").get<int>() > 0);
+  QVERIFY(s.response_cache && s.response_cache->semantic_hits > 0);
   QCOMPARE(s.requests.completed + s.requests.dropped, s.requests.arrived);
 
   // Switching a group off removes its section.
@@ -733,9 +733,9 @@ void UserJourneysTest::the_disaggregation_group_splits_the_fleet_into_pools_that
   QVERIFY(w->start_run() && test::wait_for_run(*w));
   QVERIFY2(prompts->errors.isEmpty(), qPrintable(prompts->errors.join("\n")));
   const kvsim::RunSummary& s = w->runs()->run(0)->summary;
-  QVERIFY(s.disaggregation.is_object());
-  QCOMPARE(s.disaggregation["pools"]["decode"]["replicas"].get<int>(), 3);
-  QCOMPARE(QString::fromStdString(s.disaggregation["kv_transfer"]["link"].get<std::string>()), QString("nvlink"));
+  QVERIFY(s.disaggregation.has_value());
+  QCOMPARE(s.disaggregation->decode.replicas, uint64_t{3});
+  QCOMPARE(QString::fromStdString(s.disaggregation->kv_transfer.link), QString("nvlink"));
   QTableWidget* table = w->results()->summary_table();
   const QString row = table_cell(table, "run", "disaggregated pools", 2);
   QVERIFY2(row.startsWith("prefill 1 × ") && row.contains(" + decode 3 × "), qPrintable(row));
